@@ -1,0 +1,112 @@
+"""The one place that reads the environment.
+
+Every path derives from ``ATOM_HOME`` (default ``./.atom``); each can be overridden by its own
+variable (DESIGN 2). Nothing else in the code base calls ``os.environ``: code that must hand the
+settings to a subprocess (dbt, Dagster's webserver) asks :func:`subprocess_env` for them.
+"""
+
+from __future__ import annotations
+
+import os
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DBT_PROJECT_DIR = PROJECT_ROOT / "dbt_project"
+
+
+class Settings(BaseSettings):
+    """Runtime configuration; each field maps to the environment variable of the same name."""
+
+    model_config = SettingsConfigDict(env_prefix="", case_sensitive=False, extra="ignore")
+
+    atom_home: Path = Field(default=Path(".atom"), validation_alias="ATOM_HOME")
+    atom_warehouse: Path | None = Field(default=None, validation_alias="ATOM_WAREHOUSE")
+    atom_serving: Path | None = Field(default=None, validation_alias="ATOM_SERVING")
+    atom_database_url: str | None = Field(default=None, validation_alias="ATOM_DATABASE_URL")
+    atom_price_book: Path | None = Field(default=None, validation_alias="ATOM_PRICE_BOOK")
+    # First day of the daily ingest partitions. The demo's usage starts six months before today,
+    # so a fixed early start keeps every generated landing day inside the partition set.
+    atom_partitions_start: str = Field(default="2025-01-01", validation_alias="ATOM_PARTITIONS_START")
+    dagster_url: str | None = Field(default=None, validation_alias="DAGSTER_URL")
+    stripe_api_key: str | None = Field(default=None, validation_alias="STRIPE_API_KEY")
+    stripe_api_base: str | None = Field(default=None, validation_alias="STRIPE_API_BASE")
+    stripe_webhook_secret: str | None = Field(default=None, validation_alias="STRIPE_WEBHOOK_SECRET")
+
+    @property
+    def home(self) -> Path:
+        return self.atom_home.expanduser().resolve()
+
+    @property
+    def warehouse_path(self) -> Path:
+        return (self.atom_warehouse or self.home / "warehouse.duckdb").expanduser().resolve()
+
+    @property
+    def serving_path(self) -> Path:
+        return (self.atom_serving or self.home / "serving.duckdb").expanduser().resolve()
+
+    @property
+    def database_url(self) -> str:
+        return self.atom_database_url or f"sqlite:///{self.home / 'atom.db'}"
+
+    @property
+    def price_book_path(self) -> Path:
+        return (self.atom_price_book or self.home / "price_book.yaml").expanduser().resolve()
+
+    @property
+    def landing_dir(self) -> Path:
+        """Usage batches waiting to be loaded: ``landing/usage/<YYYY-MM-DD>/<batch>.<ext>``."""
+        return self.home / "landing" / "usage"
+
+    @property
+    def artifacts_dir(self) -> Path:
+        return self.home / "artifacts"
+
+    @property
+    def dagster_home(self) -> Path:
+        return self.home / "dagster"
+
+    @property
+    def dbt_target_dir(self) -> Path:
+        return self.home / "dbt_target"
+
+    def ensure_dirs(self) -> None:
+        for path in (self.home, self.landing_dir, self.artifacts_dir, self.dagster_home):
+            path.mkdir(parents=True, exist_ok=True)
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings()
+
+
+def reset_settings_cache() -> None:
+    """Tests and the CLI change ``ATOM_*`` variables at run time; this makes the change visible."""
+    get_settings.cache_clear()
+
+
+def subprocess_env(settings: Settings | None = None, **overrides: str) -> dict[str, str]:
+    """The environment for a child process (dbt, Dagster) with every path resolved explicitly."""
+    s = settings or get_settings()
+    env = dict(os.environ)
+    env.update(
+        {
+            "ATOM_HOME": str(s.home),
+            "ATOM_WAREHOUSE": str(s.warehouse_path),
+            "ATOM_SERVING": str(s.serving_path),
+            "ATOM_DATABASE_URL": s.database_url,
+            "ATOM_PRICE_BOOK": str(s.price_book_path),
+            "DAGSTER_HOME": str(s.dagster_home),
+            "DBT_PROFILES_DIR": str(DBT_PROJECT_DIR),
+        }
+    )
+    env.update(overrides)
+    return env
+
+
+def apply_to_process_env(settings: Settings | None = None) -> None:
+    """Export the resolved paths into this process, for libraries (dbt) that read them there."""
+    os.environ.update(subprocess_env(settings))

@@ -1,0 +1,136 @@
+"""DDL of the warehouse's ``raw`` schema: the contract between the loaders and dbt's sources.
+
+Types are chosen to stay portable (DESIGN 4): ``TIMESTAMP`` holds UTC without a zone, JSON is kept
+as ``VARCHAR`` text, and every quantity or amount is a ``DECIMAL`` so rating never sees a float.
+"""
+
+from __future__ import annotations
+
+import duckdb
+
+QUANTITY = "DECIMAL(38, 9)"
+UNIT_AMOUNT = "DECIMAL(38, 12)"
+
+RAW_TABLES: dict[str, str] = {
+    # Usage: one row per accepted event; (tenant_id, event_id) is unique by construction of the loader.
+    "usage_events": f"""
+        event_id VARCHAR NOT NULL,
+        tenant_id VARCHAR NOT NULL,
+        metric_id VARCHAR NOT NULL,
+        quantity {QUANTITY} NOT NULL,
+        occurred_at TIMESTAMP NOT NULL,
+        package_id VARCHAR,
+        properties VARCHAR,
+        batch_id VARCHAR NOT NULL,
+        source_row_number BIGINT NOT NULL,
+        loaded_at TIMESTAMP NOT NULL
+    """,
+    # Events kept out, with the reason; raw_record is the original record as text so nothing is lost.
+    "usage_quarantine": """
+        batch_id VARCHAR NOT NULL,
+        source_row_number BIGINT NOT NULL,
+        event_id VARCHAR,
+        tenant_id VARCHAR,
+        reason VARCHAR NOT NULL,
+        detail VARCHAR,
+        raw_record VARCHAR,
+        quarantined_at TIMESTAMP NOT NULL
+    """,
+    # One reconciliation record per landed file: received = loaded + duplicates + quarantined.
+    "ingest_batches": """
+        batch_id VARCHAR NOT NULL,
+        source_uri VARCHAR NOT NULL,
+        file_format VARCHAR NOT NULL,
+        landing_date DATE,
+        received BIGINT NOT NULL,
+        loaded BIGINT NOT NULL,
+        duplicates BIGINT NOT NULL,
+        quarantined BIGINT NOT NULL,
+        loaded_at TIMESTAMP NOT NULL
+    """,
+    # Price book (DESIGN 3.2), flattened; replaced whole on every load.
+    "price_book_settings": """
+        currency VARCHAR NOT NULL,
+        minor_units INTEGER NOT NULL,
+        source_uri VARCHAR,
+        content_sha256 VARCHAR NOT NULL,
+        loaded_at TIMESTAMP NOT NULL
+    """,
+    "price_book_metrics": """
+        metric_id VARCHAR NOT NULL,
+        aggregation VARCHAR NOT NULL,
+        property VARCHAR
+    """,
+    "price_book_prices": f"""
+        price_id VARCHAR NOT NULL,
+        metric_id VARCHAR NOT NULL,
+        package_id VARCHAR,
+        billing_scheme VARCHAR NOT NULL,
+        tiers_mode VARCHAR,
+        unit_amount {UNIT_AMOUNT},
+        free_units {QUANTITY} NOT NULL,
+        minimum_amount {UNIT_AMOUNT},
+        revenue_share DECIMAL(9, 6),
+        transform_divide_by {QUANTITY},
+        transform_round VARCHAR
+    """,
+    "price_book_tiers": f"""
+        price_id VARCHAR NOT NULL,
+        tier_index INTEGER NOT NULL,
+        up_to {QUANTITY},
+        unit_amount {UNIT_AMOUNT} NOT NULL,
+        flat_amount {UNIT_AMOUNT} NOT NULL
+    """,
+    "price_book_plans": f"""
+        plan_id VARCHAR NOT NULL,
+        amount {UNIT_AMOUNT} NOT NULL
+    """,
+    # Copies of the operational DB (atom.opdb), replaced whole by the ingest asset on every build.
+    "operational_publishers": """
+        publisher_id VARCHAR NOT NULL,
+        name VARCHAR NOT NULL,
+        created_at TIMESTAMP NOT NULL
+    """,
+    "operational_packages": """
+        package_id VARCHAR NOT NULL,
+        name VARCHAR NOT NULL,
+        publisher_id VARCHAR NOT NULL,
+        category VARCHAR,
+        created_at TIMESTAMP NOT NULL
+    """,
+    "operational_package_versions": """
+        package_id VARCHAR NOT NULL,
+        version VARCHAR NOT NULL,
+        status VARCHAR NOT NULL,
+        published_at TIMESTAMP NOT NULL
+    """,
+    "operational_tenants": """
+        tenant_id VARCHAR NOT NULL,
+        name VARCHAR NOT NULL,
+        segment VARCHAR,
+        country VARCHAR,
+        created_at TIMESTAMP NOT NULL
+    """,
+    # Plan history: the plan a tenant held over [started_on, ended_on); trial periods carry no fee.
+    "operational_subscriptions": """
+        subscription_id VARCHAR NOT NULL,
+        tenant_id VARCHAR NOT NULL,
+        plan_id VARCHAR NOT NULL,
+        is_trial BOOLEAN NOT NULL,
+        started_on DATE NOT NULL,
+        ended_on DATE
+    """,
+    # Lifecycle: dated state changes (trialing, active, past_due, churned, reactivated).
+    "operational_tenant_events": """
+        tenant_id VARCHAR NOT NULL,
+        state VARCHAR NOT NULL,
+        occurred_at TIMESTAMP NOT NULL
+    """,
+}
+
+
+def create_raw_schema(conn: duckdb.DuckDBPyConnection) -> None:
+    """Create the ``raw`` schema and every raw table that does not exist yet."""
+    conn.execute("CREATE SCHEMA IF NOT EXISTS raw")
+    for table, columns in RAW_TABLES.items():
+        conn.execute(f"CREATE TABLE IF NOT EXISTS raw.{table} ({columns})")
