@@ -1,0 +1,112 @@
+"""The landing zone: append-only usage batches, written atomically (DESIGN 2).
+
+A batch is written to a hidden temporary name in its final directory, flushed to disk, then renamed:
+readers never see half a file and a crash loses nothing that was acknowledged. Batches are grouped by
+landing (arrival) day, ``<landing_dir>/<YYYY-MM-DD>/<batch>.<ext>``, which is the daily partition
+the ingest asset loads.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+SUPPORTED_SUFFIXES = {".ndjson": "ndjson", ".jsonl": "ndjson", ".json": "ndjson", ".csv": "csv", ".parquet": "parquet"}
+
+
+class UnsupportedFileError(ValueError):
+    pass
+
+
+def file_format(path: Path) -> str:
+    """``ndjson``, ``csv`` or ``parquet`` from the file's suffix, or a clear error."""
+    try:
+        return SUPPORTED_SUFFIXES[path.suffix.lower()]
+    except KeyError:
+        known = ", ".join(sorted(SUPPORTED_SUFFIXES))
+        raise UnsupportedFileError(f"{path}: unsupported file type {path.suffix!r}; use one of {known}") from None
+
+
+def day_dir(landing_dir: Path, landing_date: date) -> Path:
+    return landing_dir / landing_date.isoformat()
+
+
+def new_batch_name(suffix: str) -> str:
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
+    return f"batch_{stamp}_{uuid.uuid4().hex[:12]}{suffix}"
+
+
+@contextmanager
+def atomic_path(final_path: Path) -> Iterator[Path]:
+    """Yield a temporary path beside ``final_path``; on success fsync it and rename it into place."""
+    final_path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = final_path.parent / f".{final_path.name}.{uuid.uuid4().hex}.tmp"
+    try:
+        yield tmp
+        with open(tmp, "rb+") as handle:
+            os.fsync(handle.fileno())
+        os.replace(tmp, final_path)
+        _fsync_dir(final_path.parent)
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+def _fsync_dir(directory: Path) -> None:
+    fd = os.open(directory, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def land_bytes(landing_dir: Path, payload: bytes, suffix: str, landing_date: date | None = None) -> Path:
+    """Write one batch durably and return its final path."""
+    target = day_dir(landing_dir, landing_date or datetime.now(UTC).date()) / new_batch_name(suffix)
+    with atomic_path(target) as tmp:
+        tmp.write_bytes(payload)
+    return target
+
+
+def land_file(landing_dir: Path, source: Path, landing_date: date | None = None) -> Path:
+    """Copy an existing file into the landing zone durably (the source is left untouched)."""
+    suffix = ".ndjson" if file_format(source) == "ndjson" else source.suffix.lower()
+    target = day_dir(landing_dir, landing_date or datetime.now(UTC).date()) / new_batch_name(suffix)
+    with atomic_path(target) as tmp:
+        shutil.copyfile(source, tmp)
+    return target
+
+
+def landed_files(landing_dir: Path, landing_dates: list[date] | None = None) -> list[Path]:
+    """Batches in the landing zone, oldest day first; temporary files are never listed."""
+    if not landing_dir.exists():
+        return []
+    days = sorted(p for p in landing_dir.iterdir() if p.is_dir())
+    if landing_dates is not None:
+        wanted = {d.isoformat() for d in landing_dates}
+        days = [d for d in days if d.name in wanted]
+    return [
+        f
+        for d in days
+        for f in sorted(d.iterdir())
+        if f.is_file() and not f.name.startswith(".") and f.suffix.lower() in SUPPORTED_SUFFIXES
+    ]
+
+
+def landing_days(landing_dir: Path) -> list[date]:
+    """Days that hold at least one batch."""
+    if not landing_dir.exists():
+        return []
+    out = []
+    for p in sorted(landing_dir.iterdir()):
+        try:
+            day = date.fromisoformat(p.name)
+        except ValueError:
+            continue
+        if p.is_dir() and any(not f.name.startswith(".") for f in p.iterdir()):
+            out.append(day)
+    return out
