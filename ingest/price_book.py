@@ -1,0 +1,474 @@
+"""Parse and validate the price book (DESIGN 3.2) and write it into the warehouse's ``raw`` tables.
+
+Pydantic checks the shape (types, allowed values, no unknown fields); the rules that span fields
+(tiers, references to metrics, duplicates) are checked here by hand so that one run reports every
+problem in the file, not only the first: a finance person fixing a price book should not have to
+run the loader ten times.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+from collections.abc import Iterable
+from datetime import UTC, datetime
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+from typing import Annotated, Any, Literal, TypeVar
+
+import duckdb
+import yaml
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
+
+from ingest.raw_schema import create_raw_schema
+
+M = TypeVar("M", bound=BaseModel)
+
+# ISO 4217 minor units (digits after the decimal point). Everything not listed under 0, 3 or 4 uses 2.
+_ZERO_DECIMAL = {
+    "bif", "clp", "djf", "gnf", "isk", "jpy", "kmf", "krw", "pyg", "rwf", "ugx", "uyi", "vnd", "vuv",
+    "xaf", "xof", "xpf",
+}  # fmt: skip
+_THREE_DECIMAL = {"bhd", "iqd", "jod", "kwd", "lyd", "omr", "tnd"}
+_FOUR_DECIMAL = {"clf", "uyw"}
+_TWO_DECIMAL = {
+    "aed", "afn", "all", "amd", "ang", "aoa", "ars", "aud", "awg", "azn", "bam", "bbd", "bdt", "bgn",
+    "bmd", "bnd", "bob", "brl", "bsd", "btn", "bwp", "byn", "bzd", "cad", "cdf", "chf", "cny", "cop",
+    "crc", "cup", "cve", "czk", "dkk", "dop", "dzd", "egp", "ern", "etb", "eur", "fjd", "fkp", "gbp",
+    "gel", "ghs", "gip", "gmd", "gtq", "gyd", "hkd", "hnl", "htg", "huf", "idr", "ils", "inr", "irr",
+    "jmd", "kes", "kgs", "khr", "kpw", "kyd", "kzt", "lak", "lbp", "lkr", "lrd", "lsl", "mad", "mdl",
+    "mga", "mkd", "mmk", "mnt", "mop", "mru", "mur", "mvr", "mwk", "mxn", "myr", "mzn", "nad", "ngn",
+    "nio", "nok", "npr", "nzd", "pab", "pen", "pgk", "php", "pkr", "pln", "qar", "ron", "rsd", "rub",
+    "sar", "sbd", "scr", "sdg", "sek", "sgd", "shp", "sle", "sos", "srd", "ssp", "stn", "svc", "syp",
+    "szl", "thb", "tjs", "tmt", "top", "try", "ttd", "twd", "tzs", "uah", "usd", "uyu", "uzs", "ves",
+    "wst", "xcd", "yer", "zar", "zmw", "zwl",
+}  # fmt: skip
+MINOR_UNITS: dict[str, int] = {
+    **dict.fromkeys(_TWO_DECIMAL, 2),
+    **dict.fromkeys(_ZERO_DECIMAL, 0),
+    **dict.fromkeys(_THREE_DECIMAL, 3),
+    **dict.fromkeys(_FOUR_DECIMAL, 4),
+}
+
+# Scales of the raw columns (ingest/raw_schema.py): a value with more places would be rounded silently.
+_AMOUNT_PLACES = 12
+_QUANTITY_PLACES = 9
+_SHARE_PLACES = 6
+
+_INF_WORDS = {"inf", ".inf", "+inf", "infinity"}
+
+
+def minor_units(currency: str) -> int:
+    """Digits after the decimal point of ``currency`` (ISO 4217): 2 for usd, 0 for jpy, 3 for kwd."""
+    try:
+        return MINOR_UNITS[currency.strip().lower()]
+    except KeyError:
+        raise ValueError(
+            f"unknown currency {currency!r}; use an ISO 4217 code such as usd, eur or jpy"
+        ) from None
+
+
+class PriceBookError(ValueError):
+    """Every problem found in a price book, each naming what to fix."""
+
+    def __init__(self, source: str, problems: list[str]) -> None:
+        self.source = source
+        self.problems = problems
+        listing = "\n".join(f"  - {p}" for p in problems)
+        super().__init__(f"{source}: {len(problems)} problem(s) in the price book:\n{listing}")
+
+
+def _to_decimal(value: Any) -> Any:
+    # Numbers go through str() so that YAML's 0.002 (a float) becomes Decimal("0.002"), not its binary value.
+    if isinstance(value, bool):
+        raise ValueError(f"expected a decimal, got {value!r}")
+    if isinstance(value, int | float | str):
+        text = str(value).strip()
+        try:
+            number = Decimal(text)
+        except InvalidOperation:
+            raise ValueError(f'expected a decimal such as "0.002", got {value!r}') from None
+        if not number.is_finite():
+            raise ValueError(f"expected a finite decimal, got {value!r}")
+        return number
+    return value
+
+
+def _to_up_to(value: Any) -> Any:
+    if isinstance(value, float) and math.isinf(value) and value > 0:
+        return None
+    if isinstance(value, str) and value.strip().lower() in _INF_WORDS:
+        return None
+    if value is None:
+        raise ValueError("up_to must be a number or inf (null is ambiguous: write inf for the last tier)")
+    return _to_decimal(value)
+
+
+Amount = Annotated[Decimal, BeforeValidator(_to_decimal)]
+UpTo = Annotated[Decimal | None, BeforeValidator(_to_up_to)]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Metric(_Strict):
+    aggregation: Literal["count", "sum", "max", "unique_count"]
+    property: str | None = None
+
+
+class Tier(_Strict):
+    up_to: UpTo  # None = unbounded (inf)
+    unit_amount: Amount | None = None
+    flat_amount: Amount | None = None
+
+
+class TransformQuantity(_Strict):
+    divide_by: Amount
+    round: Literal["up", "down"] = "up"
+
+
+class Price(_Strict):
+    id: str = Field(min_length=1)
+    metric: str = Field(min_length=1)
+    package_id: str | None = None
+    billing_scheme: Literal["per_unit", "tiered"]
+    tiers_mode: Literal["graduated", "volume"] | None = None
+    tiers: list[Tier] | None = None
+    unit_amount: Amount | None = None
+    free_units: Amount = Decimal("0")
+    minimum_amount: Amount | None = None
+    revenue_share: Amount | None = None
+    transform_quantity: TransformQuantity | None = None
+
+
+class Plan(_Strict):
+    id: str = Field(min_length=1)
+    amount: Amount
+
+
+class PriceBook(_Strict):
+    currency: str
+    metrics: dict[str, Metric]
+    prices: list[Price]
+    plans: list[Plan] = Field(default_factory=list)
+    content_sha256: str = ""
+
+    @property
+    def minor_units(self) -> int:
+        return minor_units(self.currency)
+
+
+# ---------------------------------------------------------------------------------------------------------
+# parsing
+
+
+def load_price_book(path: Path | str) -> PriceBook:
+    """Read and validate the price book at ``path``; raises :class:`PriceBookError` listing every problem."""
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise PriceBookError(str(path), [f"cannot read the file: {exc.strerror or exc}"]) from exc
+    return parse_price_book(text, source=str(path))
+
+
+def parse_price_book(text: str, source: str = "<price book>") -> PriceBook:
+    """Validate a price book given as YAML text; ``source`` names it in error messages."""
+    try:
+        document = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        raise PriceBookError(source, [f"not valid YAML: {exc}"]) from exc
+    if not isinstance(document, dict):
+        raise PriceBookError(source, ["the price book must be a YAML mapping with currency, metrics, prices"])
+
+    problems: list[str] = []
+    allowed = {"currency", "metrics", "prices", "plans"}
+    for key in document:
+        if key not in allowed:
+            problems.append(f"unknown top-level key {key!r} (allowed: {', '.join(sorted(allowed))})")
+
+    currency = _parse_currency(document.get("currency"), problems)
+    metrics = _parse_metrics(document.get("metrics"), problems)
+    prices = _parse_prices(document.get("prices"), metrics, problems)
+    plans = _parse_plans(document.get("plans"), problems)
+
+    if problems:
+        raise PriceBookError(source, problems)
+    return PriceBook.model_construct(
+        currency=currency,
+        metrics=metrics,
+        prices=prices,
+        plans=plans,
+        content_sha256=hashlib.sha256(text.encode("utf-8")).hexdigest(),
+    )
+
+
+def _parse_currency(value: Any, problems: list[str]) -> str:
+    if value is None:
+        problems.append("currency is missing: add e.g. `currency: usd`")
+        return ""
+    code = str(value).strip().lower()
+    if code not in MINOR_UNITS:
+        problems.append(f"unknown currency {value!r}: use an ISO 4217 code such as usd, eur or jpy")
+    return code
+
+
+def _parse_metrics(value: Any, problems: list[str]) -> dict[str, Metric]:
+    if not isinstance(value, dict) or not value:
+        problems.append(
+            "metrics is missing or empty: define each billable metric, e.g. `runs: {aggregation: count}`"
+        )
+        return {}
+    metrics: dict[str, Metric] = {}
+    for name, body in value.items():
+        label = f"Metric {name!r}"
+        parsed = _validate(Metric, body, label, problems)
+        if parsed is None:
+            continue
+        if parsed.aggregation == "unique_count" and not parsed.property:
+            problems.append(
+                f"{label}: unique_count needs `property` (the event property whose values are counted)"
+            )
+        elif parsed.aggregation != "unique_count" and parsed.property is not None:
+            problems.append(
+                f"{label}: `property` is only used by unique_count; remove it or change the aggregation"
+            )
+        metrics[str(name)] = parsed
+    return metrics
+
+
+def _parse_prices(value: Any, metrics: dict[str, Metric], problems: list[str]) -> list[Price]:
+    if not isinstance(value, list) or not value:
+        problems.append("prices is missing or empty: add at least one price (a list under `prices:`)")
+        return []
+    prices: list[Price] = []
+    seen_ids: set[str] = set()
+    seen_scopes: dict[tuple[str, str | None], str] = {}
+    for index, body in enumerate(value):
+        raw_id = body.get("id") if isinstance(body, dict) else None
+        label = f"Price {raw_id!r}" if raw_id else f"Price #{index + 1}"
+        parsed = _validate(Price, body, label, problems)
+        if parsed is None:
+            continue
+        problems.extend(f"{label}: {p}" for p in _price_problems(parsed))
+        if parsed.id in seen_ids:
+            problems.append(f"{label}: duplicate price id; each price needs its own id")
+        seen_ids.add(parsed.id)
+        if metrics and parsed.metric not in metrics:
+            defined = ", ".join(sorted(metrics))
+            problems.append(f"{label}: unknown metric {parsed.metric!r} (defined: {defined})")
+        scope = (parsed.metric, parsed.package_id)
+        if scope in seen_scopes:
+            package = parsed.package_id if parsed.package_id is not None else "null"
+            problems.append(
+                f"{label}: metric {parsed.metric!r} with package_id {package} is already priced by "
+                f"{seen_scopes[scope]!r}; one price per (metric, package_id)"
+            )
+        else:
+            seen_scopes[scope] = parsed.id
+        prices.append(parsed)
+    return prices
+
+
+def _parse_plans(value: Any, problems: list[str]) -> list[Plan]:
+    if value is None:
+        return []
+    if not isinstance(value, list):
+        problems.append('plans must be a list, e.g. `- {id: team, amount: "49"}`')
+        return []
+    plans: list[Plan] = []
+    seen: set[str] = set()
+    for index, body in enumerate(value):
+        raw_id = body.get("id") if isinstance(body, dict) else None
+        label = f"Plan {raw_id!r}" if raw_id else f"Plan #{index + 1}"
+        parsed = _validate(Plan, body, label, problems)
+        if parsed is None:
+            continue
+        if parsed.id in seen:
+            problems.append(f"{label}: duplicate plan id; each plan needs its own id")
+        seen.add(parsed.id)
+        problems.extend(f"{label}: {p}" for p in _amount_problems("amount", parsed.amount))
+        plans.append(parsed)
+    return plans
+
+
+def _validate(model: type[M], body: Any, label: str, problems: list[str]) -> M | None:
+    if not isinstance(body, dict):
+        problems.append(f"{label}: expected a mapping of fields, got {body!r}")
+        return None
+    try:
+        return model.model_validate(body)
+    except ValidationError as exc:
+        problems.extend(f"{label}: {_describe(error, model)}" for error in exc.errors())
+        return None
+
+
+def _describe(error: Any, model: type[BaseModel]) -> str:
+    loc = error.get("loc", ())
+    where = ".".join(f"[{part}]" if isinstance(part, int) else str(part) for part in loc).replace(".[", "[")
+    kind = error.get("type")
+    if kind == "extra_forbidden":
+        allowed = ", ".join(_allowed_fields(model, loc[:-1]))
+        return f"unknown field {where!r} (allowed: {allowed})"
+    if kind == "missing":
+        return f"{where} is required"
+    message = str(error.get("msg", "invalid")).removeprefix("Value error, ")
+    return f"{where}: {message} (got {error.get('input')!r})"
+
+
+def _allowed_fields(model: type[BaseModel], parent: tuple[Any, ...]) -> list[str]:
+    current: type[BaseModel] = model
+    nested: dict[str, type[BaseModel]] = {"tiers": Tier, "transform_quantity": TransformQuantity}
+    for part in parent:
+        if isinstance(part, str) and part in nested:
+            current = nested[part]
+    return list(current.model_fields)
+
+
+def _price_problems(price: Price) -> Iterable[str]:
+    if price.billing_scheme == "tiered":
+        if price.tiers_mode is None:
+            yield "billing_scheme tiered needs tiers_mode: graduated or volume"
+        if not price.tiers:
+            yield "billing_scheme tiered needs tiers (a list of {up_to, unit_amount, flat_amount})"
+        if price.unit_amount is not None:
+            yield "unit_amount belongs to per_unit prices; for tiered prices put unit_amount on each tier"
+        if price.tiers:
+            yield from _tier_problems(price.tiers)
+    else:
+        if price.unit_amount is None:
+            yield 'billing_scheme per_unit needs unit_amount, e.g. unit_amount: "0.002"'
+        else:
+            yield from _amount_problems("unit_amount", price.unit_amount)
+        if price.tiers is not None or price.tiers_mode is not None:
+            yield "tiers and tiers_mode belong to tiered prices; remove them or set billing_scheme: tiered"
+    yield from _quantity_problems("free_units", price.free_units)
+    if price.minimum_amount is not None:
+        yield from _amount_problems("minimum_amount", price.minimum_amount)
+    # DESIGN's own example sets revenue_share on a platform price (package_id null); it is accepted
+    # there and pays nobody, since no partner owns platform usage.
+    if price.revenue_share is not None:
+        share = price.revenue_share
+        if not Decimal(0) <= share <= Decimal(1):
+            yield f'revenue_share must be between 0 and 1 (a fraction, e.g. "0.70"), got {share}'
+        elif _places(share) > _SHARE_PLACES:
+            yield f"revenue_share has more than {_SHARE_PLACES} decimal places ({share})"
+    if price.transform_quantity is not None:
+        divide_by = price.transform_quantity.divide_by
+        if divide_by <= 0:
+            yield f"transform_quantity.divide_by must be greater than 0, got {divide_by}"
+        else:
+            yield from _quantity_problems("transform_quantity.divide_by", divide_by)
+
+
+def _tier_problems(tiers: list[Tier]) -> Iterable[str]:
+    previous: Decimal | None = None
+    for position, tier in enumerate(tiers):
+        where = f"tiers[{position}]"
+        if tier.unit_amount is None and tier.flat_amount is None:
+            yield f'{where} needs unit_amount or flat_amount (or both), e.g. unit_amount: "0.002"'
+        for field in ("unit_amount", "flat_amount"):
+            amount = getattr(tier, field)
+            if amount is not None:
+                yield from _amount_problems(f"{where}.{field}", amount)
+        if tier.up_to is None:
+            if position != len(tiers) - 1:
+                yield f"{where}: only the last tier may have up_to: inf"
+            continue
+        if tier.up_to <= 0:
+            yield f"{where}: up_to must be greater than 0, got {tier.up_to}"
+        elif previous is not None and tier.up_to <= previous:
+            yield f"up_to must increase ({previous} then {tier.up_to})"
+        yield from _quantity_problems(f"{where}.up_to", tier.up_to)
+        previous = tier.up_to
+    if tiers[-1].up_to is not None:
+        yield "tiers must end with up_to: inf"
+
+
+def _amount_problems(field: str, amount: Decimal) -> Iterable[str]:
+    if amount < 0:
+        yield f"{field} must not be negative, got {amount}"
+    if _places(amount) > _AMOUNT_PLACES:
+        yield f"{field} has more than {_AMOUNT_PLACES} decimal places ({amount})"
+
+
+def _quantity_problems(field: str, quantity: Decimal) -> Iterable[str]:
+    if quantity < 0:
+        yield f"{field} must not be negative, got {quantity}"
+    if _places(quantity) > _QUANTITY_PLACES:
+        yield f"{field} has more than {_QUANTITY_PLACES} decimal places ({quantity})"
+
+
+def _places(number: Decimal) -> int:
+    exponent = number.normalize().as_tuple().exponent
+    return -exponent if isinstance(exponent, int) and exponent < 0 else 0
+
+
+# ---------------------------------------------------------------------------------------------------------
+# warehouse
+
+
+def write_price_book_tables(conn: duckdb.DuckDBPyConnection, book: PriceBook, source_uri: str) -> None:
+    """Replace ``raw.price_book_*`` with ``book`` in one transaction: readers see the old book or the new one."""
+    create_raw_schema(conn)
+    loaded_at = datetime.now(UTC).replace(tzinfo=None)
+    digest = book.content_sha256 or hashlib.sha256(book.model_dump_json().encode()).hexdigest()
+    conn.execute("BEGIN TRANSACTION")
+    try:
+        for table in ("settings", "metrics", "prices", "tiers", "plans"):
+            conn.execute(f"DELETE FROM raw.price_book_{table}")
+        conn.execute(
+            "INSERT INTO raw.price_book_settings VALUES (?, ?, ?, ?, ?)",
+            [book.currency, minor_units(book.currency), source_uri, digest, loaded_at],
+        )
+        _insert_many(
+            conn,
+            "price_book_metrics",
+            [(name, m.aggregation, m.property) for name, m in book.metrics.items()],
+        )
+        _insert_many(
+            conn,
+            "price_book_prices",
+            [
+                (
+                    p.id,
+                    p.metric,
+                    p.package_id,
+                    p.billing_scheme,
+                    p.tiers_mode,
+                    p.unit_amount,
+                    p.free_units,
+                    p.minimum_amount,
+                    p.revenue_share,
+                    p.transform_quantity.divide_by if p.transform_quantity else None,
+                    p.transform_quantity.round if p.transform_quantity else None,
+                )
+                for p in book.prices
+            ],
+        )
+        _insert_many(
+            conn,
+            "price_book_tiers",
+            [
+                (p.id, i + 1, t.up_to, t.unit_amount or Decimal(0), t.flat_amount or Decimal(0))
+                for p in book.prices
+                for i, t in enumerate(p.tiers or [])
+            ],
+        )
+        _insert_many(conn, "price_book_plans", [(plan.id, plan.amount) for plan in book.plans])
+        conn.execute("COMMIT")
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+
+
+def _insert_many(conn: duckdb.DuckDBPyConnection, table: str, rows: list[tuple[Any, ...]]) -> None:
+    if not rows:
+        return
+    # Decimals are bound as text and cast by the column type, so nothing passes through a float.
+    placeholders = ", ".join("?" for _ in rows[0])
+    conn.executemany(
+        f"INSERT INTO raw.{table} VALUES ({placeholders})",
+        [[str(v) if isinstance(v, Decimal) else v for v in row] for row in rows],
+    )
