@@ -1,0 +1,44 @@
+# Two commands matter: `make demo` and `make test`. Both build the environment first when it is missing.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-stamp
+SCALE ?= default
+
+.PHONY: env demo test test-fast lint format bench clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+env: $(STAMP)
+
+## demo: generate the demo marketplace, run the pipeline, start portal + orchestrator (SCALE=small|default|large)
+demo: env
+	$(BIN)/atom demo --scale $(SCALE)
+
+## test: lint, type-check and the whole test suite (slow tests included), two workers
+test: env lint
+	$(BIN)/pytest -n 2 --timeout 600
+
+## test-fast: skip the tests marked slow (for the edit-test loop only; CI runs `make test`)
+test-fast: env
+	$(BIN)/pytest -n 2 -m "not slow"
+
+lint: env
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy atom ingest orchestration app governance
+
+format: env
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+## bench: the benchmarks of docs/benchmarks.md (writes bench/results/*.json and rewrites the doc's tables)
+bench: env
+	$(BIN)/python bench/run_all.py
+
+clean:
+	rm -rf .atom dbt_project/target dbt_project/logs

@@ -1,0 +1,1 @@
+"""The ``atom`` command line (typer + rich)."""

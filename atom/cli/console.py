@@ -1,0 +1,50 @@
+"""Shared console helpers: output goes to stdout, progress, logs and warnings to stderr (DESIGN 3.7)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import NoReturn
+
+import typer
+from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    SpinnerColumn,
+    TextColumn,
+    TimeElapsedColumn,
+)
+
+out = Console()
+err = Console(stderr=True)
+
+
+def fail(message: str, code: int = 1) -> NoReturn:
+    err.print(f"[bold red]error:[/] {message}")
+    raise typer.Exit(code)
+
+
+def new_progress() -> Progress:
+    return Progress(
+        SpinnerColumn(),
+        TextColumn("[progress.description]{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=err,
+        transient=False,
+    )
+
+
+@contextmanager
+def step_progress(description: str) -> Iterator[Callable[[str, int, int], None]]:
+    """A progress bar driven by ``callback(label, done, total)`` calls from library code."""
+    with new_progress() as progress:
+        task = progress.add_task(description, total=None)
+
+        def callback(label: str, done: int, total: int) -> None:
+            progress.update(task, description=f"{description}: {label}", completed=done, total=total)
+
+        yield callback

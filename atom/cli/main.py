@@ -1,0 +1,24 @@
+"""The ``atom`` command: every subcommand has --help, clear errors and progress on long work."""
+
+from __future__ import annotations
+
+import typer
+
+from atom.cli import billing, pipeline, services
+
+app = typer.Typer(
+    name="atom",
+    help="ATOM Marketplace: generate, ingest, rate, orchestrate and serve a marketplace of workflow packages.",
+    no_args_is_help=True,
+    pretty_exceptions_show_locals=False,
+)
+app.command()(pipeline.generate)
+app.command()(pipeline.ingest)
+app.command()(pipeline.build)
+app.add_typer(billing.app, name="billing")
+app.command()(services.orchestrator)
+app.command()(services.portal)
+app.command()(services.demo)
+
+if __name__ == "__main__":
+    app()

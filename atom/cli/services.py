@@ -1,0 +1,169 @@
+"""Long-running services: the orchestrator (Dagster webserver + daemon), the portal, and ``atom demo``."""
+
+from __future__ import annotations
+
+import signal
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from atom.cli.console import err, fail
+from atom.settings import PROJECT_ROOT, get_settings, subprocess_env
+
+DEFINITIONS_MODULE = "orchestration.definitions"
+
+
+def _bin(name: str) -> str:
+    return str(Path(sys.executable).parent / name)
+
+
+def orchestrator_commands(host: str, port: int) -> list[list[str]]:
+    """The webserver serves the UI; the daemon is what makes schedules and sensors fire."""
+    return [
+        [_bin("dagster-webserver"), "-m", DEFINITIONS_MODULE, "--host", host, "--port", str(port)],
+        [_bin("dagster-daemon"), "run", "-m", DEFINITIONS_MODULE],
+    ]
+
+
+def portal_command(host: str, port: int) -> list[str]:
+    return [
+        sys.executable,
+        "-m",
+        "streamlit",
+        "run",
+        str(PROJECT_ROOT / "app" / "streamlit_app.py"),
+        "--server.address",
+        host,
+        "--server.port",
+        str(port),
+        "--server.headless",
+        "true",
+        "--browser.gatherUsageStats",
+        "false",
+    ]
+
+
+def start(commands: list[list[str]], log_dir: Path) -> list[subprocess.Popen[bytes]]:
+    settings = get_settings()
+    settings.ensure_dirs()
+    log_dir.mkdir(parents=True, exist_ok=True)
+    processes = []
+    for command in commands:
+        log = open(
+            log_dir
+            / f"{Path(command[0]).name}-{command[1] if len(command) > 1 else ''}.log".replace("/", "_"),
+            "ab",
+        )
+        processes.append(
+            subprocess.Popen(
+                command, env=subprocess_env(settings), cwd=PROJECT_ROOT, stdout=log, stderr=subprocess.STDOUT
+            )
+        )
+    return processes
+
+
+def wait_until_up(url: str, processes: list[subprocess.Popen[bytes]], timeout_s: float = 120) -> bool:
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        if any(p.poll() is not None for p in processes):
+            return False
+        try:
+            with urllib.request.urlopen(url, timeout=2) as response:
+                if response.status < 500:
+                    return True
+        except OSError:
+            time.sleep(0.5)
+    return False
+
+
+def supervise(processes: list[subprocess.Popen[bytes]]) -> None:
+    """Block until Ctrl-C or until one service dies; then stop them all."""
+    try:
+        while all(p.poll() is None for p in processes):
+            time.sleep(1)
+        failed = [p.args[0] for p in processes if p.poll() is not None]
+        err.print(f"[red]a service stopped: {failed}; see the logs under {get_settings().home / 'logs'}[/]")
+    except KeyboardInterrupt:
+        err.print("stopping…")
+    finally:
+        for p in processes:
+            if p.poll() is None:
+                p.send_signal(signal.SIGINT)
+        for p in processes:
+            try:
+                p.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                p.kill()
+
+
+def start_orchestrator(host: str, port: int) -> list[subprocess.Popen[bytes]]:
+    from orchestration.dbt_manifest import ensure_manifest
+    from orchestration.defs.dbt import dbt_project
+
+    ensure_manifest(dbt_project().manifest_path)  # parse once here, not in each Dagster process
+    processes = start(orchestrator_commands(host, port), get_settings().home / "logs")
+    if not wait_until_up(f"http://{host}:{port}/server_info", processes):
+        supervise(processes)
+        fail(f"the orchestrator did not start; see {get_settings().home / 'logs'}")
+    return processes
+
+
+def start_portal(host: str, port: int) -> list[subprocess.Popen[bytes]]:
+    processes = start([portal_command(host, port)], get_settings().home / "logs")
+    if not wait_until_up(f"http://{host}:{port}/_stcore/health", processes):
+        supervise(processes)
+        fail(f"the portal did not start; see {get_settings().home / 'logs'}")
+    return processes
+
+
+def orchestrator(
+    host: Annotated[str, typer.Option(help="Interface to bind.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port of Dagster's web UI.")] = 3000,
+) -> None:
+    """Dagster's webserver and daemon together: schedules and sensors run only while this runs."""
+    processes = start_orchestrator(host, port)
+    err.print(f"orchestrator: http://{host}:{port} (Ctrl-C to stop)")
+    supervise(processes)
+
+
+def portal(
+    host: Annotated[str, typer.Option(help="Interface to bind.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port of the portal.")] = 8501,
+) -> None:
+    """The Streamlit portal, reading the serving snapshot."""
+    processes = start_portal(host, port)
+    err.print(f"portal: http://{host}:{port} (Ctrl-C to stop)")
+    supervise(processes)
+
+
+def demo(
+    scale: Annotated[str, typer.Option(help="small, default or large.")] = "default",
+    seed: Annotated[int, typer.Option(help="Seed of the synthetic marketplace.")] = 7,
+    no_portal: Annotated[bool, typer.Option("--no-portal", help="Stop after the pipeline.")] = False,
+    host: Annotated[str, typer.Option(help="Interface for the portal and orchestrator.")] = "127.0.0.1",
+    portal_port: Annotated[int, typer.Option(help="Port of the portal.")] = 8501,
+    orchestrator_port: Annotated[int, typer.Option(help="Port of Dagster's web UI.")] = 3000,
+) -> None:
+    """Generate the demo marketplace, run the whole pipeline, then start the portal and the orchestrator."""
+    from atom.cli.pipeline import build, generate
+
+    started = time.monotonic()
+    generate(scale=scale, seed=seed, today=None)
+    build(since=None)
+    err.print(
+        f"[green]pipeline done in {time.monotonic() - started:.0f} s[/]; snapshot: {get_settings().serving_path}"
+    )
+    if no_portal:
+        return
+    processes = start_orchestrator(host, orchestrator_port) + start_portal(host, portal_port)
+    err.print(
+        f"\n[bold]portal[/]        http://{host}:{portal_port}  (Overview: revenue, active tenants, events, quarantine)\n"
+        f"[bold]orchestrator[/]  http://{host}:{orchestrator_port}  (asset graph, runs, the 30-minute build schedule)\n"
+        "Ctrl-C stops both."
+    )
+    supervise(processes)

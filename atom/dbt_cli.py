@@ -1,0 +1,53 @@
+"""Run the dbt CLI in a child process against a chosen warehouse file.
+
+A child process keeps dbt's logging off our stdout (``--format json`` promises a clean stdout) and
+lets a preview point dbt at a scratch warehouse without touching this process's environment.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from atom.settings import DBT_PROJECT_DIR, subprocess_env
+
+
+class DbtError(RuntimeError):
+    pass
+
+
+def dbt_executable() -> str:
+    return str(Path(sys.executable).parent / "dbt")
+
+
+def run_dbt(
+    args: Sequence[str],
+    *,
+    warehouse: Path | None = None,
+    target_path: Path | None = None,
+    log_path: Path | None = None,
+) -> subprocess.CompletedProcess[str]:
+    """Run ``dbt <args>`` on the project; raise :class:`DbtError` with dbt's own output when it fails."""
+    command = [
+        dbt_executable(),
+        *args,
+        "--project-dir",
+        str(DBT_PROJECT_DIR),
+        "--profiles-dir",
+        str(DBT_PROJECT_DIR),
+    ]
+    if target_path is not None:
+        command += ["--target-path", str(target_path)]
+    overrides = {"ATOM_WAREHOUSE": str(warehouse)} if warehouse is not None else {}
+    if log_path is not None:
+        overrides["DBT_LOG_PATH"] = str(log_path)
+    result = subprocess.run(
+        command, env=subprocess_env(**overrides), capture_output=True, text=True, check=False
+    )
+    if result.returncode != 0:
+        raise DbtError(
+            f"dbt {' '.join(args)} failed (exit {result.returncode}):\n{result.stdout[-4000:]}{result.stderr[-2000:]}"
+        )
+    return result

@@ -1,0 +1,122 @@
+"""``atom billing preview``: rate a usage file against a price book with no side effects.
+
+There is one implementation of rating, the dbt models (DESIGN 3.2). A preview loads the files into a
+scratch warehouse through the same loaders a build uses, runs the rating models with
+``atom_preview: true`` (every tenant in the usage file counts as known and active; no plan fees) and
+reads the draft invoice lines back. Nothing outside a temporary directory is written.
+"""
+
+from __future__ import annotations
+
+import re
+import tempfile
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import duckdb
+from ingest.loader import load_files
+
+from atom.dbt_cli import run_dbt
+from ingest.price_book import load_price_book, write_price_book_tables
+from ingest.raw_schema import create_raw_schema
+
+PERIOD_PATTERN = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
+
+
+class PreviewError(ValueError):
+    pass
+
+
+@dataclass
+class PreviewResult:
+    document: dict[str, Any]
+    received: int = 0
+    loaded: int = 0
+    duplicates: int = 0
+    quarantined: int = 0
+    quarantine_reasons: Counter[str] = field(default_factory=Counter)
+
+
+def validate_period(period: str) -> str:
+    if not PERIOD_PATTERN.match(period):
+        raise PreviewError(f"period {period!r} is not a month: use YYYY-MM, e.g. 2026-10")
+    return period
+
+
+def format_decimal(value: Decimal) -> str:
+    """A quantity as a plain decimal string without exponent or trailing zeros ("1500", "0.25")."""
+    text = format(value.normalize(), "f")
+    return text
+
+
+def format_amount(value: Decimal, minor_units: int) -> str:
+    """An amount with exactly the currency's minor-unit places ("12.30", JPY "1230")."""
+    return str(value.quantize(Decimal(1).scaleb(-minor_units)))
+
+
+def preview_invoices(price_book_path: Path, usage_paths: Sequence[Path], period: str) -> PreviewResult:
+    validate_period(period)
+    book = load_price_book(price_book_path)
+    for path in usage_paths:
+        if not path.exists():
+            raise PreviewError(f"usage file not found: {path}")
+    with tempfile.TemporaryDirectory(prefix="atom-preview-") as scratch_dir:
+        scratch = Path(scratch_dir)
+        warehouse = scratch / "preview.duckdb"
+        with duckdb.connect(str(warehouse)) as conn:
+            create_raw_schema(conn)
+            write_price_book_tables(conn, book, source_uri=price_book_path.resolve().as_uri())
+            batches = load_files(conn, list(usage_paths), check_tenants=False)
+        run_dbt(
+            ["run", "--select", "+fct_invoice_lines", "--vars", "{atom_preview: true}", "--quiet"],
+            warehouse=warehouse,
+            target_path=scratch / "target",
+            log_path=scratch / "logs",
+        )
+        with duckdb.connect(str(warehouse), read_only=True) as conn:
+            rows = conn.execute(
+                """
+                select tenant_id, price_id, metric_id, package_id, quantity, line_amount, partner_payout_amount,
+                       currency, minor_units
+                from marts.fct_invoice_lines
+                where period = ? and kind = 'usage'
+                order by tenant_id, price_id
+                """,
+                [period],
+            ).fetchall()
+    result = PreviewResult(document=_document(period, book.currency, rows))
+    for batch in batches:
+        result.received += batch.received
+        result.loaded += batch.loaded
+        result.duplicates += batch.duplicates
+        result.quarantined += batch.quarantined
+        result.quarantine_reasons.update(batch.quarantine_reasons)
+    return result
+
+
+def _document(period: str, currency: str, rows: list[tuple]) -> dict[str, Any]:
+    from ingest.price_book import minor_units
+
+    places = minor_units(currency)
+    invoices: dict[str, dict[str, Any]] = {}
+    totals: dict[str, Decimal] = {}
+    for tenant_id, price_id, metric_id, package_id, quantity, amount, payout, _currency, _minor in rows:
+        invoice = invoices.setdefault(tenant_id, {"tenant_id": tenant_id, "lines": [], "total": None})
+        invoice["lines"].append(
+            {
+                "price_id": price_id,
+                "metric": metric_id,
+                "package_id": package_id,
+                "quantity": format_decimal(Decimal(quantity)),
+                "amount": format_amount(Decimal(amount), places),
+                "partner_payout": format_amount(Decimal(payout), places),
+            }
+        )
+        totals[tenant_id] = totals.get(tenant_id, Decimal(0)) + Decimal(amount)
+    for tenant_id, invoice in invoices.items():
+        invoice["total"] = format_amount(totals[tenant_id], places)
+    return {"period": period, "currency": currency, "invoices": list(invoices.values())}

@@ -1,0 +1,161 @@
+"""Ingest assets: the price book, the operational DB copy and the daily usage batches into ``raw.*``."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import dagster as dg
+from ingest.loader import load_files
+
+from atom.settings import get_settings
+from ingest.landing import landed_files
+from ingest.operational import copy_operational_tables
+from ingest.price_book import load_price_book, write_price_book_tables
+from ingest.raw_schema import create_raw_schema
+from orchestration.partitions import daily_landing_partitions
+from orchestration.resources import OperationalDBResource, WarehouseResource
+
+GROUP = "raw"
+PRICE_BOOK_TABLES = [
+    "price_book_settings",
+    "price_book_metrics",
+    "price_book_prices",
+    "price_book_tiers",
+    "price_book_plans",
+]
+OPERATIONAL_TABLES = [
+    "operational_publishers",
+    "operational_packages",
+    "operational_package_versions",
+    "operational_tenants",
+    "operational_subscriptions",
+    "operational_tenant_events",
+]
+USAGE_TABLES = ["usage_events", "usage_quarantine", "ingest_batches"]
+
+
+def raw_key(table: str) -> dg.AssetKey:
+    return dg.AssetKey(["raw", table])
+
+
+@dg.multi_asset(
+    specs=[dg.AssetSpec(raw_key(t), group_name=GROUP, kinds={"duckdb"}) for t in PRICE_BOOK_TABLES],
+    description="The price book YAML (DESIGN 3.2), validated and flattened into raw.price_book_*.",
+)
+def price_book(context: dg.AssetExecutionContext, warehouse: WarehouseResource):
+    path = get_settings().price_book_path
+    if not path.exists():
+        raise dg.Failure(f"No price book at {path}: run `atom generate` or set ATOM_PRICE_BOOK.")
+    book = load_price_book(path)
+    with warehouse.connect() as conn:
+        create_raw_schema(conn)
+        write_price_book_tables(conn, book, source_uri=path.as_uri())
+        counts = {t: conn.execute(f"select count(*) from raw.{t}").fetchone()[0] for t in PRICE_BOOK_TABLES}
+    for table in PRICE_BOOK_TABLES:
+        yield dg.MaterializeResult(
+            asset_key=raw_key(table), metadata={"rows": counts[table], "source": str(path)}
+        )
+
+
+@dg.multi_asset(
+    specs=[
+        dg.AssetSpec(raw_key(t), group_name=GROUP, kinds={"duckdb", "sqlite"}) for t in OPERATIONAL_TABLES
+    ],
+    description="A copy of the operational DB's tenants, plans, publishers and packages, replaced whole.",
+)
+def operational_tables(warehouse: WarehouseResource, operational_db: OperationalDBResource):
+    with warehouse.connect() as conn:
+        counts = copy_operational_tables(conn, operational_db.url)
+    for table in OPERATIONAL_TABLES:
+        yield dg.MaterializeResult(asset_key=raw_key(table), metadata={"rows": counts.get(table, 0)})
+
+
+def _already_loaded(conn, files: list[Path]) -> set[Path]:
+    """Landed files are immutable under unique names, so a recorded source_uri needs no rehashing."""
+    recorded = {row[0] for row in conn.execute("select source_uri from raw.ingest_batches").fetchall()}
+    return {f for f in files if str(f) in recorded or f.as_uri() in recorded}
+
+
+RECONCILIATION_CHECK = "batches_reconcile"
+ROW_COUNT_CHECK = "loaded_rows_match_batches"
+
+
+@dg.multi_asset(
+    specs=[
+        dg.AssetSpec(
+            raw_key(t),
+            group_name=GROUP,
+            kinds={"duckdb"},
+            deps=[raw_key("price_book_metrics"), raw_key("operational_tenants")],
+        )
+        for t in USAGE_TABLES
+    ],
+    check_specs=[
+        dg.AssetCheckSpec(
+            RECONCILIATION_CHECK,
+            asset=raw_key("ingest_batches"),
+            description="Every batch: received = loaded + duplicates + quarantined.",
+        ),
+        dg.AssetCheckSpec(
+            ROW_COUNT_CHECK,
+            asset=raw_key("usage_events"),
+            description="Rows in raw.usage_events per batch equal the batch's recorded `loaded` count.",
+        ),
+    ],
+    partitions_def=daily_landing_partitions,
+    # One run loads a whole range of days: a backfill of six months is one DuckDB session, not 180.
+    backfill_policy=dg.BackfillPolicy.single_run(),
+    description="Usage batches landed on each day, validated, deduplicated and loaded; rejects quarantined.",
+)
+def usage_batches(context: dg.AssetExecutionContext, warehouse: WarehouseResource):
+    settings = get_settings()
+    days = [date.fromisoformat(key) for key in context.partition_keys]
+    files = landed_files(settings.landing_dir, days)
+    with warehouse.connect() as conn:
+        create_raw_schema(conn)
+        done = _already_loaded(conn, files)
+        pending = [f for f in files if f not in done]
+        context.log.info(f"{len(pending)} new batch(es) of {len(files)} landed on {len(days)} day(s)")
+        results = load_files(conn, pending)
+        unreconciled = conn.execute(
+            "select count(*) from raw.ingest_batches where received <> loaded + duplicates + quarantined"
+        ).fetchone()[0]
+        mismatched = conn.execute(
+            """
+            select count(*) from raw.ingest_batches b
+            left join (select batch_id, count(*) as n from raw.usage_events group by batch_id) e using (batch_id)
+            where coalesce(e.n, 0) <> b.loaded
+            """
+        ).fetchone()[0]
+    totals = {
+        "batches": len(results),
+        "received": sum(r.received for r in results),
+        "loaded": sum(r.loaded for r in results),
+        "duplicates": sum(r.duplicates for r in results),
+        "quarantined": sum(r.quarantined for r in results),
+    }
+    for result in results:
+        for reason, count in result.quarantine_reasons.items():
+            totals[f"reason:{reason}"] = totals.get(f"reason:{reason}", 0) + count
+    context.log.info(f"usage load: {totals}")
+    yield dg.MaterializeResult(asset_key=raw_key("usage_events"), metadata=totals)
+    yield dg.MaterializeResult(
+        asset_key=raw_key("usage_quarantine"), metadata={"quarantined": totals["quarantined"]}
+    )
+    yield dg.MaterializeResult(asset_key=raw_key("ingest_batches"), metadata={"batches": totals["batches"]})
+    yield dg.AssetCheckResult(
+        check_name=RECONCILIATION_CHECK,
+        asset_key=raw_key("ingest_batches"),
+        passed=unreconciled == 0,
+        metadata={"unreconciled_batches": unreconciled},
+    )
+    yield dg.AssetCheckResult(
+        check_name=ROW_COUNT_CHECK,
+        asset_key=raw_key("usage_events"),
+        passed=mismatched == 0,
+        metadata={"mismatched_batches": mismatched},
+    )
+
+
+defs = dg.Definitions(assets=[price_book, operational_tables, usage_batches])
