@@ -18,9 +18,9 @@ from pathlib import Path
 from typing import Any
 
 import duckdb
-from ingest.loader import load_files
 
 from atom.dbt_cli import run_dbt
+from ingest.loader import load_files
 from ingest.price_book import load_price_book, write_price_book_tables
 from ingest.raw_schema import create_raw_schema
 

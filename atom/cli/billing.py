@@ -26,11 +26,10 @@ def preview(
     ] = "table",
 ) -> None:
     """Rate usage with no side effects, through the same dbt models a build runs, in a scratch warehouse."""
-    from ingest.loader import LoaderError
-
     from atom.dbt_cli import DbtError
     from atom.preview import PreviewError, preview_invoices
     from ingest.landing import UnsupportedFileError
+    from ingest.loader import LoaderError
     from ingest.price_book import PriceBookError
 
     if format not in ("json", "table"):

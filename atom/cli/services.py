@@ -22,48 +22,59 @@ def _bin(name: str) -> str:
     return str(Path(sys.executable).parent / name)
 
 
-def orchestrator_commands(host: str, port: int) -> list[list[str]]:
+def orchestrator_commands(host: str, port: int) -> dict[str, list[str]]:
     """The webserver serves the UI; the daemon is what makes schedules and sensors fire."""
-    return [
-        [_bin("dagster-webserver"), "-m", DEFINITIONS_MODULE, "--host", host, "--port", str(port)],
-        [_bin("dagster-daemon"), "run", "-m", DEFINITIONS_MODULE],
-    ]
+    return {
+        "dagster-webserver": [
+            _bin("dagster-webserver"),
+            "-m",
+            DEFINITIONS_MODULE,
+            "--host",
+            host,
+            "--port",
+            str(port),
+        ],
+        "dagster-daemon": [_bin("dagster-daemon"), "run", "-m", DEFINITIONS_MODULE],
+    }
 
 
-def portal_command(host: str, port: int) -> list[str]:
-    return [
-        sys.executable,
-        "-m",
-        "streamlit",
-        "run",
-        str(PROJECT_ROOT / "app" / "streamlit_app.py"),
-        "--server.address",
-        host,
-        "--server.port",
-        str(port),
-        "--server.headless",
-        "true",
-        "--browser.gatherUsageStats",
-        "false",
-    ]
+def portal_command(host: str, port: int) -> dict[str, list[str]]:
+    return {
+        "portal": [
+            sys.executable,
+            "-m",
+            "streamlit",
+            "run",
+            str(PROJECT_ROOT / "app" / "streamlit_app.py"),
+            "--server.address",
+            host,
+            "--server.port",
+            str(port),
+            "--server.headless",
+            "true",
+            "--browser.gatherUsageStats",
+            "false",
+        ]
+    }
 
 
-def start(commands: list[list[str]], log_dir: Path) -> list[subprocess.Popen[bytes]]:
+def start(commands: dict[str, list[str]], log_dir: Path) -> list[subprocess.Popen[bytes]]:
+    """Start each named service in the background, its output appended to ``<log_dir>/<name>.log``."""
     settings = get_settings()
     settings.ensure_dirs()
     log_dir.mkdir(parents=True, exist_ok=True)
     processes = []
-    for command in commands:
-        log = open(
-            log_dir
-            / f"{Path(command[0]).name}-{command[1] if len(command) > 1 else ''}.log".replace("/", "_"),
-            "ab",
-        )
-        processes.append(
-            subprocess.Popen(
-                command, env=subprocess_env(settings), cwd=PROJECT_ROOT, stdout=log, stderr=subprocess.STDOUT
+    for name, command in commands.items():
+        with open(log_dir / f"{name}.log", "ab") as log:  # the child keeps its own copy of the descriptor
+            processes.append(
+                subprocess.Popen(
+                    command,
+                    env=subprocess_env(settings),
+                    cwd=PROJECT_ROOT,
+                    stdout=log,
+                    stderr=subprocess.STDOUT,
+                )
             )
-        )
     return processes
 
 
@@ -114,7 +125,7 @@ def start_orchestrator(host: str, port: int) -> list[subprocess.Popen[bytes]]:
 
 
 def start_portal(host: str, port: int) -> list[subprocess.Popen[bytes]]:
-    processes = start([portal_command(host, port)], get_settings().home / "logs")
+    processes = start(portal_command(host, port), get_settings().home / "logs")
     if not wait_until_up(f"http://{host}:{port}/_stcore/health", processes):
         supervise(processes)
         fail(f"the portal did not start; see {get_settings().home / 'logs'}")

@@ -6,10 +6,10 @@ from datetime import date
 from pathlib import Path
 
 import dagster as dg
-from ingest.loader import load_files
 
 from atom.settings import get_settings
 from ingest.landing import landed_files
+from ingest.loader import load_files
 from ingest.operational import copy_operational_tables
 from ingest.price_book import load_price_book, write_price_book_tables
 from ingest.raw_schema import create_raw_schema
