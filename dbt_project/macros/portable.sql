@@ -1,0 +1,41 @@
+{#- DuckDB-only constructs live here, behind adapter.dispatch, so a Spark twin can be added beside each
+    (DESIGN 4). -#}
+
+{#- The text value of a top-level key of a JSON object held as text; `key` may be a column. -#}
+{% macro json_extract_text(json_text, key) -%}
+    {{ return(adapter.dispatch('json_extract_text', 'atom')(json_text, key)) }}
+{%- endmacro %}
+
+{% macro default__json_extract_text(json_text, key) -%}
+    get_json_object({{ json_text }}, concat('$.', {{ key }}))
+{%- endmacro %}
+
+{% macro duckdb__json_extract_text(json_text, key) -%}
+    json_extract_string({{ json_text }}, '$.' || {{ key }})
+{%- endmacro %}
+
+{#- 'YYYY-MM' of a date. -#}
+{% macro format_period(date_expression) -%}
+    {{ return(adapter.dispatch('format_period', 'atom')(date_expression)) }}
+{%- endmacro %}
+
+{% macro default__format_period(date_expression) -%}
+    date_format({{ date_expression }}, 'yyyy-MM')
+{%- endmacro %}
+
+{% macro duckdb__format_period(date_expression) -%}
+    strftime(cast({{ date_expression }} as date), '%Y-%m')
+{%- endmacro %}
+
+{#- One row per month start in [first_month, last_month], as a set-returning select expression. -#}
+{% macro month_starts_between(first_month, last_month) -%}
+    {{ return(adapter.dispatch('month_starts_between', 'atom')(first_month, last_month)) }}
+{%- endmacro %}
+
+{% macro default__month_starts_between(first_month, last_month) -%}
+    explode(sequence(cast({{ first_month }} as date), cast({{ last_month }} as date), interval 1 month))
+{%- endmacro %}
+
+{% macro duckdb__month_starts_between(first_month, last_month) -%}
+    unnest(generate_series(cast({{ first_month }} as timestamp), cast({{ last_month }} as timestamp), interval 1 month))
+{%- endmacro %}

@@ -1,0 +1,21 @@
+with
+
+source as (select * from {{ source('price_book', 'prices') }}),
+
+renamed as (
+    select
+        price_id,
+        metric_id,
+        package_id,
+        lower(billing_scheme) as billing_scheme,
+        lower(tiers_mode) as tiers_mode,
+        cast(unit_amount as decimal(38, 12)) as unit_amount,
+        cast(coalesce(free_units, 0) as decimal(38, 9)) as free_units,
+        cast(minimum_amount as decimal(38, 12)) as minimum_amount,
+        cast(revenue_share as decimal(9, 6)) as revenue_share,
+        cast(transform_divide_by as decimal(38, 9)) as transform_divide_by,
+        lower(transform_round) as transform_round
+    from source
+)
+
+select * from renamed
