@@ -1,7 +1,8 @@
 """Resources for the outside systems a run touches: the warehouse file and the operational DB.
 
 They are configured from :mod:`atom.settings` (the one reader of the environment) rather than with
-``EnvVar``; tests swap them by pointing ``ATOM_HOME`` somewhere else, or by passing their own.
+``EnvVar``. Left unset, a path is resolved when the run opens it, not when the definitions are
+imported, so a test or a CLI call that points ``ATOM_HOME`` elsewhere gets a warehouse of its own.
 """
 
 from __future__ import annotations
@@ -18,11 +19,15 @@ from atom.settings import get_settings
 class WarehouseResource(dg.ConfigurableResource):
     """The DuckDB warehouse. Only Dagster runs open it read-write (DESIGN 2)."""
 
-    path: str
+    path: str | None = None
+
+    @property
+    def resolved_path(self) -> str:
+        return self.path or str(get_settings().warehouse_path)
 
     @contextmanager
     def connect(self) -> Iterator[duckdb.DuckDBPyConnection]:
-        conn = duckdb.connect(self.path)
+        conn = duckdb.connect(self.resolved_path)
         try:
             yield conn
         finally:
@@ -32,12 +37,12 @@ class WarehouseResource(dg.ConfigurableResource):
 class OperationalDBResource(dg.ConfigurableResource):
     """The operational DB (SQLite by default): the system of record for tenants, packages, plans."""
 
-    url: str
+    database_url: str | None = None
+
+    @property
+    def url(self) -> str:
+        return self.database_url or get_settings().database_url
 
 
 def default_resources() -> dict[str, dg.ConfigurableResource]:
-    settings = get_settings()
-    return {
-        "warehouse": WarehouseResource(path=str(settings.warehouse_path)),
-        "operational_db": OperationalDBResource(url=settings.database_url),
-    }
+    return {"warehouse": WarehouseResource(), "operational_db": OperationalDBResource()}
