@@ -1,0 +1,96 @@
+"""Overview: revenue, tenants, usage and quarantine at a glance. Layout only; SQL lives in app.queries."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pandas as pd
+import streamlit as st
+
+from app import charts, queries, ui
+from app.formatting import count, count_delta, money, money_delta
+from app.periods import period_of, previous_period, utc_today
+
+LIVE_REFRESH = "30s"
+
+snapshot = ui.require_snapshot(queries.OVERVIEW_TABLES)
+st.title("Overview")
+
+
+@st.fragment(run_every=LIVE_REFRESH)
+def live_tiles() -> None:
+    # Re-read the snapshot's identity on every tick, so a swap shows within one refresh.
+    live = ui.snapshot_or_message(queries.OVERVIEW_TABLES)
+    if live is None:
+        return
+    today = utc_today()
+    this_period, last_period = period_of(today), previous_period(today)
+    counts = queries.overview_counts(live, today, this_period, last_period).iloc[0]
+    revenue = queries.revenue_month_over_month(live, this_period, last_period)
+
+    latest_usage = counts["latest_usage_date"]
+    if latest_usage is None or period_of(latest_usage) < this_period:
+        held = f"its latest usage is from {latest_usage}" if latest_usage is not None else "it holds no usage"
+        st.warning(
+            f"The snapshot is older than this month ({this_period}, UTC): {held}, so this month's "
+            "tiles show no activity. Run `atom build` to refresh it."
+        )
+
+    st.caption(f"This month: {this_period} (UTC calendar month, so far). Refreshes every {LIVE_REFRESH}.")
+    if revenue.empty:  # no revenue rows at all yet: show zero rather than no tile
+        revenue = pd.DataFrame(
+            {"currency": [charts.DEFAULT_CURRENCY], "this_month_amount": [0], "last_month_amount": [0]}
+        )
+    for row in revenue.itertuples(index=False):
+        this_month, last_month = Decimal(row.this_month_amount), Decimal(row.last_month_amount)
+        code = str(row.currency).upper()
+        first, second = st.columns(2)
+        first.metric(
+            f"Revenue this month ({code})",
+            money(this_month, row.currency),
+            money_delta(this_month - last_month, row.currency),
+            help="Draft invoice lines of this month so far, against the whole of last month.",
+            border=True,
+        )
+        second.metric(f"Revenue last month ({code})", money(last_month, row.currency), border=True)
+
+    tenants, today_col, yesterday_col, quarantine_total, quarantine_week = st.columns(5)
+    active, active_before = int(counts["active_tenants_this_month"]), int(counts["active_tenants_last_month"])
+    tenants.metric(
+        "Active tenants this month", count(active), count_delta(active - active_before), border=True
+    )
+    today_events, yesterday_events = int(counts["events_today"]), int(counts["events_yesterday"])
+    today_col.metric(
+        "Events today", count(today_events), count_delta(today_events - yesterday_events), border=True
+    )
+    yesterday_col.metric("Events yesterday", count(yesterday_events), border=True)
+    quarantine_total.metric("Quarantined events", count(int(counts["quarantined_total"])), border=True)
+    quarantine_week.metric(
+        "Quarantined, last 7 days",
+        count(int(counts["quarantined_last_7_days"])),
+        help="By landing day: the day the batch arrived.",
+        border=True,
+    )
+
+
+live_tiles()
+
+this_period = period_of(utc_today())
+
+st.subheader("Revenue")
+ui.chart_with_table(charts.revenue_by_month(queries.revenue_by_month(snapshot)), key="revenue_by_month")
+ui.chart_with_table(
+    charts.top_packages(queries.top_packages_by_revenue(snapshot, this_period, 10), this_period),
+    key="top_packages",
+    empty_message=f"No package revenue in {this_period} yet.",
+)
+
+st.subheader("Usage")
+ui.chart_with_table(charts.events_per_day(queries.events_per_day(snapshot)), key="events_per_day")
+
+st.subheader("Data quality")
+ui.chart_with_table(
+    charts.quarantine_by_reason(queries.quarantine_by_reason(snapshot)),
+    key="quarantine_by_reason",
+    empty_message="No events quarantined.",
+)

@@ -1,0 +1,314 @@
+"""A hand-made serving snapshot for the portal's AppTests, reusable by every page's tests.
+
+``write_serving_snapshot`` creates every mart table of docs/architecture.md ("Marts") with the listed
+columns and inserts the given rows, writing to a temporary file renamed over the target as Dagster's
+serving asset does. ``sample_marts`` is a small marketplace whose totals the tests know by heart.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pytest
+import streamlit as st
+from streamlit.testing.v1 import AppTest
+
+from atom.settings import reset_settings_cache
+
+APP_FILE = Path(__file__).resolve().parents[2] / "app" / "streamlit_app.py"
+
+MONEY = "DECIMAL(38, 6)"
+QUANTITY = "DECIMAL(38, 9)"
+
+# docs/architecture.md, "Marts": the contract the portal reads.
+MART_COLUMNS: dict[str, dict[str, str]] = {
+    "fct_invoice_lines": {
+        "invoice_line_id": "VARCHAR",
+        "tenant_id": "VARCHAR",
+        "period": "VARCHAR",
+        "period_start_date": "DATE",
+        "kind": "VARCHAR",
+        "price_id": "VARCHAR",
+        "plan_id": "VARCHAR",
+        "metric_id": "VARCHAR",
+        "package_id": "VARCHAR",
+        "publisher_id": "VARCHAR",
+        "quantity": QUANTITY,
+        "billable_quantity": QUANTITY,
+        "line_amount": MONEY,
+        "partner_payout_amount": MONEY,
+        "platform_fee_amount": MONEY,
+        "currency": "VARCHAR",
+        "minor_units": "INTEGER",
+    },
+    "fct_invoices": {
+        "tenant_id": "VARCHAR",
+        "period": "VARCHAR",
+        "period_start_date": "DATE",
+        "currency": "VARCHAR",
+        "minor_units": "INTEGER",
+        "line_count": "BIGINT",
+        "total_amount": MONEY,
+        "usage_amount": MONEY,
+        "recurring_amount": MONEY,
+        "partner_payout_amount": MONEY,
+    },
+    "fct_usage_daily": {
+        "usage_date": "DATE",
+        "tenant_id": "VARCHAR",
+        "package_id": "VARCHAR",
+        "metric_id": "VARCHAR",
+        "event_count": "BIGINT",
+        "quantity": QUANTITY,
+    },
+    "fct_revenue_monthly": {
+        "period": "VARCHAR",
+        "period_start_date": "DATE",
+        "kind": "VARCHAR",
+        "metric_id": "VARCHAR",
+        "package_id": "VARCHAR",
+        "publisher_id": "VARCHAR",
+        "tenant_count": "BIGINT",
+        "line_amount": MONEY,
+        "partner_payout_amount": MONEY,
+        "platform_fee_amount": MONEY,
+        "currency": "VARCHAR",
+    },
+    "fct_active_tenants_monthly": {
+        "period": "VARCHAR",
+        "period_start_date": "DATE",
+        "active_tenants": "BIGINT",
+        "paying_tenants": "BIGINT",
+        "new_tenants": "BIGINT",
+        "churned_tenants": "BIGINT",
+    },
+    "dim_tenants": {
+        "tenant_id": "VARCHAR",
+        "name": "VARCHAR",
+        "segment": "VARCHAR",
+        "country": "VARCHAR",
+        "created_at": "TIMESTAMP",
+        "current_state": "VARCHAR",
+        "current_plan_id": "VARCHAR",
+    },
+    "dim_packages": {
+        "package_id": "VARCHAR",
+        "name": "VARCHAR",
+        "publisher_id": "VARCHAR",
+        "publisher_name": "VARCHAR",
+        "category": "VARCHAR",
+        "latest_version": "VARCHAR",
+    },
+    "fct_ingest_batches": {
+        "batch_id": "VARCHAR",
+        "source_uri": "VARCHAR",
+        "landing_date": "DATE",
+        "received": "BIGINT",
+        "loaded": "BIGINT",
+        "duplicates": "BIGINT",
+        "quarantined": "BIGINT",
+        "loaded_at": "TIMESTAMP",
+        "is_reconciled": "BOOLEAN",
+    },
+    "fct_quarantine_by_reason": {"landing_date": "DATE", "reason": "VARCHAR", "quarantined": "BIGINT"},
+}
+
+Rows = Mapping[str, Sequence[Mapping[str, Any]]]
+
+
+def write_serving_snapshot(path: Path, rows: Rows, *, omit_tables: Sequence[str] = ()) -> Path:
+    """Build a snapshot beside ``path`` and rename it over ``path`` atomically; returns ``path``."""
+    unknown = set(rows) - set(MART_COLUMNS)
+    if unknown:
+        raise ValueError(f"Not a mart of docs/architecture.md: {sorted(unknown)}")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    staging = path.with_name(f".{path.name}.building")
+    staging.unlink(missing_ok=True)
+    conn = duckdb.connect(str(staging))
+    try:
+        conn.execute("CREATE SCHEMA marts")
+        for table, columns in MART_COLUMNS.items():
+            if table in omit_tables:
+                continue
+            ddl = ", ".join(f"{name} {sql_type}" for name, sql_type in columns.items())
+            conn.execute(f"CREATE TABLE marts.{table} ({ddl})")
+            for row in rows.get(table, ()):
+                bad = set(row) - set(columns)
+                if bad:
+                    raise ValueError(f"marts.{table} has no column(s) {sorted(bad)}")
+                names = ", ".join(row)
+                marks = ", ".join("?" for _ in row)
+                conn.execute(f"INSERT INTO marts.{table} ({names}) VALUES ({marks})", list(row.values()))
+    finally:
+        conn.close()
+    os.replace(staging, path)
+    return path
+
+
+def _period(day: date) -> str:
+    return f"{day:%Y-%m}"
+
+
+def _month_start(day: date) -> date:
+    return day.replace(day=1)
+
+
+@dataclass(frozen=True)
+class SampleFacts:
+    """What ``sample_marts`` holds, as the Overview page should show it."""
+
+    revenue_this_month: Decimal
+    revenue_last_month: Decimal
+    active_tenants_this_month: int
+    active_tenants_last_month: int
+    events_today: int
+    events_yesterday: int
+    quarantined_total: int
+    quarantined_last_7_days: int
+
+
+def sample_marts(
+    today: date, *, slack_usage_this_month: Decimal = Decimal("100.25")
+) -> tuple[Rows, SampleFacts]:
+    """Three months of a two-package marketplace ending ``today``, and the figures it adds up to."""
+    this_start = _month_start(today)
+    last_start = _month_start(this_start - timedelta(days=1))
+    older_start = _month_start(last_start - timedelta(days=1))
+
+    def revenue(
+        start: date, kind: str, metric: str | None, package: str | None, amount: str
+    ) -> dict[str, Any]:
+        publisher = {"pkg_slack_notify": "pub_acme", "pkg_pdf_render": "pub_globex"}.get(package or "")
+        value = Decimal(amount)
+        payout = (value * Decimal("0.70")).quantize(Decimal("0.01")) if package else Decimal(0)
+        return {
+            "period": _period(start),
+            "period_start_date": start,
+            "kind": kind,
+            "metric_id": metric,
+            "package_id": package,
+            "publisher_id": publisher,
+            "tenant_count": 2,
+            "line_amount": value,
+            "partner_payout_amount": payout,
+            "platform_fee_amount": value - payout,
+            "currency": "usd",
+        }
+
+    def usage(day: date, tenant: str, events: int) -> dict[str, Any]:
+        return {
+            "usage_date": day,
+            "tenant_id": tenant,
+            "package_id": "pkg_slack_notify",
+            "metric_id": "workflow_runs",
+            "event_count": events,
+            "quantity": Decimal(events),
+        }
+
+    def active(start: date, tenants: int) -> dict[str, Any]:
+        return {
+            "period": _period(start),
+            "period_start_date": start,
+            "active_tenants": tenants,
+            "paying_tenants": tenants,
+            "new_tenants": 1,
+            "churned_tenants": 0,
+        }
+
+    rows: Rows = {
+        "fct_revenue_monthly": [
+            revenue(this_start, "usage", "workflow_runs", "pkg_slack_notify", str(slack_usage_this_month)),
+            revenue(this_start, "usage", "compute_seconds", "pkg_pdf_render", "50.10"),
+            revenue(this_start, "recurring", None, None, "49.00"),
+            revenue(last_start, "usage", "workflow_runs", "pkg_slack_notify", "80.00"),
+            revenue(last_start, "recurring", None, None, "98.00"),
+            revenue(older_start, "recurring", None, None, "49.00"),
+        ],
+        "fct_active_tenants_monthly": [active(this_start, 3), active(last_start, 2), active(older_start, 1)],
+        "fct_usage_daily": [
+            usage(today, "ten_acme", 10),
+            usage(today, "ten_globex", 5),
+            usage(today - timedelta(days=1), "ten_acme", 7),
+            usage(today - timedelta(days=3), "ten_acme", 4),
+        ],
+        "fct_quarantine_by_reason": [
+            {"landing_date": today, "reason": "missing_field", "quarantined": 2},
+            {"landing_date": today - timedelta(days=3), "reason": "bad_timestamp", "quarantined": 1},
+            {"landing_date": today - timedelta(days=10), "reason": "unknown_metric", "quarantined": 5},
+        ],
+        "dim_packages": [
+            {
+                "package_id": "pkg_slack_notify",
+                "name": "Slack notify",
+                "publisher_id": "pub_acme",
+                "publisher_name": "Acme",
+                "category": "messaging",
+                "latest_version": "1.2.0",
+            },
+            {
+                "package_id": "pkg_pdf_render",
+                "name": "PDF render",
+                "publisher_id": "pub_globex",
+                "publisher_name": "Globex",
+                "category": "documents",
+                "latest_version": "0.3.1",
+            },
+        ],
+        "dim_tenants": [
+            {
+                "tenant_id": "ten_acme",
+                "name": "Acme Corp",
+                "segment": "smb",
+                "country": "US",
+                "created_at": datetime(2026, 1, 5, 9, 0),
+                "current_state": "active",
+                "current_plan_id": "team",
+            }
+        ],
+    }
+    facts = SampleFacts(
+        revenue_this_month=slack_usage_this_month + Decimal("50.10") + Decimal("49.00"),
+        revenue_last_month=Decimal("178.00"),
+        active_tenants_this_month=3,
+        active_tenants_last_month=2,
+        events_today=15,
+        events_yesterday=7,
+        quarantined_total=8,
+        quarantined_last_7_days=3,
+    )
+    return rows, facts
+
+
+@dataclass(frozen=True)
+class PortalHome:
+    home: Path
+    serving: Path
+
+
+@pytest.fixture
+def portal_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[PortalHome]:
+    """An empty ATOM_HOME the portal reads from, with Streamlit's process-wide caches cleared."""
+    home = tmp_path / "atom_home"
+    home.mkdir()
+    serving = home / "serving.duckdb"
+    monkeypatch.setenv("ATOM_HOME", str(home))
+    monkeypatch.setenv("ATOM_SERVING", str(serving))
+    reset_settings_cache()
+    st.cache_data.clear()
+    st.cache_resource.clear()
+    yield PortalHome(home, serving)
+    st.cache_data.clear()
+    st.cache_resource.clear()
+    reset_settings_cache()
+
+
+def run_portal(timeout: float = 30) -> AppTest:
+    """The portal's entry point, run once on its default page."""
+    return AppTest.from_file(str(APP_FILE), default_timeout=timeout).run()
