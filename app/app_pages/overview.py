@@ -28,9 +28,9 @@ def live_tiles() -> None:
     counts = queries.overview_counts(live, today, this_period, last_period).iloc[0]
     revenue = queries.revenue_month_over_month(live, this_period, last_period)
 
-    latest_usage = counts["latest_usage_date"]
+    latest_usage = None if pd.isna(counts["latest_usage_date"]) else counts["latest_usage_date"]
     if latest_usage is None or period_of(latest_usage) < this_period:
-        held = f"its latest usage is from {latest_usage}" if latest_usage is not None else "it holds no usage"
+        held = "it holds no usage" if latest_usage is None else f"its latest usage is from {latest_usage}"
         st.warning(
             f"The snapshot is older than this month ({this_period}, UTC): {held}, so this month's "
             "tiles show no activity. Run `atom build` to refresh it."

@@ -144,3 +144,15 @@ def test_sidebar_shows_snapshot_freshness_and_atom_home(portal_home: PortalHome)
     captions = [caption.value for caption in at.sidebar.caption]
     assert any(c.startswith("Snapshot built ") and c.endswith(" ago)") for c in captions)
     assert any(str(portal_home.home.resolve()) in c and "ATOM_HOME" in c for c in captions)
+
+
+def test_empty_snapshot_shows_zeros_and_no_charts(portal_home: PortalHome) -> None:
+    write_serving_snapshot(portal_home.serving, {})
+
+    at = run_portal()
+
+    assert not at.exception
+    assert _metrics(at)["Revenue this month (USD)"][0] == "$0.00"
+    assert _metrics(at)["Active tenants this month"][0] == "0"
+    assert any("holds no usage" in warning.value for warning in at.warning)
+    assert not at.get("plotly_chart")
