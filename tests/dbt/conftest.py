@@ -89,7 +89,7 @@ def run_dbt(
             failures = [
                 f"{r.node.unique_id}: {r.status} {r.message}"
                 for r in result.result.results
-                if str(r.status) not in {"success", "pass", "skipped"}
+                if getattr(r.status, "value", r.status) not in {"success", "pass", "skipped", "warn"}
             ]
         raise AssertionError(f"dbt {' '.join(command)} failed: {result.exception}\n" + "\n".join(failures))
     return result

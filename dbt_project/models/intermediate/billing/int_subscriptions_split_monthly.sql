@@ -13,14 +13,12 @@ subscriptions_bounded as (
         started_on_date,
         ended_on_date,
         cast({{ dbt.date_trunc('month', 'started_on_date') }} as date) as first_month_start_date,
-        cast(
-            {{ dbt.date_trunc('month', 'coalesce(' ~ dbt.dateadd('day', -1, 'ended_on_date') ~ ', current_date)') }}
-            as date
-        ) as last_month_start_date
+        {%- set last_day_held = 'coalesce(' ~ dbt.dateadd('day', -1, 'ended_on_date') ~ ', current_date)' %}
+        cast({{ dbt.date_trunc('month', last_day_held) }} as date) as last_month_start_date
     from subscriptions
     where
         (ended_on_date is null or ended_on_date > started_on_date)
-        {% if is_preview() %}and 1 = 0{% endif %}
+        and {{ 'false' if is_preview() else 'true' }}
 ),
 
 subscription_months as (
@@ -55,7 +53,9 @@ final as (
             'least(coalesce(ended_on_date, next_period_start_date), next_period_start_date)',
             'day'
         ) }} as integer) as days_held,
-        cast({{ dbt.datediff('period_start_date', 'next_period_start_date', 'day') }} as integer) as days_in_month
+        cast(
+            {{ dbt.datediff('period_start_date', 'next_period_start_date', 'day') }} as integer
+        ) as days_in_month
     from months_bounded
 )
 

@@ -29,9 +29,21 @@ minimum_lines_without_usage as (
 ),
 
 lines as (
-    select tenant_id, period_start_date, price_id, event_count, quantity from usage
+    select
+        tenant_id,
+        period_start_date,
+        price_id,
+        event_count,
+        quantity
+    from usage
     union all
-    select tenant_id, period_start_date, price_id, event_count, quantity from minimum_lines_without_usage
+    select
+        tenant_id,
+        period_start_date,
+        price_id,
+        event_count,
+        quantity
+    from minimum_lines_without_usage
 ),
 
 quantities_after_free_units as (
@@ -110,7 +122,10 @@ graduated_amounts as (
     from quantities_billable
     inner join tiers_bounded on quantities_billable.price_id = tiers_bounded.price_id
     where quantities_billable.billing_scheme = 'tiered' and quantities_billable.tiers_mode = 'graduated'
-    group by quantities_billable.tenant_id, quantities_billable.period_start_date, quantities_billable.price_id
+    group by
+        quantities_billable.tenant_id,
+        quantities_billable.period_start_date,
+        quantities_billable.price_id
 ),
 
 volume_tiers_matched as (
@@ -123,7 +138,10 @@ volume_tiers_matched as (
         tiers_bounded.unit_amount,
         tiers_bounded.flat_amount,
         row_number() over (
-            partition by quantities_billable.tenant_id, quantities_billable.period_start_date, quantities_billable.price_id
+            partition by
+                quantities_billable.tenant_id,
+                quantities_billable.period_start_date,
+                quantities_billable.price_id
             order by tiers_bounded.tier_index
         ) as tier_rank
     from quantities_billable

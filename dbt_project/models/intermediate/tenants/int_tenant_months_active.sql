@@ -3,6 +3,8 @@
 -- Tenant-months that count as active (minimums apply, churn is measured): holding a subscription, trial
 -- included, on any day of the month, or having any usage in it. In a preview (var atom_preview) there
 -- is no operational data: every tenant of the usage file is active in every month of the usage file.
+{% set preview = 'true' if is_preview() else 'false' %}
+
 with
 
 usage_daily as (select * from {{ ref('int_usage_aggregated_daily') }}),
@@ -15,25 +17,44 @@ usage_months as (
     from usage_daily
 ),
 
-{% if is_preview() %}
+usage_tenants as (
+    select distinct tenant_id
+    from usage_months
+),
+
+usage_periods as (
+    select distinct period_start_date
+    from usage_months
+),
+
+subscribed_months as (
+    select
+        tenant_id,
+        period_start_date
+    from subscription_months
+    where days_held > 0
+),
 
 tenant_months as (
     select
-        tenants.tenant_id,
-        months.period_start_date
-    from (select distinct tenant_id from usage_months) as tenants
-    cross join (select distinct period_start_date from usage_months) as months
+        tenant_id,
+        period_start_date
+    from usage_months
+    where not {{ preview }}
+    union all
+    select
+        tenant_id,
+        period_start_date
+    from subscribed_months
+    where not {{ preview }}
+    union all
+    select
+        usage_tenants.tenant_id,
+        usage_periods.period_start_date
+    from usage_tenants
+    cross join usage_periods
+    where {{ preview }}
 ),
-
-{% else %}
-
-tenant_months as (
-    select tenant_id, period_start_date from usage_months
-    union
-    select tenant_id, period_start_date from subscription_months where days_held > 0
-),
-
-{% endif %}
 
 final as (
     select distinct

@@ -13,7 +13,9 @@ final as (
         cast(count(*) as bigint) as line_count,
         cast(sum(line_amount) as decimal(38, 6)) as total_amount,
         cast(sum(case when kind = 'usage' then line_amount else 0 end) as decimal(38, 6)) as usage_amount,
-        cast(sum(case when kind = 'recurring' then line_amount else 0 end) as decimal(38, 6)) as recurring_amount,
+        cast(
+            sum(case when kind = 'recurring' then line_amount else 0 end) as decimal(38, 6)
+        ) as recurring_amount,
         cast(sum(partner_payout_amount) as decimal(38, 6)) as partner_payout_amount
     from invoice_lines
     group by tenant_id, period, period_start_date, currency, minor_units

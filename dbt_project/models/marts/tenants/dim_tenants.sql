@@ -8,7 +8,7 @@ states_ranked as (
     select
         tenant_id,
         state,
-        row_number() over (partition by tenant_id order by occurred_at desc, state) as recency_rank
+        row_number() over (partition by tenant_id order by occurred_at desc, state asc) as recency_rank
     from tenant_events
 ),
 
@@ -37,7 +37,9 @@ final as (
     left join states_ranked
         on tenants.tenant_id = states_ranked.tenant_id and states_ranked.recency_rank = 1
     left join subscriptions_open_today
-        on tenants.tenant_id = subscriptions_open_today.tenant_id and subscriptions_open_today.recency_rank = 1
+        on
+            tenants.tenant_id = subscriptions_open_today.tenant_id
+            and subscriptions_open_today.recency_rank = 1
 )
 
 select * from final

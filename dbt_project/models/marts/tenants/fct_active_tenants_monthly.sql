@@ -22,7 +22,9 @@ months_spined as (
 months as (
     select
         cast(month_start as date) as period_start_date,
-        cast({{ dbt.dateadd('month', -1, 'cast(month_start as date)') }} as date) as previous_period_start_date
+        cast(
+            {{ dbt.dateadd('month', -1, 'cast(month_start as date)') }} as date
+        ) as previous_period_start_date
     from months_spined
 ),
 
