@@ -321,7 +321,7 @@ class _Batch:
     def _ndjson_source(self) -> str:
         self._stage_text(
             f"""read_csv({_quote(str(self.path))}, header = false, auto_detect = false,
-                         columns = {{'line': 'VARCHAR'}}, delim = '{_NO_DELIMITER}', quote = '', escape = '',
+                         columns = {{'line': 'VARCHAR'}}, delim = '{_NO_DELIMITER}', quote = '', escape = '', strict_mode = false,
                          encoding = 'utf-8', store_rejects = true, rejects_table = '_ingest_rejects',
                          rejects_scan = '_ingest_reject_scans', max_line_size = {_MAX_LINE_BYTES})""",
             header_lines=0,
@@ -390,7 +390,7 @@ class _Batch:
             SELECT k + CASE WHEN (SELECT count(*) FROM gaps) = 0 THEN 0
                             ELSE (SELECT count(*) FROM gaps WHERE accepted_before < k) END AS row_no,
                    accepted.* EXCLUDE (k),
-                   NULL AS raw_line, NULL AS reject_detail
+                   CAST(NULL AS VARCHAR) AS raw_line, CAST(NULL AS VARCHAR) AS reject_detail
             FROM accepted
             """
         )
@@ -430,8 +430,9 @@ class _Batch:
         )
         # More than 9 decimal places would be rounded by DECIMAL(38, 9): refuse rather than change a quantity.
         too_precise = (
-            f"(strpos(quantity, '.') > 0 AND NOT regexp_matches(quantity, '[eE]')"
-            f" AND length(rtrim(trim(quantity), '0')) - strpos(trim(quantity), '.') > {_QUANTITY_PLACES})"
+            "CASE WHEN contains(quantity, '.') THEN strpos(quantity, 'e') = 0 AND strpos(quantity, 'E') = 0"
+            f" AND length(rtrim(trim(quantity), '0')) - strpos(trim(quantity), '.') > {_QUANTITY_PLACES}"
+            " ELSE false END"
         )
         try:
             self.conn.execute(
@@ -446,7 +447,7 @@ class _Batch:
                                 try_cast(timestamp AS TIMESTAMPTZ), try_cast(upper(timestamp) AS TIMESTAMPTZ))))
                         END AS occurred_at,
                         CASE
-                            WHEN properties IS NULL OR properties IN ('', 'null') THEN '{{}}'
+                            WHEN properties IS NULL OR properties IN ('{{}}', '', 'null') THEN '{{}}'
                             ELSE CAST(try(json(properties)) AS VARCHAR)
                         END AS properties_json,
                         nullif(package_id, '') AS package
@@ -518,8 +519,14 @@ class _Batch:
                 SELECT row_no, tenant_id, event_id, metric_id, quantity, occurred_at, package_id, properties
                 FROM _ingest_rows WHERE reason IS NULL
             ),
+            -- Grouping on a 64-bit hash of the key is several times cheaper than on the two strings; a
+            -- collision only makes an innocent key a suspect, which the exact comparison below clears.
+            repeated_hashes AS (
+                SELECT hash(tenant_id, event_id) AS key_hash FROM valid GROUP BY key_hash HAVING count(*) > 1
+            ),
             repeated_keys AS (
-                SELECT tenant_id, event_id FROM valid GROUP BY tenant_id, event_id HAVING count(*) > 1
+                SELECT DISTINCT tenant_id, event_id FROM valid
+                WHERE hash(tenant_id, event_id) IN (SELECT key_hash FROM repeated_hashes)
             ),
             loaded_keys AS (
                 SELECT DISTINCT e.tenant_id, e.event_id
