@@ -27,9 +27,8 @@ def loaded_events(conn: duckdb.DuckDBPyConnection) -> list[tuple[Any, ...]]:
 
 def quarantined(conn: duckdb.DuckDBPyConnection) -> list[tuple[Any, ...]]:
     return conn.execute(
-        "SELECT source_row_number, reason, detail FROM raw.usage_quarantine ORDER BY loaded_order, source_row_number".replace(
-            "loaded_order", "quarantined_at"
-        )
+        "SELECT source_row_number, reason, detail FROM raw.usage_quarantine"
+        " ORDER BY quarantined_at, source_row_number"
     ).fetchall()
 
 
@@ -453,7 +452,7 @@ def test_a_csv_with_the_wrong_columns_raises_naming_them(
 ) -> None:
     path = tmp_path / "b.csv"
     path.write_text("id,tenant,metric,quantity,timestamp\na,ten_acme,workflow_runs,1,2026-10-03T12:00:00Z\n")
-    with pytest.raises(IngestFileError, match="missing column.* tenant_id; unknown column.* tenant"):
+    with pytest.raises(IngestFileError, match=r"missing column.* tenant_id; unknown column.* tenant"):
         load_files(warehouse, [path])
     assert warehouse.execute("SELECT count(*) FROM raw.usage_events").fetchone() == (0,)
 
@@ -461,7 +460,7 @@ def test_a_csv_with_the_wrong_columns_raises_naming_them(
 def test_a_parquet_file_missing_a_column_raises(warehouse: duckdb.DuckDBPyConnection, tmp_path: Path) -> None:
     path = tmp_path / "b.parquet"
     pq.write_table(pa.table({"id": ["a"], "tenant_id": ["ten_acme"]}), path)
-    with pytest.raises(IngestFileError, match="missing column.* metric, quantity, timestamp"):
+    with pytest.raises(IngestFileError, match=r"missing column.* metric, quantity, timestamp"):
         load_files(warehouse, [path])
 
 
