@@ -77,7 +77,7 @@ TIERS = [
     tier("price_api", 2, None, "0.1"),
 ]
 
-SUBSCRIPTIONS = [
+SUBSCRIPTIONS: list[dict[str, Any]] = [
     # A mid-month upgrade: team for Jan 1-15 (15 days), business for Jan 16-31 (16 days).
     {
         "subscription_id": "sub_1",
