@@ -25,7 +25,7 @@ def events(tenant_id: str, metric_id: str, count: int, **fields: Any) -> list[di
     return [event(f"evt_{next(_ids)}", tenant_id, metric_id, occurred_at, **fields) for _ in range(count)]
 
 
-METRICS = [
+METRICS: list[dict[str, Any]] = [
     {"metric_id": "workflow_runs", "aggregation": "count", "property": None},
     {"metric_id": "compute_seconds", "aggregation": "sum", "property": None},
     {"metric_id": "storage_gb", "aggregation": "max", "property": None},
