@@ -1,6 +1,5 @@
 """The build job (ingest -> dbt -> serving) and the schedule that keeps the portal fresh."""
 
-from __future__ import annotations
 
 from datetime import datetime
 

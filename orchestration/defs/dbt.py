@@ -4,7 +4,6 @@ Asset keys are table addresses (``["marts", "fct_invoice_lines"]``) and dbt sour
 ingest assets (``["raw", "usage_events"]``), so the graph joins up without a hand-kept list.
 """
 
-from __future__ import annotations
 
 from collections.abc import Mapping
 from functools import cache
@@ -14,6 +13,7 @@ from typing import Any
 import dagster as dg
 from dagster_dbt import DagsterDbtTranslator, DbtCliResource, DbtProject, dbt_assets
 
+from atom.dbt_cli import dbt_executable
 from atom.settings import DBT_PROJECT_DIR, apply_to_process_env, get_settings
 from orchestration.dbt_manifest import ensure_manifest
 
@@ -57,7 +57,10 @@ MART_KEYS = [key for key in atom_dbt_models.keys if key.path[0] == "marts"]
 
 
 def dbt_resource() -> DbtCliResource:
-    return DbtCliResource(project_dir=dbt_project(), profiles_dir=str(Path(DBT_PROJECT_DIR)))
+    # The venv's own dbt, so a PATH without the venv (a service manager, a cron job) still works.
+    return DbtCliResource(
+        project_dir=dbt_project(), profiles_dir=str(Path(DBT_PROJECT_DIR)), dbt_executable=dbt_executable()
+    )
 
 
 defs = dg.Definitions(assets=[atom_dbt_models], resources={"dbt": dbt_resource()})

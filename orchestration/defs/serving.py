@@ -1,6 +1,5 @@
 """The serving snapshot: what the portal and analysts read, republished after every build."""
 
-from __future__ import annotations
 
 import dagster as dg
 

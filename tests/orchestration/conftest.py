@@ -1,0 +1,47 @@
+"""A generated small marketplace in a temporary ATOM_HOME, shared by the orchestration tests."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from atom.settings import Settings, get_settings, reset_settings_cache
+
+# A fixed "today" keeps the generated marketplace identical from run to run.
+TODAY = date(2026, 11, 20)
+EXPORTED = (
+    "ATOM_HOME",
+    "ATOM_WAREHOUSE",
+    "ATOM_SERVING",
+    "ATOM_DATABASE_URL",
+    "ATOM_PRICE_BOOK",
+    "DAGSTER_HOME",
+    "DBT_PROFILES_DIR",
+)
+
+
+def use_home(monkeypatch: pytest.MonkeyPatch, home: Path) -> Settings:
+    """Point every setting at ``home``; monkeypatch restores what apply_to_process_env overwrites."""
+    for key in EXPORTED:
+        monkeypatch.delenv(key, raising=False)
+    monkeypatch.setenv("ATOM_HOME", str(home))
+    reset_settings_cache()
+    return get_settings()
+
+
+def generate_small(settings: Settings, seed: int = 11) -> None:
+    from ingest.synthetic import generate
+
+    generate(settings, scale="small", seed=seed, today=TODAY)
+
+
+@pytest.fixture
+def small_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Settings]:
+    settings = use_home(monkeypatch, tmp_path / "home")
+    settings.ensure_dirs()
+    generate_small(settings)
+    yield settings
+    reset_settings_cache()
