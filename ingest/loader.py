@@ -130,9 +130,11 @@ def load_file(
         return skipped
     batch = _Batch(conn, path, fmt, batch_id, source_uri, landing_date, check_tenants)
     try:
-        # Reading NDJSON and CSV stages the text in temp tables before the transaction: that writes nothing
-        # to the warehouse, and rows appended outside a transaction get row ids that follow file order.
+        # Reading and classifying fill temp tables only, so they run before the transaction: that writes
+        # nothing to the warehouse, rows appended outside a transaction get row ids in file order, and
+        # temp tables built inside one go through transaction-local storage, measured 1.5x slower.
         source = batch.read()
+        batch.classify(source)
         conn.execute("BEGIN TRANSACTION")
         try:
             if _already_loaded(conn, batch_id):
@@ -212,8 +214,8 @@ class _Batch:
         self.rejected = 0  # records the CSV reader itself could not parse (NDJSON, CSV)
 
     def load(self, source: str) -> BatchResult:
-        self._classify(source)
-        self._resolve_repeats(source)
+        """Dedupe and write; runs inside the caller's transaction, after :meth:`classify`."""
+        self._resolve_repeats()
         loaded = self._insert_events()
         reasons = self._insert_quarantine(source)
         duplicates = self._scalar("SELECT count(*) FROM _ingest_resolved WHERE status = 'duplicate'")
@@ -418,7 +420,7 @@ class _Batch:
 
     # -- classify -----------------------------------------------------------------------------------------
 
-    def _classify(self, source: str) -> None:
+    def classify(self, source: str) -> None:
         tenant_check = (
             "WHEN tenant_id NOT IN (SELECT tenant_id FROM raw.operational_tenants) THEN 'unknown_tenant'"
             if self.check_tenants
@@ -503,7 +505,7 @@ class _Batch:
 
     # -- dedupe -------------------------------------------------------------------------------------------
 
-    def _resolve_repeats(self, source: str) -> None:
+    def _resolve_repeats(self) -> None:
         """Resolve the rows whose (tenant_id, event_id) repeats in the batch or is already loaded.
 
         Everything else is loaded as is, so only these rows get the expensive treatment: the first
