@@ -85,9 +85,8 @@ def load_files(
 ) -> list[BatchResult]:
     """Load each file as one batch, in the order given (earlier files win duplicate ids)."""
     date_of = landing_date_of or landing_date_from_path
-    return [
-        load_file(conn, Path(f), check_tenants=check_tenants, landing_date=date_of(Path(f))) for f in files
-    ]
+    _prepare(conn, check_tenants)
+    return [_load_one(conn, Path(f), check_tenants, date_of(Path(f))) for f in files]
 
 
 def landing_date_from_path(path: Path) -> date | None:
@@ -114,15 +113,23 @@ def load_file(
     landing_date: date | None = None,
 ) -> BatchResult:
     """Load one usage file as one batch; see the module docstring for the rules."""
-    path = Path(path)
+    _prepare(conn, check_tenants)
+    return _load_one(conn, Path(path), check_tenants, landing_date)
+
+
+def _prepare(conn: duckdb.DuckDBPyConnection, check_tenants: bool) -> None:
+    create_raw_schema(conn)
+    _check_reference_data(conn, check_tenants)
+
+
+def _load_one(
+    conn: duckdb.DuckDBPyConnection, path: Path, check_tenants: bool, landing_date: date | None
+) -> BatchResult:
     fmt = file_format(path)
     if not path.is_file():
         raise IngestFileError(f"{path}: no such file")
     batch_id = batch_id_of(path)
     source_uri = str(path.resolve())
-    create_raw_schema(conn)
-    _check_reference_data(conn, check_tenants)
-
     skipped = BatchResult(
         batch_id, source_uri, fmt, landing_date, 0, 0, 0, 0, {}, skipped_already_loaded=True
     )
@@ -147,8 +154,7 @@ def load_file(
             raise
         return result
     finally:
-        for table in _TEMP_TABLES:
-            conn.execute(f"DROP TABLE IF EXISTS temp.{table}")
+        batch.drop_temp_tables()
 
 
 def _already_loaded(conn: duckdb.DuckDBPyConnection, batch_id: str) -> bool:
@@ -213,13 +219,24 @@ class _Batch:
         self.loaded_at = datetime.now(UTC).replace(tzinfo=None)
         self.rejected = 0  # records the CSV reader itself could not parse (NDJSON, CSV)
 
+    def drop_temp_tables(self) -> None:
+        # One statement per existing table only: at ~1 ms a statement, per-file overhead adds up over the
+        # hundreds of small files of a landing day.
+        existing = {
+            name
+            for (name,) in self.conn.execute(
+                "SELECT table_name FROM duckdb_tables() WHERE temporary AND starts_with(table_name, '_ingest_')"
+            ).fetchall()
+        }
+        for table in _TEMP_TABLES:
+            if table in existing:
+                self.conn.execute(f"DROP TABLE temp.{table}")
+
     def load(self, source: str) -> BatchResult:
         """Dedupe and write; runs inside the caller's transaction, after :meth:`classify`."""
         self._resolve_repeats()
         loaded = self._insert_events()
-        reasons = self._insert_quarantine(source)
-        duplicates = self._scalar("SELECT count(*) FROM _ingest_resolved WHERE status = 'duplicate'")
-        received = self._scalar("SELECT count(*) FROM _ingest_rows")
+        reasons, received, duplicates = self._insert_quarantine(source)
         quarantined = sum(reasons.values())
         if received != loaded + duplicates + quarantined:  # pragma: no cover - a bug, never bad data
             raise AssertionError(
@@ -582,7 +599,20 @@ class _Batch:
             [self.batch_id, self.loaded_at],
         )
 
-    def _insert_quarantine(self, source: str) -> dict[str, int]:
+    def _insert_quarantine(self, source: str) -> tuple[dict[str, int], int, int]:
+        """Quarantine rows; returns the count per reason, the rows received and the exact duplicates."""
+        counted = self.conn.execute(
+            """
+            SELECT 'row', coalesce(reason, ''), count(*) FROM _ingest_rows GROUP BY ALL
+            UNION ALL
+            SELECT 'repeat', status, count(*) FROM _ingest_resolved WHERE status <> 'loaded' GROUP BY ALL
+            """
+        ).fetchall()
+        received = sum(int(n) for kind, _, n in counted if kind == "row")
+        repeats = {status: int(n) for kind, status, n in counted if kind == "repeat"}
+        reasons = {reason: int(n) for kind, reason, n in counted if kind == "row" and reason}
+        if repeats.get("duplicate_id_conflict"):
+            reasons["duplicate_id_conflict"] = repeats["duplicate_id_conflict"]
         self.conn.execute(
             """
             INSERT INTO raw.usage_quarantine
@@ -591,10 +621,7 @@ class _Batch:
             """,
             [self.batch_id, self.loaded_at],
         )
-        conflicts = self._scalar(
-            "SELECT count(*) FROM _ingest_resolved WHERE status = 'duplicate_id_conflict'"
-        )
-        if conflicts:
+        if "duplicate_id_conflict" in reasons:
             # The raw text of accepted rows is not kept (it would double the batch's footprint), so the
             # few conflicting rows are read again from the source.
             self.conn.execute(
@@ -612,16 +639,8 @@ class _Batch:
                 """,
                 [self.batch_id, self.loaded_at],
             )
-        rows = self.conn.execute(
-            """
-            SELECT reason, count(*) FROM (
-                SELECT reason FROM _ingest_rows WHERE reason IS NOT NULL
-                UNION ALL
-                SELECT status FROM _ingest_resolved WHERE status = 'duplicate_id_conflict'
-            ) GROUP BY reason
-            """
-        ).fetchall()
-        return {reason: int(count) for reason, count in sorted(rows, key=lambda r: REASONS.index(r[0]))}
+        ordered = dict(sorted(reasons.items(), key=lambda item: REASONS.index(item[0])))
+        return ordered, received, repeats.get("duplicate", 0)
 
 
 def _as_text(column: str, duckdb_type: str) -> str:
