@@ -185,6 +185,13 @@ def scan_file(
     line_based = scan_text(name, text, is_python=is_python, blob_min_chars=settings.blob_min_chars)
     if not lower.endswith((".lock", ".sum")):
         line_based += scan_secrets(name, text, use_detect_secrets=settings.use_detect_secrets)
+    if facts is not None and facts.docstring_lines:
+        # Weak secret hits in documentation are examples (``scott:tiger@localhost``); token formats still count.
+        line_based = [
+            f
+            for f in line_based
+            if not (f.category == "secrets" and f.severity == "medium" and f.line in facts.docstring_lines)
+        ]
     if facts is not None and facts.statement_start:
         line_based = _to_statement_start(line_based, facts.statement_start, text)
     seen = {(f.rule, f.line) for f in findings}

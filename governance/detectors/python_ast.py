@@ -50,6 +50,7 @@ class FileFacts:
     imports: set[str] = field(default_factory=set)
     # physical line -> line where its statement starts, for lines inside multi-line statements.
     statement_start: dict[int, int] = field(default_factory=dict)
+    docstring_lines: set[int] = field(default_factory=set)
 
 
 @dataclass
@@ -73,11 +74,12 @@ class Scope:
     consts: dict[str, Const] = field(default_factory=dict)
     taint: dict[str, Taint] = field(default_factory=dict)
     handles: dict[str, ast.expr] = field(default_factory=dict)  # open(...) as f: f -> the path expression
+    hints: dict[str, str] = field(default_factory=dict)  # partial paths of variables (see path_hint)
     function: str | None = None
 
     def child(self, function: str) -> Scope:
         return Scope(dict(self.aliases), set(self.assigned_aliases), dict(self.consts), dict(self.taint),
-                     dict(self.handles), function)  # fmt: skip
+                     dict(self.handles), dict(self.hints), function)  # fmt: skip
 
 
 def dotted(node: ast.AST) -> str | None:
@@ -118,6 +120,7 @@ class Analyzer:
         self.line = 1
         self.scope = Scope()
         self.downloaded_paths: set[str] = set()
+        self.credential_copies: set[str] = set()
         self.docstrings: set[int] = set()
         self.file_uses_dup2 = False
         self.image_bit_ops = False
@@ -133,6 +136,7 @@ class Analyzer:
         self.reporting = True
         self.scope = Scope(aliases=dict(module_aliases))
         self.downloaded_paths.clear()
+        self.credential_copies.clear()
         self._block(self.tree.body)
         return list(self.findings.values()), self.facts
 
@@ -160,6 +164,8 @@ class Analyzer:
                 body = node.body
                 if body and isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant):
                     self.docstrings.add(id(body[0].value))
+                    end = body[0].end_lineno or body[0].lineno
+                    self.facts.docstring_lines.update(range(body[0].lineno, end + 1))
                 if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and node.name.lower() in (
                     "health_check",
                     "healthcheck",
@@ -281,6 +287,19 @@ class Analyzer:
         self.scope = outer
         self.line = node.lineno
 
+    def _lambda(self, name: str, node: ast.Lambda) -> None:
+        """``f = lambda s: decode(s)`` gets a summary like a function of the same name."""
+        outer = self.scope
+        self.scope = outer.child(name)
+        for index, arg in enumerate([*node.args.posonlyargs, *node.args.args]):
+            self.scope.taint[arg.arg] = frozenset({f"param:{index}"})
+            self.scope.aliases.pop(arg.arg, None)
+            self.scope.consts.pop(arg.arg, None)
+        taint = self.ev(node.body)
+        summary = self.summaries.setdefault(name, Summary())
+        summary.returns = summary.returns | frozenset(t for t in taint if not t.startswith("param:"))
+        self.scope = outer
+
     def _class(self, node: ast.ClassDef) -> None:
         for base in node.bases:
             name, _ = self.resolve(base)
@@ -332,6 +351,13 @@ class Analyzer:
             self.scope.consts[name] = const
         else:
             self.scope.consts.pop(name, None)
+        hint = "*" if iterating else self.path_hint(value)
+        if hint.strip("*/"):
+            self.scope.hints[name] = hint
+        else:
+            self.scope.hints.pop(name, None)
+        if isinstance(value, ast.Lambda) and not iterating:
+            self._lambda(name, value)
         resolved, obfuscated = (None, False) if iterating else self.resolve(value)
         self.scope.assigned_aliases.discard(name)
         if resolved and isinstance(value, (ast.Name, ast.Attribute, ast.Call, ast.Subscript)):
@@ -553,6 +579,32 @@ class Analyzer:
                 except (ValueError, OverflowError):
                     return None
         return None
+
+    def path_hint(self, node: ast.AST | None, depth: int = 0) -> str:
+        """A path with its unknown parts as ``*``: ``os.path.join(home, ".ssh", "id_rsa")`` → ``*/.ssh/id_rsa``."""
+        if node is None or depth > 10:
+            return "*"
+        const = self.cs(node)
+        if const is not None:
+            return const.value
+        match node:
+            case ast.Name(id=name):
+                return self.scope.hints.get(name, "*")
+            case ast.BinOp(left=left, op=ast.Add() | ast.Div() as op, right=right):
+                sep = "/" if isinstance(op, ast.Div) else ""
+                return self.path_hint(left, depth + 1) + sep + self.path_hint(right, depth + 1)
+            case ast.JoinedStr(values=values):
+                return "".join(
+                    self.path_hint(v.value if isinstance(v, ast.FormattedValue) else v, depth + 1)
+                    for v in values
+                )
+            case ast.Call(func=func, args=args) if args:
+                callee, _ = self.resolve(func)
+                if callee == "os.path.join":
+                    return "/".join(self.path_hint(a, depth + 1) for a in args)
+                if callee in ("Path", "os.path.expanduser", "str", "os.fspath"):
+                    return self.path_hint(args[0], depth + 1)
+        return "*"
 
     def _const_ints(self, node: ast.AST) -> list[int] | None:
         if isinstance(node, ast.Name) and node.id in self.scope.consts:
@@ -814,7 +866,8 @@ class Analyzer:
             self._process(node, name, args, kwargs, every)
         elif self._is_network(name):
             self._network(node, name, args, kwargs, every)
-            result = every | {"downloaded"}
+            # What comes back is the server's data, not the arguments: only "downloaded" flows on.
+            result = frozenset({"downloaded"})
         if name.startswith(("hashlib.", "hmac.")):
             # A hash of personal data is a pseudonym, which is what we ask packages to log.
             result = frozenset(t for t in result if not t.startswith("pii:"))
@@ -1038,9 +1091,15 @@ class Analyzer:
             writing = True
         path = const.value if const else None
         result: Taint = EMPTY
-        if path and P.is_credential_path(path):
-            self.report("credential-file-access", path)
+        source_node = node.args[0] if name in P.FILE_WRITERS and node.args else path_node
+        hint = self.path_hint(source_node)
+        if path is not None and path in self.credential_copies:
+            result = frozenset({"credfile"})  # reported once, where the store was copied
+        elif (path and P.is_credential_path(path)) or P.is_credential_path(hint):
+            self.report("credential-file-access", path or hint)
             result = frozenset({"credfile"})
+            if name in P.FILE_WRITERS and path:
+                self.credential_copies.add(path)
         elif writing:
             self.report("filesystem-write", path or name)
             if path and P.AUTOSTART_RE.search(path):
