@@ -107,7 +107,8 @@ def read_archive(source: bytes | Path | str, limits: ArchiveLimits | None = None
                 raise ArchiveError(
                     "symlink", f"member {info.filename!r} is a symbolic link; ship the file itself"
                 )
-            if mode and not (stat.S_ISREG(mode) or stat.S_ISDIR(mode)):
+            # Many zip writers store only permission bits (no file type); only a stated special type is refused.
+            if stat.S_IFMT(mode) and not (stat.S_ISREG(mode) or stat.S_ISDIR(mode)):
                 raise ArchiveError(
                     "special_file", f"member {info.filename!r} is not a regular file or directory"
                 )

@@ -119,7 +119,7 @@ _RULES = [
     Rule("global-state-tampering", "tenancy", "medium", "medium", "threat", 0.5, "persist", ("P-5",),
          "the code changes interpreter-wide state (builtins, sys.modules, os.environ)",
          "Keep state inside the package; do not patch the interpreter or the environment."),
-    Rule("clipboard-access", "surveillance", "medium", "high", "threat", 0.7, "access", ("P-3", "P-1"),
+    Rule("clipboard-access", "surveillance", "high", "high", "threat", 0.75, "access", ("P-3", "P-1"),
          "the code reads or writes the clipboard", "Workflow steps have no reason to touch the clipboard."),
     Rule("screenshot", "surveillance", "high", "high", "threat", 0.85, "access", ("P-3", "P-1"),
          "the code captures the screen", "Remove screen capture."),

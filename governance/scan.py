@@ -108,7 +108,7 @@ def scan_files(
     for name, data in files.items():
         file_findings, file_facts, file_lines = scan_file(
             name, data, settings=settings,
-            pii_fields=m.pii_fields if m else (), declared_secrets=m.secrets if m else (),
+            pii_fields=m.pii_fields if m else (), declared_secrets=m.secrets if m else None,
         )  # fmt: skip
         findings.extend(file_findings)
         lines += file_lines
@@ -152,7 +152,7 @@ def scan_file(
     *,
     settings: ScanSettings,
     pii_fields: Iterable[str] = (),
-    declared_secrets: Iterable[str] = (),
+    declared_secrets: Iterable[str] | None = None,
 ) -> tuple[list[Finding], FileFacts | None, int]:
     """Findings, facts (Python only) and line count of one file."""
     lower = name.lower()

@@ -102,7 +102,7 @@ class Analyzer:
         lines: list[str],
         *,
         pii_fields: Iterable[str] = (),
-        declared_secrets: Iterable[str] = (),
+        declared_secrets: Iterable[str] | None = None,
         is_setup: bool = False,
         blob_min_chars: int = 256,
     ) -> None:
@@ -110,7 +110,9 @@ class Analyzer:
         self.path = path
         self.lines = lines
         self.pii = frozenset(pii_fields) | P.DEFAULT_PII_FIELDS
-        self.declared_secrets = frozenset(declared_secrets)
+        # None: no manifest, so nothing is declared and only secrets put into a URL or host name count.
+        self.declared_secrets = None if declared_secrets is None else frozenset(declared_secrets)
+        self.url_taint: Taint = EMPTY
         self.is_setup = is_setup
         self.blob_min_chars = blob_min_chars
         self.findings: dict[tuple[str, int], Finding] = {}
@@ -794,7 +796,12 @@ class Analyzer:
         for label in taint:
             if label.startswith("env:"):
                 key = label[4:]
-                if key not in self.declared_secrets and re.search(
+                undeclared = (
+                    label in self.url_taint
+                    if self.declared_secrets is None
+                    else key not in self.declared_secrets
+                )
+                if undeclared and re.search(
                     r"(TOKEN|SECRET|PASSW|API_?KEY|ACCESS_KEY|PRIVATE|CREDENTIAL|AUTH)", key.upper()
                 ):
                     self.report(
@@ -1067,7 +1074,9 @@ class Analyzer:
             self.report("pii-sent-out", f"{', '.join(pii)} via {name}", host=host, fields=pii)
         if self.is_setup:
             self.report("install-hook", f"network call {name} in setup.py")
+        self.url_taint = (args[0] if args else EMPTY) | kwargs.get("url", EMPTY) | kwargs.get("host", EMPTY)
         self._sink("network", every, name=name)
+        self.url_taint = EMPTY
 
     def _file_access(self, node: ast.Call, name: str) -> Taint:
         path_node: ast.expr | None = node.args[0] if node.args else None
@@ -1166,7 +1175,7 @@ def analyze_python(
     path: str,
     *,
     pii_fields: Iterable[str] = (),
-    declared_secrets: Iterable[str] = (),
+    declared_secrets: Iterable[str] | None = None,
     blob_min_chars: int = 256,
 ) -> tuple[list[Finding], FileFacts]:
     """Findings and facts for one Python file; a file that does not parse yields ``unparsable-source``."""
