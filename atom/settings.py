@@ -73,9 +73,17 @@ class Settings(BaseSettings):
     def dbt_target_dir(self) -> Path:
         return self.home / "dbt_target"
 
+    @property
+    def log_dir(self) -> Path:
+        return self.home / "logs"
+
     def ensure_dirs(self) -> None:
-        for path in (self.home, self.landing_dir, self.artifacts_dir, self.dagster_home):
+        for path in (self.home, self.landing_dir, self.artifacts_dir, self.dagster_home, self.log_dir):
             path.mkdir(parents=True, exist_ok=True)
+        instance_config = self.dagster_home / "dagster.yaml"
+        if not instance_config.exists():
+            # No telemetry from an offline platform; the file also silences Dagster's "no dagster.yaml" notice.
+            instance_config.write_text("telemetry:\n  enabled: false\n")
 
 
 @lru_cache(maxsize=1)

@@ -29,7 +29,7 @@ def preview(
     from atom.dbt_cli import DbtError
     from atom.preview import PreviewError, preview_invoices
     from ingest.landing import UnsupportedFileError
-    from ingest.loader import LoaderError
+    from ingest.loader import IngestFileError
     from ingest.price_book import PriceBookError
 
     if format not in ("json", "table"):
@@ -41,7 +41,7 @@ def preview(
             result = preview_invoices(price_book, usage, period)
     except PriceBookError as exc:
         fail(f"price book {price_book} is invalid:\n{exc}", 2)
-    except (PreviewError, UnsupportedFileError, LoaderError) as exc:
+    except (PreviewError, UnsupportedFileError, IngestFileError) as exc:
         fail(str(exc), 2)
     except DbtError as exc:
         fail(str(exc))

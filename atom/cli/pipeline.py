@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Annotated
 
@@ -60,7 +60,6 @@ def ingest(
     Prints received / loaded / duplicates / quarantined. Loading the same file twice changes nothing.
     """
     from ingest.landing import file_format, land_file
-    from orchestration.defs.build import INGEST_JOB
     from orchestration.run import run_build
 
     settings = get_settings()
@@ -76,7 +75,7 @@ def ingest(
     if landed:
         err.print(f"landed {len(landed)} file(s) in {settings.landing_dir}")
     with step_progress("Loading usage") as progress:
-        summary = run_build(progress=progress, job_name=INGEST_JOB)
+        summary = run_build(progress, stages=("reference", "usage"))
     _print_usage_summary(summary.usage)
     if not summary.success or summary.checks_failed:
         fail(summary.error or f"checks failed: {', '.join(summary.checks_failed)}")
@@ -84,18 +83,26 @@ def ingest(
 
 def build(
     since: Annotated[
-        str | None, typer.Option(help="First landing day to load (YYYY-MM-DD); default: the first one.")
+        str | None,
+        typer.Option(
+            help="Reload every landing day from this one (YYYY-MM-DD); default: days not yet loaded."
+        ),
     ] = None,
 ) -> None:
     """One full build through Dagster: ingest, dbt (rating, invoices, marts), serving snapshot."""
     from orchestration.run import run_build
 
+    days = None
+    if since:
+        first = _parse_day(since)
+        days = [first + timedelta(days=i) for i in range((utc_today() - first).days + 1)]
     with step_progress("Building") as progress:
-        summary = run_build(first_day=_parse_day(since) if since else None, progress=progress)
+        summary = run_build(progress, days=days)
     _print_usage_summary(summary.usage)
+    loaded_days = f"{summary.days[0]}..{summary.days[-1]}" if summary.days else "none"
     err.print(
-        f"run {summary.run_id} over landing days {summary.first_day}..{summary.last_day}: "
-        f"{len(summary.materialized)} assets in {summary.seconds:.1f} s; snapshot {get_settings().serving_path}"
+        f"{len(summary.run_ids)} Dagster run(s), landing days {loaded_days}: {len(summary.materialized)} assets "
+        f"in {summary.seconds:.1f} s; snapshot {get_settings().serving_path}"
     )
     if not summary.success:
         fail(f"build failed: {summary.error}")

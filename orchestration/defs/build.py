@@ -1,6 +1,5 @@
 """The build job (ingest -> dbt -> serving) and the schedule that keeps the portal fresh."""
 
-
 from datetime import datetime
 
 import dagster as dg
@@ -8,20 +7,12 @@ import dagster as dg
 from orchestration.partitions import daily_landing_partitions, recent_range_tags
 
 BUILD_JOB = "build_job"
-INGEST_JOB = "ingest_job"
 
 build_job = dg.define_asset_job(
     BUILD_JOB,
     selection=dg.AssetSelection.all(),
     partitions_def=daily_landing_partitions,
     description="Everything: price book, operational copy, usage batches of the selected days, dbt, serving.",
-)
-
-ingest_job = dg.define_asset_job(
-    INGEST_JOB,
-    selection=dg.AssetSelection.groups("raw"),
-    partitions_def=daily_landing_partitions,
-    description="Only the raw layer: what `atom ingest` runs to load landed batches without rebuilding marts.",
 )
 
 
@@ -39,4 +30,4 @@ def build_every_30_minutes(context: dg.ScheduleEvaluationContext) -> dg.RunReque
     return dg.RunRequest(run_key=now.isoformat(), tags=recent_range_tags(now.date()))
 
 
-defs = dg.Definitions(jobs=[build_job, ingest_job], schedules=[build_every_30_minutes])
+defs = dg.Definitions(jobs=[build_job], schedules=[build_every_30_minutes])

@@ -1,6 +1,5 @@
 """Ingest assets: the price book, the operational DB copy and the daily usage batches into ``raw.*``."""
 
-
 from datetime import date
 from pathlib import Path
 

@@ -1,6 +1,5 @@
 """The serving snapshot: what the portal and analysts read, republished after every build."""
 
-
 import dagster as dg
 
 from atom.serving import publish_snapshot
