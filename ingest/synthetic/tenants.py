@@ -121,10 +121,12 @@ def _simulate(h: _History, created_at: datetime, plan: str, today: date) -> None
             churned = True
 
 
-def _scripted(h: _History, story: int, today: date) -> datetime:
+def _scripted(h: _History, story: int, today: date, window_days: int) -> datetime:
     """Stories 0-5 make sure each current state and each kind of plan change exists; returns created_at."""
     d = lambda n: today - timedelta(days=n)  # noqa: E731
-    created = {0: 400, 1: 5, 2: 300, 3: 350, 4: 380, 5: 250}[story]
+    # Inside the usage window (the marketplace launched on its first day), at least 160 days back so the
+    # dated events of each story below still follow the signup and its trial.
+    created = min({0: 200, 1: 5, 2: 190, 3: 185, 4: 200, 5: 175}[story], window_days - 1)
     created_at = datetime.combine(d(created), datetime.min.time()) + timedelta(hours=9)
     first_plan = "business" if story == 5 else "team"
     h.state(d(created), "trialing", at=created_at)
@@ -188,11 +190,12 @@ def build_tenants(scale: Scale, seed: int, today: date, usage_days: list[date]) 
     rank = np.argsort(np.argsort(-sizes))
     segments = np.where(rank < max(1, n // 20), "enterprise", np.where(rank < n // 4, "mid_market", "smb"))
     countries = rng.choice(COUNTRIES, size=n, p=np.array(COUNTRY_WEIGHTS) / sum(COUNTRY_WEIGHTS))
-    # 55% signed up before the usage window, the rest during it, more of them later (sqrt): growth.
-    before = rng.random(n) < 0.55
+    # The marketplace launched on the first day of the usage window, so every invoice month has usage data:
+    # a launch cohort of 55% signs up in the first month, the rest later, more of them towards today (sqrt).
+    launch_cohort = rng.random(n) < 0.55
     offsets = np.where(
-        before,
-        -rng.integers(15, 540, n),
+        launch_cohort,
+        rng.integers(0, 31, n),
         np.floor(np.sqrt(rng.random(n)) * len(usage_days)).astype(int),
     )
     names = _names(rng, n)
@@ -206,7 +209,7 @@ def build_tenants(scale: Scale, seed: int, today: date, usage_days: list[date]) 
         segment = str(segments[i])
         plan = PLANS[int(rng.choice(4, p=SEGMENT_PLAN_WEIGHTS[segment]))]
         if i < SCRIPTED_STORIES:
-            created_at = _scripted(h, i, today)
+            created_at = _scripted(h, i, today, len(usage_days))
         else:
             created_day = min(start + timedelta(days=int(offsets[i])), today)
             created_at = datetime.combine(created_day, datetime.min.time()) + timedelta(
