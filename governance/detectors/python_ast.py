@@ -431,6 +431,8 @@ class Analyzer:
 
     @staticmethod
     def _normalise(name: str) -> str:
+        if name in ("builtins.__dict__", "__builtins__.__dict__"):
+            return "builtins.__dict__"
         for prefix in ("builtins.", "__builtins__.", "globals()."):
             if name.startswith(prefix):
                 return name[len(prefix) :]
@@ -878,6 +880,8 @@ class Analyzer:
         if name.startswith(("hashlib.", "hmac.")):
             # A hash of personal data is a pseudonym, which is what we ask packages to log.
             result = frozenset(t for t in result if not t.startswith("pii:"))
+        if name in ("threading.Thread", "threading.Timer", "multiprocessing.Process"):
+            self._indirect_call(node)
         if name in P.SYSINFO_SOURCES:
             result = result | {"sysinfo"}
         elif name == "open" or name.endswith(("read_text", "read_bytes", ".open")) or name in P.FILE_WRITERS:
@@ -956,6 +960,21 @@ class Analyzer:
         ):
             self.report("install-hook", "setup() registers custom commands (cmdclass)")
         return result
+
+    def _indirect_call(self, node: ast.Call) -> None:
+        """``Thread(target=os.system, args=(cmd,))`` runs a sink without a call expression to see."""
+        target = next((kw.value for kw in node.keywords if kw.arg == "target"), None)
+        call_args = next((kw.value for kw in node.keywords if kw.arg == "args"), None)
+        if target is None:
+            return
+        name, _ = self.resolve(target)
+        first = call_args.elts[0] if isinstance(call_args, (ast.Tuple, ast.List)) and call_args.elts else None
+        taint = self.ev_quiet(first) if first is not None else EMPTY
+        if name in P.EXEC_SINKS:
+            self._sink("exec", taint, name=f"{name} in a thread")
+        elif name in P.PROCESS_SINKS:
+            self.report("process-spawn", f"{name} in a thread")
+            self._sink("process", taint, name=f"{name} in a thread")
 
     @staticmethod
     def _is_network(name: str) -> bool:

@@ -167,11 +167,11 @@ def bandit_comparison(result: CorpusResult, library_rows: list[dict[str, object]
         path = Path(issue.fname).resolve().relative_to((CORPUS / "malicious").resolve())
         flagged.add((path.as_posix(), issue.lineno))
     missed = [e for e in result.expectations if not e.met]
-
-    def key(e: Expectation) -> set[tuple[str, int]]:
-        return {(e.file, e.line)} | {(f"{part}/{e.file}", e.line) for part in ("",)}
-
-    added = [e for e in missed if any(k in flagged or (k[0].split("/")[-1], k[1]) in flagged for k in key(e))]
+    # Package entries report paths inside the package; bandit reports paths inside the corpus: match by name.
+    by_name = {(Path(path).name, line) for path, line in flagged}
+    added = [e for e in missed if (Path(e.file).name, e.line) in by_name]
+    annotated_lines = {(e.file, e.line) for e in result.expectations}
+    bandit_alone = {k for k in annotated_lines if (Path(k[0]).name, k[1]) in by_name}
     site_packages = Path(site.getsitepackages()[0])
     lib_paths = [str(site_packages / str(row["library"])) for row in library_rows]
     started = time.perf_counter()
@@ -182,6 +182,8 @@ def bandit_comparison(result: CorpusResult, library_rows: list[dict[str, object]
     return {
         "corpus_issues": len(issues),
         "missed_annotations_bandit_flags": len(added),
+        "annotated_lines": len(annotated_lines),
+        "annotated_lines_bandit_flags": len(bandit_alone),
         "library_issues": len(lib_issues),
         "library_high_issues": len(high),
         "library_high_per_10k_lines": round(len(high) / lines * 10_000, 2) if lines else 0.0,
