@@ -64,8 +64,9 @@ def alembic_config(url: str) -> Config:
     return config
 
 
-def migrate(url: str, revision: str = "head") -> None:
-    """Bring the database at ``url`` to ``revision`` (default: the latest); a no-op when already there."""
+def migrate(url: str, revision: str = "heads") -> None:
+    """Bring the database at ``url`` to ``revision`` (default: every head, so parallel branches of
+    migrations from different areas apply together); a no-op when already there."""
     engine = make_engine(url)
     try:
         with engine.begin() as connection:
