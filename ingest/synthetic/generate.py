@@ -23,7 +23,7 @@ from atom.opdb.db import session_scope
 from atom.settings import Settings
 from ingest.synthetic.catalog import Catalog, build_catalog
 from ingest.synthetic.price_book import build_price_book, write_price_book
-from ingest.synthetic.scales import get_scale
+from ingest.synthetic.scales import Scale, get_scale
 from ingest.synthetic.tenants import TenantWorld, build_tenants
 from ingest.synthetic.usage import MALFORMED_KINDS, build_model, clear_previous_output, write_usage
 
@@ -89,13 +89,13 @@ def _seed_operational_db(database_url: str, catalog: Catalog, world: TenantWorld
 
 def generate(
     settings: Settings,
-    scale: str = "default",
+    scale: str | Scale = "default",
     seed: int = 7,
     today: date | None = None,
     progress: Progress | None = None,
 ) -> GenerationSummary:
     """Write a deterministic demo marketplace: same seed and ``today``, byte-identical outputs."""
-    size = get_scale(scale)
+    size = scale if isinstance(scale, Scale) else get_scale(scale)
     today = today or datetime.now(UTC).date()
     days = usage_days(today)
     report = progress or (lambda _step, _done, _total: None)
