@@ -26,3 +26,40 @@ __all__ = [
     "migrate",
     "session_scope",
 ]
+
+# Registry tables (intake API, issue 4): imported here so Base.metadata knows them wherever opdb is used.
+from atom.opdb.registry import (
+    ApiKey,
+    AuditLog,
+    PackageYank,
+    PublisherKey,
+    Submission,
+    record_submission_outcome,
+)
+
+__all__ += ["ApiKey", "AuditLog", "PackageYank", "PublisherKey", "Submission", "record_submission_outcome"]
+
+# Billing's models share Base; importing them here registers them with its metadata.
+from atom.opdb.billing import (  # noqa: E402
+    BillingAccount,
+    BillingRun,
+    Invoice,
+    InvoiceLine,
+    InvoiceNumberSequence,
+    PartnerAccount,
+    PartnerPayout,
+    StripeEvent,
+    StripeRequest,
+)
+
+__all__ += [
+    "BillingAccount",
+    "BillingRun",
+    "Invoice",
+    "InvoiceLine",
+    "InvoiceNumberSequence",
+    "PartnerAccount",
+    "PartnerPayout",
+    "StripeEvent",
+    "StripeRequest",
+]
