@@ -1,0 +1,420 @@
+"""``Client`` and ``AsyncClient``: one object per API key, with a resource per area of DESIGN 3.8."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable, Mapping
+from datetime import datetime
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+import httpx
+from pydantic import TypeAdapter
+from pydantic_core import to_json
+
+from atom_sdk._http import DEFAULT_BASE_URL, DEFAULT_TIMEOUT, AsyncHttp, SyncHttp
+from atom_sdk.errors import PackageError
+from atom_sdk.events import MAX_EVENTS_PER_REQUEST, make_event, to_wire
+from atom_sdk.models import (
+    Invoice,
+    Package,
+    Publisher,
+    PublishReceipt,
+    Submission,
+    Tenant,
+    TenantUsage,
+    UsageEvent,
+    UsageReceipt,
+)
+from atom_sdk.packaging import build_package, sign_package
+from atom_sdk.recorder import AsyncUsageRecorder, Batch, UsageRecorder
+from atom_sdk.retry import RetryPolicy
+
+_JSON = {"Content-Type": "application/json"}
+_INVOICES = TypeAdapter(list[Invoice])
+_PACKAGES = TypeAdapter(list[Package])
+_TENANTS = TypeAdapter(list[Tenant])
+
+
+def _seg(value: str) -> str:
+    """An id as one URL path segment: a tenant id with '/' in it must not reach another route."""
+    return quote(value, safe="")
+
+
+def _batch_body(events: Batch) -> bytes:
+    if not events:
+        raise ValueError("no events to send")
+    if len(events) > MAX_EVENTS_PER_REQUEST:
+        raise ValueError(
+            f"{len(events):,} events in one request; the API takes at most {MAX_EVENTS_PER_REQUEST:,}: "
+            "use usage.recorder() or send smaller batches"
+        )
+    # pydantic-core's Rust encoder: ~5x faster than json.dumps on a 1,000-event batch.
+    return to_json(events)
+
+
+def _list_of(payload: Any, key: str) -> list[Any]:
+    """Lists arrive bare or wrapped (``{"invoices": [...]}``); accept both."""
+    if isinstance(payload, dict):
+        value = payload.get(key, payload.get("items", payload.get("data", [])))
+        return list(value) if isinstance(value, list) else []
+    return list(payload) if isinstance(payload, list) else []
+
+
+def _wpk_upload(path: str | os.PathLike[str], signature: str) -> tuple[dict[str, Any], dict[str, str]]:
+    file = Path(path)
+    if not file.is_file():
+        raise PackageError(f"{file} does not exist; build it first with packages.build(directory)")
+    files = {"file": (file.name, file.read_bytes(), "application/zip")}
+    return files, {"signature": signature.strip()}
+
+
+# -- synchronous ---------------------------------------------------------------------------------
+
+
+class _UsageResource:
+    def __init__(self, http: SyncHttp) -> None:
+        self._http = http
+
+    def record(
+        self,
+        tenant_id: str,
+        metric: str,
+        quantity: Decimal | int | str | float = 1,
+        *,
+        timestamp: datetime | str | None = None,
+        package_id: str | None = None,
+        properties: Mapping[str, Any] | None = None,
+        id: str | None = None,
+    ) -> UsageReceipt:
+        """Send one event now (one request); for many events use :meth:`recorder`."""
+        event = make_event(
+            tenant_id,
+            metric,
+            quantity,
+            timestamp=timestamp,
+            package_id=package_id,
+            properties=properties,
+            id=id,
+        )
+        return self.send_raw([event])
+
+    def send(self, events: Iterable[UsageEvent | Mapping[str, Any]]) -> UsageReceipt:
+        """Send up to 10,000 events in one request."""
+        return self.send_raw([to_wire(e) for e in events])
+
+    def send_raw(self, events: Batch) -> UsageReceipt:
+        response = self._http.request("POST", "/v1/usage", content=_batch_body(events), headers=_JSON)
+        return UsageReceipt.model_validate_json(response.content)
+
+    def recorder(
+        self,
+        batch_size: int = 1000,
+        flush_interval: float = 1.0,
+        *,
+        max_pending_batches: int = 8,
+        concurrency: int = 1,
+    ) -> UsageRecorder:
+        """A batching recorder: ``with client.usage.recorder() as rec: rec.record(...)``."""
+        return UsageRecorder(
+            self.send_raw,
+            batch_size=batch_size,
+            flush_interval=flush_interval,
+            max_pending_batches=max_pending_batches,
+            concurrency=concurrency,
+        )
+
+    def get(self, tenant_id: str, period: str) -> TenantUsage:
+        """Usage by metric of ``tenant_id`` in ``period`` (``YYYY-MM``), as of the last build."""
+        response = self._http.request(
+            "GET", f"/v1/tenants/{_seg(tenant_id)}/usage", params={"period": period}
+        )
+        return TenantUsage.model_validate_json(response.content)
+
+
+class _InvoicesResource:
+    def __init__(self, http: SyncHttp) -> None:
+        self._http = http
+
+    def list(self, tenant_id: str) -> list[Invoice]:
+        response = self._http.request("GET", f"/v1/tenants/{_seg(tenant_id)}/invoices")
+        return _INVOICES.validate_python(_list_of(response.json(), "invoices"))
+
+
+class _SubmissionsResource:
+    def __init__(self, http: SyncHttp) -> None:
+        self._http = http
+
+    def get(self, submission_id: str) -> Submission:
+        response = self._http.request("GET", f"/v1/submissions/{_seg(submission_id)}")
+        return Submission.model_validate_json(response.content)
+
+
+class _PackagesResource:
+    def __init__(self, http: SyncHttp) -> None:
+        self._http = http
+
+    @staticmethod
+    def build(directory: str | os.PathLike[str], output: str | os.PathLike[str] | None = None) -> Path:
+        """Validate ``wpk.toml`` and build a reproducible ``.wpk``; see :func:`atom_sdk.packaging.build_package`."""
+        return build_package(directory, output)
+
+    @staticmethod
+    def sign(
+        path: str | os.PathLike[str], private_key_pem: str | bytes, password: bytes | None = None
+    ) -> str:
+        """The DESIGN 3.5 (cosign-compatible) signature of the file, as base64 text."""
+        return sign_package(path, private_key_pem, password)
+
+    def publish(self, path: str | os.PathLike[str], signature: str) -> PublishReceipt:
+        files, data = _wpk_upload(path, signature)
+        response = self._http.request("POST", "/v1/packages", files=files, data=data)
+        return PublishReceipt.model_validate_json(response.content)
+
+    def list(self) -> list[Package]:
+        response = self._http.request("GET", "/v1/packages")
+        return _PACKAGES.validate_python(_list_of(response.json(), "packages"))
+
+    def get(self, name: str) -> Package:
+        response = self._http.request("GET", f"/v1/packages/{_seg(name)}")
+        return Package.model_validate_json(response.content)
+
+
+class _PublishersResource:
+    def __init__(self, http: SyncHttp) -> None:
+        self._http = http
+
+    def create(self, id: str, name: str, **fields: Any) -> Publisher:
+        """Admin only."""
+        response = self._http.request("POST", "/v1/publishers", json={"id": id, "name": name, **fields})
+        return Publisher.model_validate_json(response.content)
+
+    def register_key(self, publisher_id: str, public_key_pem: str | bytes) -> str:
+        """Register a PEM public key for signature checks; returns its ``key_id``."""
+        pem = public_key_pem.decode() if isinstance(public_key_pem, bytes) else public_key_pem
+        response = self._http.request(
+            "POST", f"/v1/publishers/{_seg(publisher_id)}/keys", json={"public_key": pem}
+        )
+        return str(response.json()["key_id"])
+
+
+class _TenantsResource:
+    def __init__(self, http: SyncHttp) -> None:
+        self._http = http
+
+    def create(self, id: str, name: str, **fields: Any) -> Tenant:
+        """Admin only."""
+        response = self._http.request("POST", "/v1/tenants", json={"id": id, "name": name, **fields})
+        return Tenant.model_validate_json(response.content)
+
+    def list(self) -> list[Tenant]:
+        response = self._http.request("GET", "/v1/tenants")
+        return _TENANTS.validate_python(_list_of(response.json(), "tenants"))
+
+
+class Client:
+    """Synchronous client. ``Client(api_key="…", base_url="http://127.0.0.1:8000")``; close it or use ``with``."""
+
+    def __init__(
+        self,
+        api_key: str | None = None,
+        *,
+        base_url: str = DEFAULT_BASE_URL,
+        timeout: float = DEFAULT_TIMEOUT,
+        retry: RetryPolicy | None = None,
+        transport: httpx.BaseTransport | None = None,
+    ) -> None:
+        self._http = SyncHttp(
+            base_url=base_url,
+            api_key=api_key,
+            timeout=timeout,
+            retry=retry or RetryPolicy(),
+            transport=transport,
+        )
+        self.usage = _UsageResource(self._http)
+        self.invoices = _InvoicesResource(self._http)
+        self.submissions = _SubmissionsResource(self._http)
+        self.packages = _PackagesResource(self._http)
+        self.publishers = _PublishersResource(self._http)
+        self.tenants = _TenantsResource(self._http)
+
+    def health(self) -> bool:
+        return self._http.request("GET", "/healthz").status_code == 200
+
+    def close(self) -> None:
+        self._http.close()
+
+    def __enter__(self) -> Client:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+# -- asynchronous --------------------------------------------------------------------------------
+
+
+class _AsyncUsageResource:
+    def __init__(self, http: AsyncHttp) -> None:
+        self._http = http
+
+    async def record(
+        self,
+        tenant_id: str,
+        metric: str,
+        quantity: Decimal | int | str | float = 1,
+        *,
+        timestamp: datetime | str | None = None,
+        package_id: str | None = None,
+        properties: Mapping[str, Any] | None = None,
+        id: str | None = None,
+    ) -> UsageReceipt:
+        event = make_event(
+            tenant_id,
+            metric,
+            quantity,
+            timestamp=timestamp,
+            package_id=package_id,
+            properties=properties,
+            id=id,
+        )
+        return await self.send_raw([event])
+
+    async def send(self, events: Iterable[UsageEvent | Mapping[str, Any]]) -> UsageReceipt:
+        return await self.send_raw([to_wire(e) for e in events])
+
+    async def send_raw(self, events: Batch) -> UsageReceipt:
+        response = await self._http.request("POST", "/v1/usage", content=_batch_body(events), headers=_JSON)
+        return UsageReceipt.model_validate_json(response.content)
+
+    def recorder(
+        self,
+        batch_size: int = 1000,
+        flush_interval: float = 1.0,
+        *,
+        max_pending_batches: int = 8,
+        concurrency: int = 1,
+    ) -> AsyncUsageRecorder:
+        """``async with client.usage.recorder() as rec: await rec.record(...)``."""
+        return AsyncUsageRecorder(
+            self.send_raw,
+            batch_size=batch_size,
+            flush_interval=flush_interval,
+            max_pending_batches=max_pending_batches,
+            concurrency=concurrency,
+        )
+
+    async def get(self, tenant_id: str, period: str) -> TenantUsage:
+        response = await self._http.request(
+            "GET", f"/v1/tenants/{_seg(tenant_id)}/usage", params={"period": period}
+        )
+        return TenantUsage.model_validate_json(response.content)
+
+
+class _AsyncInvoicesResource:
+    def __init__(self, http: AsyncHttp) -> None:
+        self._http = http
+
+    async def list(self, tenant_id: str) -> list[Invoice]:
+        response = await self._http.request("GET", f"/v1/tenants/{_seg(tenant_id)}/invoices")
+        return _INVOICES.validate_python(_list_of(response.json(), "invoices"))
+
+
+class _AsyncSubmissionsResource:
+    def __init__(self, http: AsyncHttp) -> None:
+        self._http = http
+
+    async def get(self, submission_id: str) -> Submission:
+        response = await self._http.request("GET", f"/v1/submissions/{_seg(submission_id)}")
+        return Submission.model_validate_json(response.content)
+
+
+class _AsyncPackagesResource:
+    def __init__(self, http: AsyncHttp) -> None:
+        self._http = http
+
+    build = staticmethod(_PackagesResource.build)
+    sign = staticmethod(_PackagesResource.sign)
+
+    async def publish(self, path: str | os.PathLike[str], signature: str) -> PublishReceipt:
+        files, data = _wpk_upload(path, signature)
+        response = await self._http.request("POST", "/v1/packages", files=files, data=data)
+        return PublishReceipt.model_validate_json(response.content)
+
+    async def list(self) -> list[Package]:
+        response = await self._http.request("GET", "/v1/packages")
+        return _PACKAGES.validate_python(_list_of(response.json(), "packages"))
+
+    async def get(self, name: str) -> Package:
+        response = await self._http.request("GET", f"/v1/packages/{_seg(name)}")
+        return Package.model_validate_json(response.content)
+
+
+class _AsyncPublishersResource:
+    def __init__(self, http: AsyncHttp) -> None:
+        self._http = http
+
+    async def create(self, id: str, name: str, **fields: Any) -> Publisher:
+        response = await self._http.request("POST", "/v1/publishers", json={"id": id, "name": name, **fields})
+        return Publisher.model_validate_json(response.content)
+
+    async def register_key(self, publisher_id: str, public_key_pem: str | bytes) -> str:
+        pem = public_key_pem.decode() if isinstance(public_key_pem, bytes) else public_key_pem
+        response = await self._http.request(
+            "POST", f"/v1/publishers/{_seg(publisher_id)}/keys", json={"public_key": pem}
+        )
+        return str(response.json()["key_id"])
+
+
+class _AsyncTenantsResource:
+    def __init__(self, http: AsyncHttp) -> None:
+        self._http = http
+
+    async def create(self, id: str, name: str, **fields: Any) -> Tenant:
+        response = await self._http.request("POST", "/v1/tenants", json={"id": id, "name": name, **fields})
+        return Tenant.model_validate_json(response.content)
+
+    async def list(self) -> list[Tenant]:
+        response = await self._http.request("GET", "/v1/tenants")
+        return _TENANTS.validate_python(_list_of(response.json(), "tenants"))
+
+
+class AsyncClient:
+    """Asynchronous client; ``async with AsyncClient(api_key=...) as client: ...``."""
+
+    def __init__(
+        self,
+        api_key: str | None = None,
+        *,
+        base_url: str = DEFAULT_BASE_URL,
+        timeout: float = DEFAULT_TIMEOUT,
+        retry: RetryPolicy | None = None,
+        transport: httpx.AsyncBaseTransport | None = None,
+    ) -> None:
+        self._http = AsyncHttp(
+            base_url=base_url,
+            api_key=api_key,
+            timeout=timeout,
+            retry=retry or RetryPolicy(),
+            transport=transport,
+        )
+        self.usage = _AsyncUsageResource(self._http)
+        self.invoices = _AsyncInvoicesResource(self._http)
+        self.submissions = _AsyncSubmissionsResource(self._http)
+        self.packages = _AsyncPackagesResource(self._http)
+        self.publishers = _AsyncPublishersResource(self._http)
+        self.tenants = _AsyncTenantsResource(self._http)
+
+    async def health(self) -> bool:
+        return (await self._http.request("GET", "/healthz")).status_code == 200
+
+    async def aclose(self) -> None:
+        await self._http.aclose()
+
+    async def __aenter__(self) -> AsyncClient:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.aclose()

@@ -1,0 +1,175 @@
+"""Typed models of the API's documents (DESIGN 3.1, 3.3, 3.6, 3.8).
+
+Response models accept fields they do not know (``extra="allow"``): the API may add fields without
+breaking partners' installed SDKs. Quantities and amounts are ``Decimal``, never float.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from decimal import Decimal
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, field_serializer, field_validator
+
+from atom_sdk.ids import new_event_id
+
+
+def format_timestamp(value: datetime) -> str:
+    """RFC 3339 in UTC with a ``Z``; a naive datetime is taken to be UTC already."""
+    value = value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+    return value.isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def format_quantity(value: Decimal | int | str | float) -> str:
+    """A decimal string; floats go through ``repr`` so 0.1 stays ``0.1`` and not 0.1000000000000000055…"""
+    if isinstance(value, bool):
+        raise TypeError("quantity must be a number, not a bool")
+    if isinstance(value, float):
+        value = Decimal(repr(value))
+    quantity = Decimal(value)
+    if not quantity.is_finite():
+        raise ValueError(f"quantity must be a finite decimal, got {value!r}")
+    if quantity < 0:
+        raise ValueError(f"quantity must be >= 0, got {value!r}")
+    return str(quantity)
+
+
+class _Response(BaseModel):
+    model_config = ConfigDict(extra="allow", populate_by_name=True)
+
+
+class UsageEvent(BaseModel):
+    """One usage event (DESIGN 3.1). ``id`` defaults to a fresh ``evt_<ULID>`` made here, on the client."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    id: str = Field(default_factory=new_event_id, min_length=1)
+    tenant_id: str = Field(min_length=1)
+    metric: str = Field(min_length=1)
+    quantity: Decimal = Decimal(1)
+    timestamp: datetime = Field(default_factory=lambda: datetime.now(UTC))
+    package_id: str | None = None
+    properties: dict[str, Any] = Field(default_factory=dict)
+
+    @field_validator("quantity", mode="before")
+    @classmethod
+    def _exact_quantity(cls, value: Any) -> Any:
+        return format_quantity(value) if isinstance(value, int | float | Decimal | str) else value
+
+    @field_serializer("quantity")
+    def _quantity_text(self, value: Decimal) -> str:
+        return str(value)
+
+    @field_serializer("timestamp")
+    def _timestamp_text(self, value: datetime) -> str:
+        return format_timestamp(value)
+
+    def to_wire(self) -> dict[str, Any]:
+        return self.model_dump(mode="json")
+
+
+class EventError(_Response):
+    """Why the event at ``index`` of the sent batch was rejected (and quarantined)."""
+
+    index: int
+    reason: str
+
+
+class UsageReceipt(_Response):
+    """The API's answer to one batch: ``accepted + duplicates + rejected`` = events sent."""
+
+    accepted: int
+    duplicates: int = 0
+    rejected: int = 0
+    errors: list[EventError] = Field(default_factory=list)
+
+
+class MetricUsage(_Response):
+    metric: str = Field(validation_alias="metric")
+    quantity: Decimal = Decimal(0)
+    event_count: int | None = None
+
+
+class TenantUsage(_Response):
+    """Usage of one tenant in one month, by metric, as the last build rated it."""
+
+    tenant_id: str
+    period: str
+    metrics: list[MetricUsage] = Field(default_factory=list)
+
+    def quantity(self, metric: str) -> Decimal:
+        """Summed quantity of ``metric`` (0 when the tenant has none)."""
+        return sum((m.quantity for m in self.metrics if m.metric == metric), Decimal(0))
+
+    def event_count(self, metric: str) -> int:
+        return sum(m.event_count or 0 for m in self.metrics if m.metric == metric)
+
+
+class InvoiceLine(_Response):
+    kind: str | None = None
+    price_id: str | None = None
+    metric: str | None = None
+    package_id: str | None = None
+    period: str | None = None
+    quantity: Decimal | None = None
+    amount: Decimal
+
+
+class Invoice(_Response):
+    """A draft or finalized invoice (DESIGN 3.3); drafts have no ``number`` yet."""
+
+    number: str | None = None
+    tenant_id: str
+    period: str
+    status: str
+    currency: str
+    total: Decimal
+    stripe_invoice_id: str | None = None
+    lines: list[InvoiceLine] = Field(default_factory=list)
+
+
+class PublishReceipt(_Response):
+    """``202`` from ``POST /v1/packages``: the submission waits for governance."""
+
+    submission_id: str
+    status: str
+
+
+class Submission(_Response):
+    """A package submission and, once scanned, its governance report (DESIGN 3.6)."""
+
+    id: str = Field(validation_alias="submission_id")
+    status: str
+    package: str | None = None
+    version: str | None = None
+    sha256: str | None = None
+    report: dict[str, Any] | None = None
+
+    @property
+    def is_final(self) -> bool:
+        return self.status in ("approved", "rejected")
+
+
+class PackageVersion(_Response):
+    version: str
+    status: str | None = None
+    sha256: str | None = None
+    published_at: datetime | None = None
+
+
+class Package(_Response):
+    name: str
+    publisher: str | None = None
+    description: str | None = None
+    versions: list[PackageVersion] = Field(default_factory=list)
+
+
+class Tenant(_Response):
+    id: str
+    name: str
+
+
+class Publisher(_Response):
+    id: str
+    name: str
