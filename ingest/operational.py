@@ -7,14 +7,27 @@ DuckDB transaction means dbt never sees a half-updated set (a tenant without its
 from __future__ import annotations
 
 from collections.abc import Callable
+from decimal import Decimal
 from typing import Any
 
 import duckdb
 import pyarrow as pa
-from sqlalchemy import Select, select
+from sqlalchemy import Select, inspect, select
 from sqlalchemy.orm import Session
 
-from atom.opdb import Package, PackageVersion, Publisher, Subscription, Tenant, TenantEvent, make_engine
+from atom.opdb import (
+    Invoice,
+    InvoiceLine,
+    Package,
+    PackageVersion,
+    PartnerAccount,
+    PartnerPayout,
+    Publisher,
+    Subscription,
+    Tenant,
+    TenantEvent,
+    make_engine,
+)
 from ingest.raw_schema import create_raw_schema
 
 _TS = pa.timestamp("us")
@@ -109,12 +122,161 @@ def _read(session: Session, statement: Select[Any], schema: pa.Schema) -> pa.Tab
     )
 
 
+_AMOUNT = pa.decimal128(38, 6)
+_QUANTITY = pa.decimal128(38, 9)
+
+
+def _money(minor: int, minor_units: int) -> Decimal:
+    return Decimal(minor).scaleb(-minor_units).quantize(Decimal("0.000001"))
+
+
+def _billing_tables(session: Session) -> dict[str, pa.Table]:
+    """Billing's documents and payouts (atom/opdb/billing.py), money turned from integer minor units into
+    exact decimals. A database that predates the billing migration gives empty tables, not a failed build."""
+    present = set(inspect(session.connection()).get_table_names())
+    invoices_schema = pa.schema(
+        [
+            ("invoice_number", pa.string()),
+            ("document_type", pa.string()),
+            ("tenant_id", pa.string()),
+            ("period", pa.string()),
+            ("status", pa.string()),
+            ("currency", pa.string()),
+            ("minor_units", pa.int32()),
+            ("total_amount", _AMOUNT),
+            ("issued_on", pa.date32()),
+            ("due_on", pa.date32()),
+            ("finalized_at", _TS),
+            ("status_changed_at", _TS),
+            ("stripe_invoice_id", pa.string()),
+        ]
+    )
+    lines_schema = pa.schema(
+        [
+            ("invoice_number", pa.string()),
+            ("line_number", pa.int32()),
+            ("tenant_id", pa.string()),
+            ("kind", pa.string()),
+            ("period", pa.string()),
+            ("price_id", pa.string()),
+            ("plan_id", pa.string()),
+            ("metric_id", pa.string()),
+            ("package_id", pa.string()),
+            ("publisher_id", pa.string()),
+            ("quantity", _QUANTITY),
+            ("amount", _AMOUNT),
+            ("partner_payout_amount", _AMOUNT),
+            ("platform_fee_amount", _AMOUNT),
+        ]
+    )
+    payouts_schema = pa.schema(
+        [
+            ("publisher_id", pa.string()),
+            ("period", pa.string()),
+            ("currency", pa.string()),
+            ("gross_amount", _AMOUNT),
+            ("platform_fee_amount", _AMOUNT),
+            ("payout_amount", _AMOUNT),
+            ("stripe_transfer_id", pa.string()),
+            ("created_at", _TS),
+        ]
+    )
+    accounts_schema = pa.schema([("publisher_id", pa.string()), ("stripe_account_id", pa.string())])
+    invoices: list[tuple[Any, ...]] = []
+    lines: list[tuple[Any, ...]] = []
+    payouts: list[tuple[Any, ...]] = []
+    accounts: list[tuple[Any, ...]] = []
+    if {"invoices", "invoice_lines"} <= present:
+        places: dict[str, int] = {}
+        for inv in session.scalars(select(Invoice).order_by(Invoice.number)):
+            places[inv.number] = inv.minor_units
+            invoices.append(
+                (
+                    inv.number,
+                    inv.document_type,
+                    inv.tenant_id,
+                    inv.period,
+                    inv.status,
+                    inv.currency,
+                    inv.minor_units,
+                    _money(inv.total_minor, inv.minor_units),
+                    inv.issued_on,
+                    inv.due_on,
+                    inv.finalized_at,
+                    inv.status_changed_at,
+                    inv.stripe_invoice_id,
+                )
+            )
+        for line in session.scalars(
+            select(InvoiceLine).order_by(InvoiceLine.invoice_number, InvoiceLine.line_number)
+        ):
+            mu = places[line.invoice_number]
+            lines.append(
+                (
+                    line.invoice_number,
+                    line.line_number,
+                    line.tenant_id,
+                    line.kind,
+                    line.period,
+                    line.price_id,
+                    line.plan_id,
+                    line.metric_id,
+                    line.package_id,
+                    line.publisher_id,
+                    Decimal(line.quantity),
+                    _money(line.amount_minor, mu),
+                    _money(line.partner_payout_minor, mu),
+                    _money(line.platform_fee_minor, mu),
+                )
+            )
+    if "partner_payouts" in present:
+        # Payout amounts share the minor units of the invoices they come from (one price-book currency).
+        mu_by_currency = {row[5]: row[6] for row in invoices}
+        for p in session.scalars(
+            select(PartnerPayout).order_by(PartnerPayout.period, PartnerPayout.publisher_id)
+        ):
+            mu = mu_by_currency.get(p.currency, 2)
+            payouts.append(
+                (
+                    p.publisher_id,
+                    p.period,
+                    p.currency,
+                    _money(p.gross_minor, mu),
+                    _money(p.platform_fee_minor, mu),
+                    _money(p.payout_minor, mu),
+                    p.stripe_transfer_id,
+                    p.created_at,
+                )
+            )
+    if "partner_accounts" in present:
+        accounts = [
+            (a.publisher_id, a.stripe_account_id)
+            for a in session.scalars(select(PartnerAccount).order_by(PartnerAccount.publisher_id))
+        ]
+    return {
+        "operational_invoices": _table(invoices, invoices_schema),
+        "operational_invoice_lines": _table(lines, lines_schema),
+        "operational_partner_payouts": _table(payouts, payouts_schema),
+        "operational_partner_accounts": _table(accounts, accounts_schema),
+    }
+
+
+def _table(rows: list[tuple[Any, ...]], schema: pa.Schema) -> pa.Table:
+    columns = list(zip(*rows, strict=True)) if rows else [() for _ in schema]
+    return pa.Table.from_arrays(
+        [pa.array(list(values), type=field.type) for values, field in zip(columns, schema, strict=True)],
+        schema=schema,
+    )
+
+
 def read_operational_tables(database_url: str) -> dict[str, pa.Table]:
     """The operational DB's current rows, shaped as the ``raw.operational_*`` tables, read in one snapshot."""
     engine = make_engine(database_url)
     try:
         with Session(engine) as session, session.begin():
-            return {table: _read(session, stmt, schema) for table, (stmt, schema) in _sources().items()}
+            tables = {table: _read(session, stmt, schema) for table, (stmt, schema) in _sources().items()}
+            tables.update(_billing_tables(session))
+            return tables
     finally:
         engine.dispose()
 

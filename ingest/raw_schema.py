@@ -10,6 +10,7 @@ import duckdb
 
 QUANTITY = "DECIMAL(38, 9)"
 UNIT_AMOUNT = "DECIMAL(38, 12)"
+AMOUNT = "DECIMAL(38, 6)"  # money already rounded to a minor unit, as the marts hold it
 
 RAW_TABLES: dict[str, str] = {
     # Usage: one row per accepted event; (tenant_id, event_id) is unique by construction of the loader.
@@ -125,6 +126,54 @@ RAW_TABLES: dict[str, str] = {
         tenant_id VARCHAR NOT NULL,
         state VARCHAR NOT NULL,
         occurred_at TIMESTAMP NOT NULL
+    """,
+    # Billing documents (atom/opdb/billing.py): finalized invoices and credit notes, immutable but for
+    # status; amounts converted from the operational DB's integer minor units to exact decimals.
+    "operational_invoices": f"""
+        invoice_number VARCHAR NOT NULL,
+        document_type VARCHAR NOT NULL,
+        tenant_id VARCHAR NOT NULL,
+        period VARCHAR NOT NULL,
+        status VARCHAR NOT NULL,
+        currency VARCHAR NOT NULL,
+        minor_units INTEGER NOT NULL,
+        total_amount {AMOUNT} NOT NULL,
+        issued_on DATE NOT NULL,
+        due_on DATE NOT NULL,
+        finalized_at TIMESTAMP NOT NULL,
+        status_changed_at TIMESTAMP,
+        stripe_invoice_id VARCHAR
+    """,
+    # ``period`` is the month the line rates: an adjustment line carries an earlier month than its invoice.
+    "operational_invoice_lines": f"""
+        invoice_number VARCHAR NOT NULL,
+        line_number INTEGER NOT NULL,
+        tenant_id VARCHAR NOT NULL,
+        kind VARCHAR NOT NULL,
+        period VARCHAR NOT NULL,
+        price_id VARCHAR,
+        plan_id VARCHAR,
+        metric_id VARCHAR,
+        package_id VARCHAR,
+        publisher_id VARCHAR,
+        quantity {QUANTITY} NOT NULL,
+        amount {AMOUNT} NOT NULL,
+        partner_payout_amount {AMOUNT} NOT NULL,
+        platform_fee_amount {AMOUNT} NOT NULL
+    """,
+    "operational_partner_payouts": f"""
+        publisher_id VARCHAR NOT NULL,
+        period VARCHAR NOT NULL,
+        currency VARCHAR NOT NULL,
+        gross_amount {AMOUNT} NOT NULL,
+        platform_fee_amount {AMOUNT} NOT NULL,
+        payout_amount {AMOUNT} NOT NULL,
+        stripe_transfer_id VARCHAR,
+        created_at TIMESTAMP NOT NULL
+    """,
+    "operational_partner_accounts": """
+        publisher_id VARCHAR NOT NULL,
+        stripe_account_id VARCHAR
     """,
 }
 

@@ -1,0 +1,124 @@
+"""Partner payouts: each publisher's share of a month's finalized package lines, sent as Stripe Connect
+transfers when the publisher has a connected account (dry run otherwise).
+
+A month's payout is computed once from its documents (adjustment lines included, so late usage reaches
+partners in the month it is billed) and stored; money is conserved by construction and checked:
+payout + platform fee = gross package revenue billed, to the minor unit.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from sqlalchemy import Engine, func, select
+from sqlalchemy.orm import Session
+
+from atom.billing.periods import parse_period
+from atom.billing.stripe_gateway import DryRunGateway, StripeGateway
+from atom.billing.stripe_sync import _Ledger
+from atom.opdb.billing import Invoice, InvoiceLine, PartnerAccount, PartnerPayout, StripeRequest
+
+
+@dataclass(frozen=True)
+class PayoutResult:
+    period: str
+    publishers: int
+    gross_minor: int
+    payout_minor: int
+    platform_fee_minor: int
+    transfers_live: int
+    transfers_dry_run: int
+
+
+def package_revenue(session: Session, period: str) -> list[tuple[str, str, int, int, int]]:
+    """(publisher, currency, gross, payout, fee) over the package lines of ``period``'s documents."""
+    rows = session.execute(
+        select(
+            InvoiceLine.publisher_id,
+            Invoice.currency,
+            func.sum(InvoiceLine.amount_minor),
+            func.sum(InvoiceLine.partner_payout_minor),
+            func.sum(InvoiceLine.platform_fee_minor),
+        )
+        .join(Invoice, Invoice.number == InvoiceLine.invoice_number)
+        .where(Invoice.period == period, InvoiceLine.publisher_id.is_not(None))
+        .group_by(InvoiceLine.publisher_id, Invoice.currency)
+        .order_by(InvoiceLine.publisher_id)
+    ).all()
+    return [(p, c, int(g), int(po), int(f)) for p, c, g, po, f in rows]
+
+
+def pay_partners(engine: Engine, period: str, live: StripeGateway | None = None) -> PayoutResult:
+    """Store ``period``'s payouts (once) and transfer each positive one. ``live`` is used for publishers
+    with a connected account; the rest, and everything without a live gateway, is recorded as a dry run."""
+    parse_period(period)
+    dry = DryRunGateway()
+    with Session(engine, expire_on_commit=False) as session:
+        existing = {
+            p.publisher_id: p
+            for p in session.scalars(select(PartnerPayout).where(PartnerPayout.period == period))
+        }
+        now = datetime.now(UTC).replace(tzinfo=None)
+        if not existing:
+            for publisher_id, currency, gross, payout, fee in package_revenue(session, period):
+                existing[publisher_id] = PartnerPayout(
+                    publisher_id=publisher_id,
+                    period=period,
+                    currency=currency,
+                    gross_minor=gross,
+                    platform_fee_minor=fee,
+                    payout_minor=payout,
+                    created_at=now,
+                )
+                session.add(existing[publisher_id])
+            session.commit()
+        accounts = dict(
+            session.execute(select(PartnerAccount.publisher_id, PartnerAccount.stripe_account_id)).all()
+        )
+        keys = [transfer_key(period, p) for p in existing]
+        known = dict(
+            session.execute(
+                select(StripeRequest.idempotency_key, StripeRequest.object_id).where(
+                    StripeRequest.idempotency_key.in_(keys)
+                )
+            ).all()
+        )
+        live_count = dry_count = 0
+        for publisher_id in sorted(existing):
+            payout = existing[publisher_id]
+            if payout.payout_minor <= 0:
+                continue
+            account = accounts.get(publisher_id)
+            gateway = live if (live is not None and account) else dry
+            ledger = _Ledger(session, gateway, known)
+            payout.stripe_transfer_id = ledger.request(
+                "transfers.create",
+                {
+                    "amount": payout.payout_minor,
+                    "currency": payout.currency,
+                    "destination": account or f"acct_unconnected_{publisher_id}",
+                    "transfer_group": f"atom-{period}",
+                    "metadata": {"atom_publisher_id": publisher_id, "atom_period": period},
+                },
+                transfer_key(period, publisher_id),
+            )
+            if gateway.mode == "live":
+                live_count += 1
+                session.commit()
+            else:
+                dry_count += 1
+        session.commit()
+        return PayoutResult(
+            period,
+            len(existing),
+            sum(p.gross_minor for p in existing.values()),
+            sum(p.payout_minor for p in existing.values()),
+            sum(p.platform_fee_minor for p in existing.values()),
+            live_count,
+            dry_count,
+        )
+
+
+def transfer_key(period: str, publisher_id: str) -> str:
+    return f"atom/payout/{period}/{publisher_id}"

@@ -1,0 +1,180 @@
+"""Sending finalized documents to Stripe exactly once: customer, invoice, one item per line, finalize.
+
+Idempotency keys derive from the invoice number and line number (``ATOM-202610-00001/line/3``), customers
+from the tenant id, so a retried or crashed run repeats requests Stripe recognises. Amounts are integer
+minor units, as Stripe wants them. A credit note goes to Stripe as an invoice of negative items, which
+Stripe turns into customer credit balance.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+import orjson
+from sqlalchemy import Engine, select
+from sqlalchemy.orm import Session, selectinload
+
+from atom.billing.periods import next_month_start, parse_period
+from atom.billing.stripe_gateway import ENDPOINTS, StripeGateway
+from atom.opdb.billing import BillingAccount, Invoice, StripeRequest
+from atom.opdb.models import Tenant
+
+
+@dataclass(frozen=True)
+class SyncResult:
+    mode: str
+    documents: int
+    requests_sent: int
+    requests_skipped: int
+
+
+class _Ledger:
+    """Recorded requests by idempotency key; sends only what is not recorded yet."""
+
+    def __init__(self, session: Session, gateway: StripeGateway, known: dict[str, str]) -> None:
+        self.session, self.gateway, self.known = session, gateway, known
+        self.sent = self.skipped = 0
+
+    def request(
+        self,
+        endpoint: str,
+        params: Mapping[str, Any],
+        key: str,
+        *,
+        invoice_number: str | None = None,
+        object_id: str | None = None,
+    ) -> str:
+        if key in self.known:
+            self.skipped += 1
+            return self.known[key]
+        result = self.gateway.send(endpoint, params, key, object_id)
+        method, path, _ = ENDPOINTS[endpoint]
+        self.session.add(
+            StripeRequest(
+                idempotency_key=key,
+                mode=self.gateway.mode,
+                method=method,
+                path=path.format(id=object_id or ""),
+                params=orjson.dumps(dict(params), option=orjson.OPT_SORT_KEYS).decode(),
+                object_id=result,
+                invoice_number=invoice_number,
+                created_at=datetime.now(UTC).replace(tzinfo=None),
+            )
+        )
+        self.known[key] = result
+        self.sent += 1
+        return result
+
+
+def _unix(day: Any) -> int:
+    return int(datetime(day.year, day.month, day.day, tzinfo=UTC).timestamp())
+
+
+def customer_key(tenant_id: str) -> str:
+    return f"atom/customer/{tenant_id}"
+
+
+def sync_period(engine: Engine, gateway: StripeGateway, period: str, *, batch: int = 200) -> SyncResult:
+    """Send every document of ``period`` that has not fully reached Stripe. Live requests are committed one
+    document at a time (each is an outside side effect); dry runs in batches of ``batch`` documents."""
+    parse_period(period)
+    commit_every = 1 if gateway.mode == "live" else batch
+    with Session(engine, expire_on_commit=False) as session:
+        numbers = list(
+            session.scalars(select(Invoice.number).where(Invoice.period == period).order_by(Invoice.number))
+        )
+        known = dict(
+            session.execute(
+                select(StripeRequest.idempotency_key, StripeRequest.object_id).where(
+                    StripeRequest.invoice_number.in_(numbers) | StripeRequest.invoice_number.is_(None)
+                )
+            ).all()
+        )
+        ledger = _Ledger(session, gateway, known)
+        accounts = {a.tenant_id: a for a in session.scalars(select(BillingAccount))}
+        names = dict(session.execute(select(Tenant.id, Tenant.name)).all())
+        invoices = session.scalars(
+            select(Invoice)
+            .where(Invoice.period == period)
+            .order_by(Invoice.number)
+            .options(selectinload(Invoice.lines))
+        ).all()
+        for index, invoice in enumerate(invoices, start=1):
+            _sync_document(session, ledger, invoice, accounts, names)
+            if index % commit_every == 0:
+                session.commit()
+        session.commit()
+        return SyncResult(gateway.mode, len(invoices), ledger.sent, ledger.skipped)
+
+
+def _sync_document(
+    session: Session,
+    ledger: _Ledger,
+    invoice: Invoice,
+    accounts: dict[str, BillingAccount],
+    names: dict[str, str],
+) -> None:
+    number = invoice.number
+    account = accounts.get(invoice.tenant_id)
+    if account is None:
+        account = BillingAccount(tenant_id=invoice.tenant_id)
+        session.add(account)
+        accounts[invoice.tenant_id] = account
+    customer = ledger.request(
+        "customers.create",
+        {
+            "name": names.get(invoice.tenant_id, invoice.tenant_id),
+            "metadata": {"atom_tenant_id": invoice.tenant_id},
+        },
+        customer_key(invoice.tenant_id),
+    )
+    account.stripe_customer_id = customer
+    days_until_due = max((invoice.due_on - invoice.issued_on).days, 0)
+    stripe_invoice = ledger.request(
+        "invoices.create",
+        {
+            "customer": customer,
+            "currency": invoice.currency,
+            "collection_method": "send_invoice",
+            "days_until_due": days_until_due,
+            "auto_advance": False,
+            "pending_invoice_items_behavior": "exclude",
+            "metadata": {"atom_invoice_number": number, "atom_document_type": invoice.document_type},
+        },
+        f"{number}/invoice",
+        invoice_number=number,
+    )
+    invoice.stripe_invoice_id = stripe_invoice
+    for line in invoice.lines:
+        start = parse_period(line.period)
+        ledger.request(
+            "invoice_items.create",
+            {
+                "customer": customer,
+                "invoice": stripe_invoice,
+                "currency": invoice.currency,
+                "amount": line.amount_minor,
+                "description": _describe(
+                    line.kind, line.price_id or line.plan_id, line.period, line.quantity
+                ),
+                "period": {"start": _unix(start), "end": _unix(next_month_start(line.period)) - 1},
+                "metadata": {"atom_invoice_number": number, "atom_line_number": str(line.line_number)},
+            },
+            f"{number}/line/{line.line_number}",
+            invoice_number=number,
+        )
+    ledger.request(
+        "invoices.finalize",
+        {"auto_advance": False},
+        f"{number}/finalize",
+        invoice_number=number,
+        object_id=stripe_invoice,
+    )
+
+
+def _describe(kind: str, ref: str | None, period: str, quantity: str) -> str:
+    label = {"usage": "Usage", "recurring": "Plan", "adjustment": "Adjustment"}[kind]
+    return f"{label} {ref or ''} {period} (quantity {quantity})".replace("  ", " ")
