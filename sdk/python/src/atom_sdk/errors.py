@@ -12,18 +12,31 @@ class AtomError(Exception):
 
 
 class ApiError(AtomError):
-    """The API answered with an error status; ``reason`` is the API's explanation, verbatim."""
+    """The API answered with an error status.
+
+    ``reason`` is the API's stable code (``forbidden``, ``bad_signature``, ``invalid_request``…) to branch
+    on; ``detail`` is its explanation of what to fix, for people. ``body`` is the parsed answer.
+    """
 
     def __init__(
-        self, status_code: int, reason: str, body: Any = None, *, method: str = "", url: str = ""
+        self,
+        status_code: int,
+        reason: str,
+        body: Any = None,
+        *,
+        detail: str = "",
+        method: str = "",
+        url: str = "",
     ) -> None:
         self.status_code = status_code
         self.reason = reason
+        self.detail = detail or reason
         self.body = body
         self.method = method
         self.url = url
         where = f" ({method} {url})" if method else ""
-        super().__init__(f"{status_code}{where}: {reason}")
+        text = f"{reason}: {detail}" if detail and detail != reason else reason
+        super().__init__(f"{status_code} {text}{where}")
 
 
 class AuthenticationError(ApiError):
@@ -95,31 +108,40 @@ _BY_STATUS: dict[int, type[ApiError]] = {
 }
 
 
-def _reason(body: Any, fallback: str) -> str:
-    """The explanation from the common error shapes: FastAPI's ``detail`` (text or list), ``reason``,
-    ``message``, ``error`` (text or ``{"message"}``)."""
+def _text(value: Any) -> str:
+    """Human text from a ``detail``: a string, or FastAPI's list of ``{"loc","msg"}`` problems."""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, dict):
+        inner = value.get("detail") or value.get("message") or value.get("reason")
+        return inner if isinstance(inner, str) else str(value)
+    if isinstance(value, list):
+        parts = []
+        for item in value:
+            if isinstance(item, dict):
+                loc = ".".join(str(p) for p in item.get("loc", []) if p != "body")
+                msg = item.get("msg") or item.get("message") or item.get("reason") or str(item)
+                parts.append(f"{loc}: {msg}" if loc else str(msg))
+            else:
+                parts.append(str(item))
+        return "; ".join(parts)
+    return "" if value is None else str(value)
+
+
+def parse_error_body(body: Any, fallback: str) -> tuple[str, str]:
+    """``(reason, detail)`` from the API's ``{"reason": code, "detail": text}``, tolerating FastAPI's bare
+    ``{"detail": ...}`` and plain-text bodies."""
     if isinstance(body, dict):
-        for key in ("reason", "detail", "message", "error"):
-            value = body.get(key)
-            if isinstance(value, str) and value:
-                return value
-            if isinstance(value, dict):
-                inner = value.get("reason") or value.get("message") or value.get("detail")
-                if isinstance(inner, str) and inner:
-                    return inner
-            if isinstance(value, list) and value:
-                parts = []
-                for item in value:
-                    if isinstance(item, dict):
-                        loc = ".".join(str(p) for p in item.get("loc", []) if p != "body")
-                        msg = item.get("msg") or item.get("reason") or item.get("message") or str(item)
-                        parts.append(f"{loc}: {msg}" if loc else str(msg))
-                    else:
-                        parts.append(str(item))
-                return "; ".join(parts)
+        code = body.get("reason")
+        detail = _text(body.get("detail", body.get("message", body.get("error"))))
+        if isinstance(code, str) and code:
+            return code, detail
+        if detail:
+            return detail, detail
     if isinstance(body, str) and body.strip():
-        return body.strip()[:500]
-    return fallback
+        text = body.strip()[:500]
+        return text, text
+    return fallback, fallback
 
 
 def error_from_response(response: httpx.Response, retry_after: float | None = None) -> ApiError:
@@ -127,8 +149,8 @@ def error_from_response(response: httpx.Response, retry_after: float | None = No
         body: Any = response.json()
     except ValueError:
         body = response.text
-    reason = _reason(body, response.reason_phrase or "error")
-    kw = {"method": response.request.method, "url": str(response.request.url)}
+    reason, detail = parse_error_body(body, response.reason_phrase or "error")
+    kw = {"detail": detail, "method": response.request.method, "url": str(response.request.url)}
     status = response.status_code
     if status == 429:
         return RateLimitError(status, reason, body, retry_after=retry_after, **kw)

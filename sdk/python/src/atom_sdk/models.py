@@ -74,6 +74,7 @@ class EventError(_Response):
 
     index: int
     reason: str
+    detail: str | None = None
 
 
 class UsageReceipt(_Response):
@@ -86,7 +87,7 @@ class UsageReceipt(_Response):
 
 
 class MetricUsage(_Response):
-    metric: str = Field(validation_alias="metric")
+    metric: str
     quantity: Decimal = Decimal(0)
     event_count: int | None = None
 

@@ -36,6 +36,7 @@ _STOP: Any = object()
 class RejectedEvent:
     event_id: str
     reason: str
+    detail: str | None = None
 
 
 @dataclass
@@ -57,7 +58,7 @@ class RecorderStats:
         self.duplicates += receipt.duplicates
         for error in receipt.errors:
             event_id = batch[error.index]["id"] if 0 <= error.index < len(batch) else ""
-            self.rejected.append(RejectedEvent(str(event_id), error.reason))
+            self.rejected.append(RejectedEvent(str(event_id), error.reason, error.detail))
         self.batch_seconds.append(seconds)
 
 
