@@ -83,3 +83,88 @@ def preview(
             end_section=True,
         )
     out.print(table)
+
+
+@app.command()
+def run(
+    period: Annotated[str, typer.Option(help="Calendar month to close, YYYY-MM (UTC); a past month.")],
+) -> None:
+    """Finalize a month (the Dagster partition finance launches), send it to Stripe and pay partners.
+
+    Without STRIPE_API_KEY the Stripe requests go to the dry-run outbox. Running it again is safe: a closed
+    month keeps its invoices and Stripe sees each request once.
+    """
+    from atom.billing.periods import PeriodError, parse_period
+
+    try:
+        parse_period(period)
+    except PeriodError as exc:
+        fail(str(exc), 2)
+    from orchestration.defs.billing import run_billing_partition
+    from orchestration.run import _quiet_console
+
+    try:
+        with err.status(f"Running billing_job for {period}"), _quiet_console():
+            summary = run_billing_partition(period)
+    except ValueError as exc:
+        fail(str(exc), 2)
+    invoices = summary.metadata.get("opdb/invoices", {})
+    stripe = summary.metadata.get("opdb/stripe_requests", {})
+    payouts = summary.metadata.get("opdb/partner_payouts", {})
+    if not summary.success:
+        fail(f"billing run {summary.run_id} failed: {summary.error}")
+    state = "finalized" if invoices.get("newly_finalized") else "already closed, unchanged"
+    out.print(
+        f"{period}: {invoices.get('invoices', 0)} invoice(s), {invoices.get('credit_notes', 0)} credit note(s) "
+        f"({state}); Stripe ({stripe.get('mode')}): {stripe.get('requests_sent', 0)} request(s) sent, "
+        f"{stripe.get('requests_skipped', 0)} already sent; payouts to {payouts.get('publishers', 0)} partner(s)"
+    )
+    for name in summary.checks_warned:
+        err.print(f"[yellow]warning:[/] check {name} did not pass")
+    out.print(f"Dagster run {summary.run_id}")
+    if summary.checks_failed:
+        fail("checks failed: " + ", ".join(summary.checks_failed))
+
+
+@app.command()
+def invoices(
+    period: Annotated[str, typer.Option(help="Calendar month, YYYY-MM (UTC).")],
+    format: Annotated[
+        str, typer.Option("--format", help="json (stdout holds only the document) or table.")
+    ] = "table",
+) -> None:
+    """List the finalized invoices and credit notes of a month (DESIGN 3.7)."""
+    from atom.billing.documents import invoices_document
+    from atom.billing.periods import PeriodError
+    from atom.opdb import make_engine, migrate
+    from atom.settings import get_settings
+
+    if format not in ("json", "table"):
+        fail(f"unknown format {format!r}: use json or table", 2)
+    url = get_settings().database_url
+    migrate(url)
+    engine = make_engine(url)
+    try:
+        document = invoices_document(engine, period)
+    except PeriodError as exc:
+        fail(str(exc), 2)
+    finally:
+        engine.dispose()
+    if format == "json":
+        typer.echo(orjson.dumps(document, option=orjson.OPT_INDENT_2).decode())
+        return
+    if not document["invoices"]:
+        err.print(f"no finalized invoices for {period}: run `atom billing run --period {period}`")
+    table = Table(title=f"Invoices {period}")
+    for column in ("number", "tenant", "status", "lines", "total", "stripe"):
+        table.add_column(column, justify="right" if column in {"lines", "total"} else "left")
+    for invoice in document["invoices"]:
+        table.add_row(
+            invoice["number"],
+            invoice["tenant_id"],
+            invoice["status"],
+            str(len(invoice["lines"])),
+            f"{invoice['total']} {invoice['currency']}",
+            invoice["stripe_invoice_id"] or "",
+        )
+    out.print(table)
