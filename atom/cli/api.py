@@ -1,0 +1,85 @@
+"""``atom serve`` (the intake API) and ``atom keys create|revoke`` (API keys, DESIGN 3.7, 3.8).
+
+The lead registers these in atom/cli/main.py: ``app.command()(api.serve)`` and
+``app.add_typer(api.keys_app, name="keys")``.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from atom.cli.console import err, fail
+from atom.opdb import make_engine, migrate, session_scope
+from atom.settings import get_settings
+
+keys_app = typer.Typer(
+    help="API keys: each acts for one tenant, one publisher, or as admin.", no_args_is_help=True
+)
+
+
+def serve(
+    host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="TCP port.")] = 8000,
+    workers: Annotated[
+        int, typer.Option(min=1, help="Worker processes; rate limits and caches are per worker.")
+    ] = 1,
+) -> None:
+    """Run the intake API (OpenAPI at /openapi.json, liveness at /healthz, metrics at /metrics)."""
+    import uvicorn
+
+    settings = get_settings()
+    settings.ensure_dirs()
+    migrate(settings.database_url)
+    err.print(f"intake API on http://{host}:{port} (docs at /docs, spec at /openapi.json)")
+    uvicorn.run(
+        "ingest.api.app:create_served_app",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        access_log=False,  # the API writes its own structured access log (ingest/api/observability.py)
+        log_level="warning",
+    )
+
+
+@keys_app.command("create")
+def create_key(
+    role: Annotated[str, typer.Option(help="admin, tenant or publisher.")],
+    subject: Annotated[
+        str, typer.Option(help="The tenant id, the publisher id, or a label for an admin key.")
+    ],
+) -> None:
+    """Create an API key and print it once, alone on the last line (only its hash is stored)."""
+    from ingest.api.keys import KeyError_, create_api_key
+
+    settings = get_settings()
+    migrate(settings.database_url)
+    engine = make_engine(settings.database_url)
+    try:
+        with session_scope(engine) as session:
+            row, secret = create_api_key(session, role, subject)
+    except KeyError_ as exc:
+        fail(str(exc))
+    finally:
+        engine.dispose()
+    err.print(f"created {row.role} key {row.id} for {row.subject}; store it now, it is not shown again")
+    typer.echo(secret)
+
+
+@keys_app.command("revoke")
+def revoke_key(key_id: Annotated[str, typer.Argument(help="The key's id (key_…), not the secret.")]) -> None:
+    """Revoke an API key; the API refuses it within seconds (its key cache lives 2 s)."""
+    from ingest.api.keys import KeyError_, revoke_api_key
+
+    settings = get_settings()
+    engine = make_engine(settings.database_url)
+    try:
+        with session_scope(engine) as session:
+            revoke_api_key(session, key_id)
+    except KeyError_ as exc:
+        fail(str(exc))
+    finally:
+        engine.dispose()
+    err.print(f"revoked {key_id}")

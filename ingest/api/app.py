@@ -1,0 +1,95 @@
+"""The intake API application (DESIGN 3.8): ``create_app(settings) -> FastAPI``.
+
+Routers are discovered: every module in :mod:`ingest.api.routers` that exposes ``router`` is included,
+in module-name order, so another area adds an endpoint by adding a module (e.g.
+``routers/stripe_webhooks.py`` for ``POST /v1/webhooks/stripe``) without editing this file.
+"""
+
+from __future__ import annotations
+
+import importlib
+import pkgutil
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import APIRouter, FastAPI
+
+import ingest.api.routers as routers_package
+from atom.opdb import make_engine, migrate
+from atom.settings import Settings, get_settings
+from ingest.api.context import ApiConfig, ApiContext
+from ingest.api.errors import install_error_handlers
+from ingest.api.observability import ApiMetrics, RequestMiddleware, configure_logging
+
+API_VERSION = "1.0.0"
+DESCRIPTION = """\
+The front door of ATOM Marketplace: tenants report usage, publishers publish signed workflow packages.
+
+Every call but `/healthz`, `/metrics` and the Stripe webhook needs `Authorization: Bearer <key>`
+(`atom keys create`). A key acts only for its own subject: 401 without a valid key, 403 outside its
+subject, 429 with `Retry-After` over the key's rate limit. Errors are `{"reason", "detail"}`.
+"""
+
+
+def discover_routers() -> list[APIRouter]:
+    found = []
+    for info in sorted(pkgutil.iter_modules(routers_package.__path__), key=lambda m: m.name):
+        module = importlib.import_module(f"{routers_package.__name__}.{info.name}")
+        router = getattr(module, "router", None)
+        if isinstance(router, APIRouter):
+            found.append(router)
+    return found
+
+
+def create_app(
+    settings: Settings | None = None, config: ApiConfig | None = None, *, migrate_db: bool = True
+) -> FastAPI:
+    """The API on ``settings`` (default: the environment's); migrates the operational DB to every head."""
+    settings = settings or get_settings()
+    config = config or ApiConfig()
+    configure_logging()
+    settings.home.mkdir(parents=True, exist_ok=True)
+    settings.landing_dir.mkdir(parents=True, exist_ok=True)
+    settings.artifacts_dir.mkdir(parents=True, exist_ok=True)
+    if migrate_db:
+        migrate(settings.database_url)
+    engine = make_engine(settings.database_url)
+    metrics = ApiMetrics()
+    ctx = ApiContext.build(settings, config, engine, metrics)
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        yield
+        ctx.recent_ids.close()
+        engine.dispose()
+
+    app = FastAPI(
+        title="ATOM Marketplace intake API",
+        version=API_VERSION,
+        description=DESCRIPTION,
+        lifespan=lifespan,
+    )
+    app.state.ctx = ctx
+    install_error_handlers(app)
+    for router in discover_routers():
+        app.include_router(router)
+    upload_limit = config.archive_limits.max_compressed_bytes + config.multipart_overhead_bytes
+    app.add_middleware(
+        RequestMiddleware,
+        metrics=metrics,
+        body_limits={"/v1/usage": config.max_usage_body_bytes, "/v1/packages": upload_limit},
+        default_body_limit=config.default_body_bytes,
+        access_log=config.access_log,
+    )
+    return app
+
+
+def openapi_document(app: FastAPI | None = None) -> dict[str, object]:
+    """The OpenAPI document as served at /openapi.json (docs/openapi.json is this, committed)."""
+    return (app or create_app(migrate_db=False)).openapi()
+
+
+def create_served_app() -> FastAPI:
+    """Factory for ``atom serve`` (uvicorn ``factory=True``): the CLI migrates once before starting
+    workers, so workers starting together do not race on the migration."""
+    return create_app(migrate_db=False)

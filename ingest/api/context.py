@@ -1,0 +1,133 @@
+"""What the running API holds: settings, the operational DB engine, caches, the limiter, metrics.
+
+One :class:`ApiContext` per app (``app.state.ctx``), built by :func:`ingest.api.app.create_app`; routers
+reach it through the dependencies in :mod:`ingest.api.deps`.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import structlog
+from limits import RateLimitItem, parse
+from limits.storage import MemoryStorage
+from limits.strategies import MovingWindowRateLimiter
+from sqlalchemy import Engine, select
+from sqlalchemy.orm import Session
+
+from atom.opdb import Tenant
+from atom.settings import Settings
+from governance.archive import ArchiveLimits
+from ingest.api.intake import MAX_EVENTS
+from ingest.api.keys import KeyResolver
+from ingest.api.observability import ApiMetrics
+from ingest.api.recent_ids import RecentIdStore
+from ingest.price_book import PriceBookError, load_price_book
+
+log = structlog.get_logger("atom.api")
+
+
+@dataclass(frozen=True)
+class ApiConfig:
+    """Limits of the API; the defaults are the production ones (docs/api.md explains each)."""
+
+    # Per key, over all routes. 100,000 events/s in batches of 1,000 is 100 requests/s from one key.
+    rate_limit: str = "300/second"
+    max_events: int = MAX_EVENTS
+    # 10,000 events of ~200 bytes is 2 MB; 32 MiB leaves room for large properties.
+    max_usage_body_bytes: int = 32 * 1024 * 1024
+    archive_limits: ArchiveLimits = field(default_factory=ArchiveLimits)
+    # Non-file fields of the multipart upload (the signature) fit in a few KB.
+    multipart_overhead_bytes: int = 64 * 1024
+    default_body_bytes: int = 1024 * 1024
+    key_cache_ttl_s: float = 2.0
+    recent_ids_retention_s: float = 48 * 3600
+    access_log: bool = True
+
+
+class TenantDirectory:
+    """Known tenant ids, re-read at most every ``ttl_s``, and at once (at most once a second) on a miss,
+    so a tenant created a moment ago through another process is found without a DB read per event."""
+
+    def __init__(self, engine: Engine, ttl_s: float = 5.0) -> None:
+        self.engine = engine
+        self.ttl_s = ttl_s
+        self._ids: frozenset[str] = frozenset()
+        self._loaded_at = float("-inf")
+        self._lock = threading.Lock()
+
+    def ids(self) -> frozenset[str]:
+        if time.monotonic() - self._loaded_at > self.ttl_s:
+            self.refresh()
+        return self._ids
+
+    def refresh_on_miss(self, wanted: set[str]) -> frozenset[str]:
+        if not wanted <= self._ids and time.monotonic() - self._loaded_at > 1.0:
+            self.refresh()
+        return self._ids
+
+    def refresh(self) -> None:
+        with Session(self.engine) as session:
+            ids = frozenset(session.scalars(select(Tenant.id)))
+        with self._lock:
+            self._ids = ids
+            self._loaded_at = time.monotonic()
+
+
+class PriceBookMetrics:
+    """The price book's metric ids, re-read when the file changes; None when there is no price book yet."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._stamp: tuple[int, int] | None = None
+        self._metrics: frozenset[str] | None = None
+
+    def get(self) -> frozenset[str] | None:
+        try:
+            stat = self.path.stat()
+        except FileNotFoundError:
+            return None
+        stamp = (stat.st_ino, stat.st_mtime_ns)
+        if stamp != self._stamp:
+            try:
+                self._metrics = frozenset(load_price_book(self.path).metrics)
+            except (PriceBookError, OSError) as exc:
+                # A broken price book must not stop intake: the loader judges metrics when it is fixed.
+                log.warning("price_book_unreadable", path=str(self.path), error=str(exc))
+                self._metrics = None
+            self._stamp = stamp
+        return self._metrics
+
+
+@dataclass
+class ApiContext:
+    settings: Settings
+    config: ApiConfig
+    engine: Engine
+    keys: KeyResolver
+    tenants: TenantDirectory
+    metrics_ids: PriceBookMetrics
+    recent_ids: RecentIdStore
+    metrics: ApiMetrics
+    limiter: MovingWindowRateLimiter
+    rate_limit: RateLimitItem
+
+    @classmethod
+    def build(cls, settings: Settings, config: ApiConfig, engine: Engine, metrics: ApiMetrics) -> ApiContext:
+        return cls(
+            settings=settings,
+            config=config,
+            engine=engine,
+            keys=KeyResolver(engine, ttl_s=config.key_cache_ttl_s),
+            tenants=TenantDirectory(engine),
+            metrics_ids=PriceBookMetrics(settings.price_book_path),
+            recent_ids=RecentIdStore(
+                settings.home / "api" / "recent_event_ids.sqlite", retention_s=config.recent_ids_retention_s
+            ),
+            metrics=metrics,
+            limiter=MovingWindowRateLimiter(MemoryStorage()),
+            rate_limit=parse(config.rate_limit),
+        )

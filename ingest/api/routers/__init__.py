@@ -1,0 +1,1 @@
+"""One module per group of endpoints; every module exposing ``router`` is included by create_app."""

@@ -1,0 +1,195 @@
+"""Tenants: create and list (admin); a tenant's usage and invoices (that tenant or admin)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Path, Query, Request
+from fastapi.concurrency import run_in_threadpool
+from pydantic import BaseModel, Field
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from atom.opdb import Tenant
+from atom.opdb.registry import utcnow
+from ingest.api import serving
+from ingest.api.audit import record_audit
+from ingest.api.deps import AdminKey, Context, CurrentKey, DbSession, request_id
+from ingest.api.errors import ApiError, error_responses, forbidden
+from ingest.api.keys import Principal
+
+router = APIRouter(tags=["tenants"])
+
+ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,79}$"
+PERIOD_PATTERN = r"^\d{4}-(0[1-9]|1[0-2])$"
+TenantId = Annotated[str, Path(pattern=ID_PATTERN, max_length=80)]
+
+
+class TenantIn(BaseModel):
+    id: str = Field(pattern=ID_PATTERN, max_length=80, examples=["ten_acme"])
+    name: str = Field(min_length=1, max_length=200)
+    segment: str | None = Field(default=None, max_length=32)
+    country: str | None = Field(default=None, pattern=r"^[A-Z]{2}$")
+
+
+class TenantOut(BaseModel):
+    id: str
+    name: str
+    segment: str | None
+    country: str | None
+    created_at: datetime
+
+
+class MetricUsage(BaseModel):
+    metric: str
+    package_id: str | None
+    event_count: int
+    quantity: str = Field(description="sum of the events' quantities, exact decimal text")
+
+
+class TenantUsage(BaseModel):
+    tenant_id: str
+    period: str
+    metrics: list[MetricUsage]
+
+
+class InvoiceOut(BaseModel):
+    number: str | None
+    period: str
+    status: str
+    currency: str
+    total: str
+    usage_amount: str
+    recurring_amount: str
+    line_count: int
+
+
+class TenantInvoices(BaseModel):
+    tenant_id: str
+    invoices: list[InvoiceOut]
+
+
+def _out(tenant: Tenant) -> TenantOut:
+    return TenantOut(
+        id=tenant.id,
+        name=tenant.name,
+        segment=tenant.segment,
+        country=tenant.country,
+        created_at=tenant.created_at,
+    )
+
+
+def _check_tenant(principal: Principal, tenant_id: str) -> None:
+    if not principal.acts_for_tenant(tenant_id):
+        raise forbidden(f"this key acts for {principal.role} {principal.subject}, not for tenant {tenant_id}")
+
+
+@router.post(
+    "/v1/tenants",
+    status_code=201,
+    response_model=TenantOut,
+    summary="Create a tenant (admin)",
+    responses=error_responses(401, 403, 409, 422, 429),
+)
+def create_tenant(
+    body: TenantIn, principal: AdminKey, session: DbSession, ctx: Context, request: Request
+) -> TenantOut:
+    tenant = Tenant(
+        id=body.id, name=body.name, segment=body.segment, country=body.country, created_at=utcnow()
+    )
+    session.add(tenant)
+    try:
+        session.flush()
+    except IntegrityError:
+        raise ApiError(409, "already_exists", f"tenant {body.id} already exists") from None
+    record_audit(
+        session,
+        principal,
+        action="tenant.create",
+        target_type="tenant",
+        target_id=body.id,
+        details=body.model_dump(),
+        request_id=request_id(request),
+    )
+    session.commit()
+    ctx.tenants.refresh()
+    return _out(tenant)
+
+
+@router.get(
+    "/v1/tenants",
+    response_model=list[TenantOut],
+    summary="List tenants (admin)",
+    responses=error_responses(401, 403, 429),
+)
+def list_tenants(_principal: AdminKey, session: DbSession) -> list[TenantOut]:
+    return [_out(t) for t in session.scalars(select(Tenant).order_by(Tenant.id))]
+
+
+@router.get(
+    "/v1/tenants/{tenant_id}/usage",
+    response_model=TenantUsage,
+    summary="A tenant's usage in a month, by metric and package",
+    description="From the serving snapshot of the last build: events accepted since then appear after the next build.",
+    responses=error_responses(401, 403, 422, 429, 503),
+)
+async def tenant_usage(
+    tenant_id: TenantId,
+    principal: CurrentKey,
+    ctx: Context,
+    period: Annotated[str, Query(pattern=PERIOD_PATTERN, description="YYYY-MM (UTC calendar month)")],
+) -> TenantUsage:
+    _check_tenant(principal, tenant_id)
+    rows = await run_in_threadpool(
+        _snapshot_read, serving.usage_by_metric, ctx.settings.serving_path, tenant_id, period
+    )
+    return TenantUsage(
+        tenant_id=tenant_id,
+        period=period,
+        metrics=[
+            MetricUsage(
+                metric=r["metric"],
+                package_id=r["package_id"],
+                event_count=int(r["event_count"]),
+                quantity=serving.decimal_text(r["quantity"]) or "0",
+            )
+            for r in rows
+        ],
+    )
+
+
+@router.get(
+    "/v1/tenants/{tenant_id}/invoices",
+    response_model=TenantInvoices,
+    summary="A tenant's invoices",
+    responses=error_responses(401, 403, 422, 429, 503),
+)
+async def tenant_invoices(tenant_id: TenantId, principal: CurrentKey, ctx: Context) -> TenantInvoices:
+    _check_tenant(principal, tenant_id)
+    rows = await run_in_threadpool(
+        _snapshot_read, serving.list_invoices, ctx.settings.serving_path, tenant_id
+    )
+    return TenantInvoices(
+        tenant_id=tenant_id,
+        invoices=[
+            InvoiceOut(
+                number=r["number"],
+                period=r["period"],
+                status=r["status"],
+                currency=r["currency"],
+                total=serving.decimal_text(r["total_amount"]) or "0",
+                usage_amount=serving.decimal_text(r["usage_amount"]) or "0",
+                recurring_amount=serving.decimal_text(r["recurring_amount"]) or "0",
+                line_count=int(r["line_count"]),
+            )
+            for r in rows
+        ],
+    )
+
+
+def _snapshot_read(fn: Any, *args: Any) -> Any:
+    try:
+        return fn(*args)
+    except serving.SnapshotMissing as exc:
+        raise ApiError(503, "no_snapshot", str(exc)) from None

@@ -1,0 +1,160 @@
+"""``POST /v1/usage``: usage intake (DESIGN 3.1, 3.8); the rules are in :mod:`ingest.api.intake`."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Request, Response
+from fastapi.concurrency import run_in_threadpool
+from pydantic import BaseModel
+
+from atom.opdb import session_scope
+from ingest.api.audit import record_audit
+from ingest.api.context import ApiContext
+from ingest.api.deps import CurrentKey, get_context
+from ingest.api.errors import ApiError, error_responses, forbidden, json_response
+from ingest.api.intake import IntakeRequestError, classify, first_occurrences, parse_body, resolve
+from ingest.landing import land_bytes
+
+router = APIRouter(tags=["usage"])
+
+_EVENT_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "required": ["id", "tenant_id", "metric", "quantity", "timestamp"],
+    "properties": {
+        "id": {"type": "string", "description": "chosen by the sender; (tenant_id, id) counts once"},
+        "tenant_id": {"type": "string"},
+        "metric": {"type": "string", "description": "a metric of the price book"},
+        "quantity": {"oneOf": [{"type": "string"}, {"type": "number"}], "description": "decimal >= 0"},
+        "timestamp": {"type": "string", "format": "date-time"},
+        "package_id": {"type": ["string", "null"]},
+        "properties": {"type": "object"},
+    },
+}
+_REQUEST_BODY = {
+    "required": True,
+    "content": {
+        "application/json": {
+            "schema": {
+                "oneOf": [
+                    {"type": "array", "items": _EVENT_SCHEMA, "maxItems": 10_000},
+                    {
+                        "type": "object",
+                        "required": ["events"],
+                        "properties": {
+                            "events": {"type": "array", "items": _EVENT_SCHEMA, "maxItems": 10_000}
+                        },
+                    },
+                ]
+            }
+        },
+        "application/x-ndjson": {
+            "schema": {"type": "string", "description": "one event (JSON object) a line"}
+        },
+    },
+}
+
+
+class EventErrorOut(BaseModel):
+    index: int
+    reason: str
+    detail: str
+
+
+class UsageAccepted(BaseModel):
+    received: int
+    accepted: int
+    duplicates: int
+    rejected: int
+    errors: list[EventErrorOut]
+
+
+@router.post(
+    "/v1/usage",
+    status_code=202,
+    response_model=UsageAccepted,
+    summary="Report usage events",
+    description=(
+        'A JSON array of events, `{"events": [...]}` or NDJSON (`Content-Type: application/x-ndjson`), at '
+        "most 10,000 a request (413 beyond). The batch is durable in the landing zone before the 202. "
+        "Invalid events are reported by index with the loader's reason and quarantined by it; the valid ones "
+        "are kept. Repeats of an accepted `(tenant_id, id)` count as duplicates, with other content as "
+        "`duplicate_id_conflict`. A tenant key may send only its own `tenant_id`: any other makes the whole "
+        "request 403 and nothing lands."
+    ),
+    responses=error_responses(401, 403, 413, 415, 422, 429),
+    openapi_extra={"requestBody": _REQUEST_BODY},
+)
+async def post_usage(
+    request: Request, principal: CurrentKey, ctx: Annotated[ApiContext, Depends(get_context)]
+) -> Response:
+    if principal.role not in ("tenant", "admin"):
+        raise forbidden("only tenant and admin keys may report usage")
+    body = await request.body()
+    try:
+        events, lines = parse_body(body, request.headers.get("content-type", ""), ctx.config.max_events)
+    except IntakeRequestError as exc:
+        raise ApiError(exc.status_code, exc.reason, exc.message) from None
+    only_tenant = None if principal.is_admin else principal.subject
+    metrics = ctx.metrics_ids.get()
+    batch = classify(events, lines, metrics=metrics, tenants=ctx.tenants.ids(), only_tenant=only_tenant)
+    if batch.foreign_tenant_indexes:
+        shown = ", ".join(str(i) for i in batch.foreign_tenant_indexes[:10])
+        raise forbidden(
+            f"this key reports usage for tenant {principal.subject} only; events at index {shown} name another "
+            "tenant (nothing of this request was stored)"
+        )
+    if any(error.reason == "unknown_tenant" for error in batch.errors):
+        # A tenant created a moment ago (possibly by another process): look again once before refusing.
+        wanted = {str(e.get("tenant_id")) for e in events if isinstance(e, dict)}
+        before = ctx.tenants.ids()
+        after = ctx.tenants.refresh_on_miss(wanted)
+        if after != before:
+            batch = classify(events, lines, metrics=metrics, tenants=after, only_tenant=only_tenant)
+    if batch.received == 0:
+        return json_response(
+            {"received": 0, "accepted": 0, "duplicates": 0, "rejected": 0, "errors": []}, status_code=202
+        )
+    first = first_occurrences(batch)
+    known = await run_in_threadpool(ctx.recent_ids.check_and_claim, first)
+    outcome = resolve(batch, known)
+    try:
+        landed = await run_in_threadpool(land_bytes, ctx.settings.landing_dir, batch.payload, ".ndjson")
+    except BaseException:
+        await run_in_threadpool(ctx.recent_ids.release, [k for k in first if k not in known])
+        raise
+    details = {
+        "file": f"{landed.parent.name}/{landed.name}",
+        "received": batch.received,
+        "accepted": outcome.accepted,
+        "duplicates": outcome.duplicates,
+        "rejected": outcome.rejected,
+    }
+    await run_in_threadpool(_audit_batch, ctx, principal, details, getattr(request.state, "request_id", None))
+    ctx.metrics.events.labels("accepted").inc(outcome.accepted)
+    ctx.metrics.events.labels("duplicate").inc(outcome.duplicates)
+    ctx.metrics.events.labels("rejected").inc(outcome.rejected)
+    request.state.log_fields = {k: v for k, v in details.items() if k != "file"}
+    return json_response(
+        {
+            "received": batch.received,
+            "accepted": outcome.accepted,
+            "duplicates": outcome.duplicates,
+            "rejected": outcome.rejected,
+            "errors": [{"index": e.index, "reason": e.reason, "detail": e.detail} for e in outcome.errors],
+        },
+        status_code=202,
+    )
+
+
+def _audit_batch(ctx: ApiContext, principal: Any, details: dict[str, Any], request_id: str | None) -> None:
+    with session_scope(ctx.engine) as session:
+        record_audit(
+            session,
+            principal,
+            action="usage.land",
+            target_type="usage_batch",
+            target_id=details["file"],
+            details=details,
+            request_id=request_id,
+        )
