@@ -486,11 +486,11 @@ def test_a_crash_mid_batch_leaves_nothing_and_a_rerun_matches_a_clean_run(
 ) -> None:
     path = write_ndjson(tmp_path / "b.ndjson", [event(id="a"), event(id="b", quantity="-1"), event(id="a")])
 
-    def crash(self: Any, source: str) -> dict[str, int]:
+    def crash(self: Any) -> dict[int, BatchResult]:
         raise RuntimeError("power cut after the events were written")
 
     with monkeypatch.context() as patch:
-        patch.setattr(loader._Batch, "_insert_quarantine", crash)
+        patch.setattr(loader._Chunk, "_insert_quarantine", crash)
         with pytest.raises(RuntimeError, match="power cut"):
             load_files(warehouse, [path])
     for table in ("usage_events", "usage_quarantine", "ingest_batches"):
