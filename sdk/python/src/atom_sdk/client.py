@@ -63,6 +63,13 @@ def _list_of(payload: Any, key: str) -> list[Any]:
     return list(payload) if isinstance(payload, list) else []
 
 
+def _invoices(payload: Any, tenant_id: str) -> list[Invoice]:
+    invoices = _INVOICES.validate_python(_list_of(payload, "invoices"))
+    for invoice in invoices:
+        invoice.tenant_id = invoice.tenant_id or tenant_id
+    return invoices
+
+
 def _wpk_upload(path: str | os.PathLike[str], signature: str) -> tuple[dict[str, Any], dict[str, str]]:
     file = Path(path)
     if not file.is_file():
@@ -140,7 +147,7 @@ class _InvoicesResource:
 
     def list(self, tenant_id: str) -> list[Invoice]:
         response = self._http.request("GET", f"/v1/tenants/{_seg(tenant_id)}/invoices")
-        return _INVOICES.validate_python(_list_of(response.json(), "invoices"))
+        return _invoices(response.json(), tenant_id)
 
 
 class _SubmissionsResource:
@@ -319,7 +326,7 @@ class _AsyncInvoicesResource:
 
     async def list(self, tenant_id: str) -> list[Invoice]:
         response = await self._http.request("GET", f"/v1/tenants/{_seg(tenant_id)}/invoices")
-        return _INVOICES.validate_python(_list_of(response.json(), "invoices"))
+        return _invoices(response.json(), tenant_id)
 
 
 class _AsyncSubmissionsResource:

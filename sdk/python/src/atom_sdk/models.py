@@ -80,6 +80,7 @@ class EventError(_Response):
 class UsageReceipt(_Response):
     """The API's answer to one batch: ``accepted + duplicates + rejected`` = events sent."""
 
+    received: int | None = None
     accepted: int
     duplicates: int = 0
     rejected: int = 0
@@ -87,7 +88,10 @@ class UsageReceipt(_Response):
 
 
 class MetricUsage(_Response):
+    """One metric (of one package, or of the platform when ``package_id`` is None)."""
+
     metric: str
+    package_id: str | None = None
     quantity: Decimal = Decimal(0)
     event_count: int | None = None
 
@@ -121,11 +125,14 @@ class Invoice(_Response):
     """A draft or finalized invoice (DESIGN 3.3); drafts have no ``number`` yet."""
 
     number: str | None = None
-    tenant_id: str
+    tenant_id: str | None = None
     period: str
     status: str
     currency: str
     total: Decimal
+    usage_amount: Decimal | None = None
+    recurring_amount: Decimal | None = None
+    line_count: int | None = None
     stripe_invoice_id: str | None = None
     lines: list[InvoiceLine] = Field(default_factory=list)
 
