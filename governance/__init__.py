@@ -12,7 +12,14 @@ from governance.manifest import Manifest, ManifestResult, parse_manifest
 from governance.report import Report
 from governance.rules import RULES, RULES_VERSION
 from governance.scan import scan_bytes, scan_files, scan_path
-from governance.signatures import SignatureResult, generate_keypair, key_id, sign, verify_signature
+from governance.signatures import (
+    SignatureResult,
+    generate_keypair,
+    key_id,
+    sign,
+    verify_signature,
+    verify_with_any,
+)
 from governance.suppressions import Suppression
 
 __all__ = [
@@ -36,4 +43,5 @@ __all__ = [
     "scan_path",
     "sign",
     "verify_signature",
+    "verify_with_any",
 ]

@@ -10,8 +10,10 @@ The intake API calls :func:`read_archive` before it stores an upload: this is th
 from __future__ import annotations
 
 import io
+import lzma
 import stat
 import zipfile
+import zlib
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
@@ -87,7 +89,7 @@ def read_archive(source: bytes | Path | str, limits: ArchiveLimits | None = None
         )
     try:
         zf = zipfile.ZipFile(io.BytesIO(data))
-    except (zipfile.BadZipFile, OSError, ValueError) as exc:
+    except (zipfile.BadZipFile, OSError, ValueError, NotImplementedError, EOFError) as exc:
         raise ArchiveError(
             "not_a_zip", f"not a readable zip archive ({exc}); build the .wpk with the SDK"
         ) from exc
@@ -121,7 +123,8 @@ def read_archive(source: bytes | Path | str, limits: ArchiveLimits | None = None
                 # Case-insensitive: two names that collide on macOS or Windows are ambiguous too.
                 raise ArchiveError("duplicate_name", f"member {info.filename!r} appears more than once")
             seen.add(key)
-            if info.is_dir() or not name:
+            # (ZipInfo.is_dir() fails on an empty name, which a corrupted directory can hold.)
+            if not name or info.filename.endswith("/"):
                 continue
             if info.file_size > limits.max_member_bytes:
                 raise ArchiveError(
@@ -153,7 +156,16 @@ def _read_member(zf: zipfile.ZipFile, info: zipfile.ZipInfo, name: str, limits: 
     try:
         with zf.open(info) as handle:
             content = handle.read(info.file_size + 1)
-    except (zipfile.BadZipFile, NotImplementedError, RuntimeError, OSError, EOFError) as exc:
+    except (
+        zipfile.BadZipFile,
+        zlib.error,
+        lzma.LZMAError,
+        NotImplementedError,
+        RuntimeError,
+        OSError,
+        EOFError,
+        ValueError,
+    ) as exc:
         raise ArchiveError(
             "corrupt_member", f"member {name!r} cannot be read ({exc}); rebuild the archive"
         ) from exc

@@ -82,6 +82,11 @@ def policy_findings(
             out.append(
                 _at(finding, "undeclared-filesystem-write", f"permissions.filesystem is {m.filesystem!r}")
             )
+    for path, file_facts in facts:
+        for key, line in file_facts.env_reads:
+            if key not in m.secrets:
+                name = "a variable chosen at run time" if key == "?" else key
+                out.append(make_finding("undeclared-env-read", path, line, message=name))
     if not m.health_check:
         out.append(
             make_finding(

@@ -60,11 +60,16 @@ def scan_bytes(
     public_key: bytes | str | None = None,
     settings: ScanSettings | None = None,
     suppressions: Iterable[Suppression] = (),
+    signature_result: SignatureResult | None = None,
 ) -> Report:
-    """Scan a package or a single file given as bytes (the sensor reads them from the artifact store)."""
+    """Scan a package or a single file given as bytes (the sensor reads them from the artifact store).
+
+    ``signature_result`` lets the caller verify against the publisher's registered keys itself
+    (:func:`governance.signatures.verify_with_any`) instead of passing one ``public_key``.
+    """
     settings = settings or ScanSettings()
     digest = hashlib.sha256(data).hexdigest()
-    sig = _check_signature(data, signature, public_key)
+    sig = signature_result or _check_signature(data, signature, public_key)
     if not name.lower().endswith(ARCHIVE_SUFFIXES):
         return scan_files({name: data}, target=name, sha256=digest, signature_result=sig, settings=settings,
                           suppressions=suppressions, is_package=False)  # fmt: skip

@@ -13,6 +13,7 @@ from __future__ import annotations
 import base64
 import binascii
 import hashlib
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Literal
 
@@ -120,6 +121,22 @@ def verify_signature(data: bytes, signature_b64: str | bytes, public_key_pem: by
         # cryptography raises ValueError for a DER signature it cannot parse.
         return SignatureResult("invalid", kid, f"signature is not a DER ECDSA signature ({exc})")
     return SignatureResult("valid", kid, "signature valid")
+
+
+def verify_with_any(
+    data: bytes, signature_b64: str | bytes, public_keys: Iterable[bytes | str]
+) -> SignatureResult:
+    """A publisher may hold several registered keys: valid if any verifies, else the most useful failure."""
+    results = [verify_signature(data, signature_b64, key) for key in public_keys]
+    if not results:
+        return SignatureResult(
+            "error", None, "the publisher has no registered, unrevoked key; register one first"
+        )
+    for result in results:
+        if result.is_valid:
+            return result
+    # An "invalid" (a usable key that does not match) says more than an "error" about a broken key.
+    return next((r for r in results if r.status == "invalid"), results[0])
 
 
 def generate_keypair(kind: KeyKind = "ecdsa-p256") -> KeyPair:

@@ -51,6 +51,8 @@ class FileFacts:
     # physical line -> line where its statement starts, for lines inside multi-line statements.
     statement_start: dict[int, int] = field(default_factory=dict)
     docstring_lines: set[int] = field(default_factory=set)
+    # (variable name or "?", line) for every read of one environment variable.
+    env_reads: list[tuple[str, int]] = field(default_factory=list)
 
 
 @dataclass
@@ -662,6 +664,7 @@ class Analyzer:
                 const = self.cs(key)
                 if base in P.ENV_OBJECTS:
                     self.ev(key)
+                    self._env_read(const.value if const else "?")
                     return frozenset({f"env:{const.value}" if const else "env:?"})
                 taint = self.ev(value) | self.ev(key)
                 if const and const.value in self.pii:
@@ -731,6 +734,7 @@ class Analyzer:
             key = self.cs(node.args[0]) if node.args else None
             for arg in node.args[1:]:
                 self.ev(arg)
+            self._env_read(key.value if key else "?")
             return frozenset({f"env:{key.value}" if key else "env:?"})
         if isinstance(func, ast.Attribute):
             receiver = self.ev(func.value)
@@ -755,6 +759,10 @@ class Analyzer:
                 return summary.returns | every
             return every
         return self._resolved_call(node, name, obfuscated, receiver, args, kwargs, every)
+
+    def _env_read(self, key: str) -> None:
+        if self.reporting and (key, self.line) not in self.facts.env_reads:
+            self.facts.env_reads.append((key, self.line))
 
     def _summary_for(self, func: ast.expr) -> Summary | None:
         if isinstance(func, ast.Name):

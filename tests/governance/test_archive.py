@@ -95,3 +95,34 @@ def test_the_error_names_the_member_and_the_fix():
     with pytest.raises(ArchiveError) as caught:
         read_archive(build_zip({"../x.py": "x"}))
     assert "'../x.py'" in caught.value.message and "inside the package root" in caught.value.message
+
+
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+
+def _archive(compression: int) -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", compression) as zf:
+        zf.writestr("wpk.toml", "[package]\nname = 'x'\n")
+        zf.writestr("steps/", "")
+        zf.writestr("steps/a.py", "print('hello world')\n" * 20)
+    return buffer.getvalue()
+
+
+BASES = [_archive(c) for c in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED, zipfile.ZIP_BZIP2, zipfile.ZIP_LZMA)]
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    st.sampled_from(BASES),
+    st.lists(st.tuples(st.floats(0, 1, exclude_max=True), st.integers(0, 255)), min_size=1, max_size=8),
+)
+def test_a_corrupted_archive_is_read_or_refused_never_crashes(base: bytes, flips):
+    data = bytearray(base)
+    for where, value in flips:
+        data[int(where * len(data))] = value
+    try:
+        read_archive(bytes(data))
+    except ArchiveError as exc:
+        assert exc.reason_code and exc.message

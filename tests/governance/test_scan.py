@@ -169,3 +169,13 @@ def test_an_author_comment_cannot_silence_a_secret(tmp_path: Path):
     path = tmp_path / "config.py"
     path.write_text('db_password = "Zq7!kP2#vL9m"  # pragma: allowlist secret  # nosec\n')
     assert "hardcoded-secret" in rules(scan_path(path))
+
+
+def test_reading_an_undeclared_environment_variable_is_a_p5_warning(make_wpk):
+    step = CLEAN_STEP + '\n\ndef home():\n    return os.environ.get("AWS_PROFILE")\n'
+    report = scan_path(make_wpk({"wpk.toml": MANIFEST, "steps/post.py": step}))
+    [finding] = [f for f in report.findings if f.rule == "undeclared-env-read"]
+    line = step.splitlines().index('    return os.environ.get("AWS_PROFILE")') + 1
+    assert (finding.file, finding.line, finding.severity) == ("steps/post.py", line, "low")
+    assert next(p for p in report.policies if p.id == "P-5").status == "warn"
+    assert report.decision == "approve"

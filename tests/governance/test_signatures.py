@@ -112,3 +112,13 @@ def test_an_ed25519_key_made_by_openssl_verifies(tmp_path: Path):
     (tmp_path / "f").write_bytes(b"wpk bytes")
     raw = openssl("pkeyutl", "-sign", "-inkey", str(key), "-rawin", "-in", str(tmp_path / "f"))
     assert verify_signature(b"wpk bytes", base64.b64encode(raw).decode(), public).status == "valid"
+
+
+def test_a_publisher_with_several_keys_verifies_with_any_of_them():
+    from governance.signatures import verify_with_any
+
+    old, new = generate_keypair(), generate_keypair("ed25519")
+    signature = sign(b"wpk", new.private_key_pem)
+    assert verify_with_any(b"wpk", signature, [old.public_key_pem, new.public_key_pem]).key_id == new.key_id
+    assert verify_with_any(b"wpk", signature, [old.public_key_pem, b"junk"]).status == "invalid"
+    assert "no registered" in verify_with_any(b"wpk", signature, []).reason
