@@ -328,6 +328,7 @@ def finalize_period(
     *,
     today: date | None = None,
     on_document: Callable[[int, str], None] | None = None,
+    chunk_size: int = 1000,
 ) -> FinalizeResult:
     """Close ``period``: freeze its draft lines (plus late-usage adjustments of closed months) into numbered
     documents. Idempotent: a closed month is returned as it is. ``on_document(index, number)`` is called
@@ -423,10 +424,10 @@ def finalize_period(
             invoice_rows.append(invoice)
             line_rows.append(lines)
         # Bulk statements: 10,000 tenants are ~80,000 lines; row-by-row ORM inserts take minutes.
-        for chunk_start in range(0, len(invoice_rows), 1000):
-            chunk = invoice_rows[chunk_start : chunk_start + 1000]
+        for chunk_start in range(0, len(invoice_rows), chunk_size):
+            chunk = invoice_rows[chunk_start : chunk_start + chunk_size]
             session.execute(insert(Invoice), chunk)
-            chunk_lines = [r for lines in line_rows[chunk_start : chunk_start + 1000] for r in lines]
+            chunk_lines = [r for lines in line_rows[chunk_start : chunk_start + chunk_size] for r in lines]
             if chunk_lines:
                 session.execute(insert(InvoiceLine), chunk_lines)
             if on_document is not None:
