@@ -89,15 +89,8 @@ def verify_against_keys(session: Session, publisher_id: str, data: bytes, signat
     except SignatureFormatError as exc:
         raise PublishError(422, "bad_signature", str(exc)) from None
     keys = list(session.scalars(select(PublisherKey).where(PublisherKey.publisher_id == publisher_id)))
-    active = [k for k in keys if k.revoked_at is None]
-    if not active:
-        raise PublishError(
-            422,
-            "no_signing_key",
-            f"publisher {publisher_id} has no registered signing key; POST /v1/publishers/{publisher_id}/keys first",
-        )
-    for key in active:
-        if verify_signature(data, signature, key.public_key_pem).is_valid:
+    for key in keys:
+        if key.revoked_at is None and verify_signature(data, signature, key.public_key_pem).is_valid:
             return key.key_id
     for key in keys:
         if key.revoked_at is not None and verify_signature(data, signature, key.public_key_pem).is_valid:
@@ -106,6 +99,12 @@ def verify_against_keys(session: Session, publisher_id: str, data: bytes, signat
                 "revoked_key",
                 f"signed with key {key.key_id}, revoked at {key.revoked_at:%Y-%m-%dT%H:%M:%SZ}; sign with an active key",
             )
+    if not any(key.revoked_at is None for key in keys):
+        raise PublishError(
+            422,
+            "no_signing_key",
+            f"publisher {publisher_id} has no registered signing key; POST /v1/publishers/{publisher_id}/keys first",
+        )
     raise PublishError(
         422,
         "bad_signature",
