@@ -82,6 +82,13 @@ def policy_findings(
             out.append(
                 _at(finding, "undeclared-filesystem-write", f"permissions.filesystem is {m.filesystem!r}")
             )
+    undeclared_pii: dict[str, tuple[str, int]] = {}
+    for path, file_facts in facts:
+        for field_name, line in file_facts.pii_uses:
+            if field_name not in m.pii_fields:
+                undeclared_pii.setdefault(field_name, (path, line))
+    for field_name, (path, line) in sorted(undeclared_pii.items()):
+        out.append(make_finding("undeclared-pii-field", path, line, message=field_name))
     for path, file_facts in facts:
         for key, line in file_facts.env_reads:
             if key not in m.secrets:

@@ -53,6 +53,8 @@ class FileFacts:
     docstring_lines: set[int] = field(default_factory=set)
     # (variable name or "?", line) for every read of one environment variable.
     env_reads: list[tuple[str, int]] = field(default_factory=list)
+    # (field name, line) for every use of a personal-data field (declared or commonly personal).
+    pii_uses: list[tuple[str, int]] = field(default_factory=list)
 
 
 @dataclass
@@ -647,7 +649,7 @@ class Analyzer:
             case ast.Name(id=name):
                 taint = self.scope.taint.get(name, EMPTY)
                 if name in self.pii:
-                    taint = taint | {f"pii:{name}"}
+                    taint = taint | {self._pii(name)}
                 return taint
             case ast.Attribute(value=value, attr=attr):
                 resolved, _ = self.resolve(node)
@@ -657,7 +659,7 @@ class Analyzer:
                 taint = self.scope.taint.get(chain, EMPTY) if chain else EMPTY
                 taint = taint | self.ev(value)
                 if attr in self.pii:
-                    taint = taint | {f"pii:{attr}"}
+                    taint = taint | {self._pii(attr)}
                 return taint
             case ast.Subscript(value=value, slice=key):
                 base, _ = self.resolve(value)
@@ -668,7 +670,7 @@ class Analyzer:
                     return frozenset({f"env:{const.value}" if const else "env:?"})
                 taint = self.ev(value) | self.ev(key)
                 if const and const.value in self.pii:
-                    taint = taint | {f"pii:{const.value}"}
+                    taint = taint | {self._pii(const.value)}
                 return taint
             case ast.Call():
                 return self._call(node)
@@ -751,7 +753,7 @@ class Analyzer:
         if name is None and isinstance(func, ast.Attribute) and func.attr in ("get",) and node.args:
             key = self.cs(node.args[0])
             if key and key.value in self.pii:
-                every = every | {f"pii:{key.value}"}
+                every = every | {self._pii(key.value)}
         if name is None:
             summary = self._summary_for(func)
             if summary:
@@ -759,6 +761,11 @@ class Analyzer:
                 return summary.returns | every
             return every
         return self._resolved_call(node, name, obfuscated, receiver, args, kwargs, every)
+
+    def _pii(self, name: str) -> str:
+        if self.reporting and (name, self.line) not in self.facts.pii_uses:
+            self.facts.pii_uses.append((name, self.line))
+        return f"pii:{name}"
 
     def _env_read(self, key: str) -> None:
         if self.reporting and (key, self.line) not in self.facts.env_reads:

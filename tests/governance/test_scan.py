@@ -179,3 +179,11 @@ def test_reading_an_undeclared_environment_variable_is_a_p5_warning(make_wpk):
     assert (finding.file, finding.line, finding.severity) == ("steps/post.py", line, "low")
     assert next(p for p in report.policies if p.id == "P-5").status == "warn"
     assert report.decision == "approve"
+
+
+def test_personal_data_fields_the_manifest_does_not_declare_are_a_p1_warning(make_wpk):
+    step = CLEAN_STEP + '\n\ndef contact(user):\n    return user["phone_number"]\n'
+    report = scan_path(make_wpk({"wpk.toml": MANIFEST, "steps/post.py": step}))
+    [finding] = [f for f in report.findings if f.rule == "undeclared-pii-field"]
+    assert finding.message.endswith("phone_number") and finding.severity == "low"
+    assert next(p for p in report.policies if p.id == "P-1").status == "warn"
