@@ -1,0 +1,164 @@
+"""POST /v1/webhooks/stripe on the intake API: signatures, deduplication, invoice status changes."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import time
+from collections.abc import Iterator
+from datetime import date, datetime
+
+import orjson
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy.orm import Session
+
+from atom.opdb import Invoice, StripeEvent, Tenant, make_engine, migrate
+from atom.settings import Settings, reset_settings_cache
+from tests.orchestration.conftest import use_home
+
+SECRET = "whsec_test_secret"
+NUMBER = "ATOM-202610-00001"
+
+
+@pytest.fixture
+def api(tmp_path, monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[TestClient, Settings]]:
+    from ingest.api.app import create_app
+
+    monkeypatch.setenv("STRIPE_WEBHOOK_SECRET", SECRET)
+    settings = use_home(monkeypatch, tmp_path / "home")
+    settings.home.mkdir(parents=True)
+    migrate(settings.database_url)
+    engine = make_engine(settings.database_url)
+    with Session(engine) as session, session.begin():
+        session.add(Tenant(id="ten_acme", name="Acme", created_at=datetime(2026, 1, 1)))
+        session.flush()
+        session.add(
+            Invoice(
+                number=NUMBER,
+                document_type="invoice",
+                tenant_id="ten_acme",
+                period="2026-10",
+                status="finalized",
+                currency="usd",
+                minor_units=2,
+                total_minor=7403,
+                issued_on=date(2026, 11, 1),
+                due_on=date(2026, 12, 1),
+                content_hash="0" * 64,
+                finalized_at=datetime(2026, 11, 2),
+                stripe_invoice_id="in_123",
+            )
+        )
+    engine.dispose()
+    with TestClient(create_app(settings)) as client:
+        yield client, settings
+    reset_settings_cache()
+
+
+def _event(event_id: str, type_: str, stripe_id: str = "in_123") -> bytes:
+    return orjson.dumps(
+        {"id": event_id, "type": type_, "data": {"object": {"id": stripe_id, "object": "invoice"}}}
+    )
+
+
+def _sign(payload: bytes, secret: str = SECRET, at: int | None = None) -> str:
+    t = int(time.time()) if at is None else at
+    mac = hmac.new(secret.encode(), f"{t}.".encode() + payload, hashlib.sha256).hexdigest()
+    return f"t={t},v1={mac}"
+
+
+def _post(client: TestClient, payload: bytes, signature: str | None):
+    headers = {"Content-Type": "application/json"}
+    if signature is not None:
+        headers["Stripe-Signature"] = signature
+    return client.post("/v1/webhooks/stripe", content=payload, headers=headers)
+
+
+def _state(settings: Settings) -> tuple[str, int]:
+    engine = make_engine(settings.database_url)
+    with Session(engine) as session:
+        invoice = session.get(Invoice, NUMBER)
+        assert invoice is not None
+        events = session.query(StripeEvent).count()
+    engine.dispose()
+    return invoice.status, events
+
+
+def test_a_signed_invoice_paid_event_marks_the_invoice_paid(api) -> None:
+    client, settings = api
+    payload = _event("evt_1", "invoice.paid")
+    response = _post(client, payload, _sign(payload))
+    assert response.status_code == 200, response.text
+    assert response.json() == {
+        "event_id": "evt_1",
+        "outcome": "applied",
+        "invoice_number": NUMBER,
+        "status": "paid",
+    }
+    assert _state(settings) == ("paid", 1)
+
+
+def test_a_redelivered_event_is_acknowledged_and_ignored(api) -> None:
+    client, settings = api
+    payload = _event("evt_1", "invoice.marked_uncollectible")
+    assert _post(client, payload, _sign(payload)).json()["outcome"] == "applied"
+    again = _post(client, payload, _sign(payload))
+    assert again.status_code == 200 and again.json()["outcome"] == "duplicate"
+    assert _state(settings) == ("uncollectible", 1)
+
+
+@pytest.mark.parametrize(
+    "signature",
+    [
+        None,
+        "t=123",
+        "garbage",
+        "FORGED",
+    ],
+    ids=["missing", "no-v1", "garbage", "wrong-secret"],
+)
+def test_a_missing_or_forged_signature_gets_400_and_changes_nothing(api, signature: str | None) -> None:
+    client, settings = api
+    payload = _event("evt_2", "invoice.paid")
+    if signature == "FORGED":
+        signature = _sign(payload, secret="whsec_attacker")
+    response = _post(client, payload, signature)
+    assert response.status_code == 400 and response.json()["reason"] == "bad_signature"
+    assert _state(settings) == ("finalized", 0)
+
+
+def test_a_signature_over_a_different_body_gets_400(api) -> None:
+    client, settings = api
+    signed = _event("evt_3", "invoice.voided")
+    tampered = _event("evt_3", "invoice.paid")
+    assert _post(client, tampered, _sign(signed)).status_code == 400
+    assert _state(settings) == ("finalized", 0)
+
+
+def test_a_stale_signature_older_than_300_seconds_gets_400(api) -> None:
+    client, settings = api
+    payload = _event("evt_4", "invoice.paid")
+    assert _post(client, payload, _sign(payload, at=int(time.time()) - 301)).status_code == 400
+    assert _post(client, payload, _sign(payload, at=int(time.time()) - 200)).status_code == 200
+    assert _state(settings) == ("paid", 1)
+
+
+def test_any_of_several_v1_signatures_may_match_for_secret_rotation(api) -> None:
+    client, _ = api
+    payload = _event("evt_5", "invoice.voided")
+    t = int(time.time())
+    old = _sign(payload, secret="whsec_old", at=t).split(",")[1]
+    header = f"{_sign(payload, at=t).split(',')[0]},{old},{_sign(payload, at=t).split(',')[1]}"
+    response = _post(client, payload, header)
+    assert response.status_code == 200 and response.json()["status"] == "void"
+
+
+def test_paid_and_void_are_final(api) -> None:
+    client, settings = api
+    paid = _event("evt_6", "invoice.paid")
+    _post(client, paid, _sign(paid))
+    void = _event("evt_7", "invoice.voided")
+    response = _post(client, void, _sign(void))
+    assert response.status_code == 200 and response.json()["outcome"] == "ignored"
+    assert _state(settings) == ("paid", 2)
