@@ -1,0 +1,97 @@
+"""GET /v1/tenants/{id}/usage and /invoices read the serving snapshot, read-only."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+
+import duckdb
+from fastapi.testclient import TestClient
+
+from atom.settings import Settings
+from tests.api.conftest import World
+
+
+def write_snapshot(settings: Settings, usage_rows: list[tuple[object, ...]]) -> None:
+    conn = duckdb.connect(str(settings.serving_path))
+    conn.execute("CREATE SCHEMA marts")
+    conn.execute(
+        "CREATE TABLE marts.fct_usage_daily (usage_date DATE, tenant_id VARCHAR, package_id VARCHAR,"
+        " metric_id VARCHAR, event_count BIGINT, quantity DECIMAL(38, 9))"
+    )
+    conn.executemany("INSERT INTO marts.fct_usage_daily VALUES (?, ?, ?, ?, ?, ?)", usage_rows)
+    conn.execute(
+        "CREATE TABLE marts.fct_invoices (tenant_id VARCHAR, period VARCHAR, period_start_date DATE, currency VARCHAR,"
+        " minor_units INTEGER, line_count BIGINT, total_amount DECIMAL(38, 6), usage_amount DECIMAL(38, 6),"
+        " recurring_amount DECIMAL(38, 6), partner_payout_amount DECIMAL(38, 6))"
+    )
+    conn.execute(
+        "INSERT INTO marts.fct_invoices VALUES"
+        " ('ten_acme', '2026-10', '2026-10-01', 'usd', 2, 2, 54.10, 5.10, 49, 3.57),"
+        " ('ten_acme', '2026-09', '2026-09-01', 'usd', 2, 1, 49, 0, 49, 0),"
+        " ('ten_beta', '2026-10', '2026-10-01', 'usd', 2, 1, 1, 1, 0, 0)"
+    )
+    conn.close()
+
+
+ROWS = [
+    (date(2026, 10, 1), "ten_acme", "pkg_a", "workflow_runs", 3, Decimal("3")),
+    (date(2026, 10, 31), "ten_acme", "pkg_a", "workflow_runs", 2, Decimal("2")),
+    (date(2026, 10, 2), "ten_acme", None, "compute_seconds", 1, Decimal("0.000000001")),
+    (date(2026, 11, 1), "ten_acme", "pkg_a", "workflow_runs", 7, Decimal("7")),
+    (date(2026, 10, 1), "ten_beta", "pkg_a", "workflow_runs", 9, Decimal("9")),
+]
+
+
+def test_usage_is_summed_by_metric_and_package_within_the_month(client: TestClient, world: World) -> None:
+    write_snapshot(world.settings, ROWS)
+    response = client.get("/v1/tenants/ten_acme/usage?period=2026-10", headers=world.auth("ten_acme"))
+    assert response.status_code == 200
+    assert response.json() == {
+        "tenant_id": "ten_acme",
+        "period": "2026-10",
+        "metrics": [
+            {"metric": "compute_seconds", "package_id": None, "event_count": 1, "quantity": "0.000000001"},
+            {"metric": "workflow_runs", "package_id": "pkg_a", "event_count": 5, "quantity": "5"},
+        ],
+    }
+
+
+def test_invoices_are_the_snapshots_drafts_newest_first_with_exact_amounts(
+    client: TestClient, world: World
+) -> None:
+    write_snapshot(world.settings, ROWS)
+    invoices = client.get("/v1/tenants/ten_acme/invoices", headers=world.auth("admin")).json()["invoices"]
+    assert [(i["period"], i["status"], i["total"]) for i in invoices] == [
+        ("2026-10", "draft", "54.1"),
+        ("2026-09", "draft", "49"),
+    ]
+
+
+def test_without_a_snapshot_the_answer_is_503_saying_what_to_run(client: TestClient, world: World) -> None:
+    response = client.get("/v1/tenants/ten_acme/usage?period=2026-10", headers=world.auth("ten_acme"))
+    assert response.status_code == 503
+    assert "atom build" in response.json()["detail"]
+
+
+def test_a_malformed_period_is_422(client: TestClient, world: World) -> None:
+    write_snapshot(world.settings, ROWS)
+    for period in ("2026-13", "2026-1", "october"):
+        assert (
+            client.get(
+                f"/v1/tenants/ten_acme/usage?period={period}", headers=world.auth("ten_acme")
+            ).status_code
+            == 422
+        )
+
+
+def test_a_replaced_snapshot_is_read_at_once(client: TestClient, world: World) -> None:
+    write_snapshot(world.settings, ROWS)
+    path = "/v1/tenants/ten_beta/usage?period=2026-10"
+    assert client.get(path, headers=world.auth("ten_beta")).json()["metrics"][0]["event_count"] == 9
+    fresh = world.settings.serving_path.with_name("next.duckdb")
+    world.settings.serving_path.rename(fresh)
+    write_snapshot(
+        world.settings, [(date(2026, 10, 1), "ten_beta", "pkg_a", "workflow_runs", 4, Decimal("4"))]
+    )
+    assert client.get(path, headers=world.auth("ten_beta")).json()["metrics"][0]["event_count"] == 4
