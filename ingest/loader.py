@@ -421,11 +421,13 @@ def _load_up_to_unreadable(
         try:
             probe.stage()
         except duckdb.Error as exc:
-            failure = IngestFileError(f"{f.path}: cannot be read as {f.fmt}: {exc}")
-            loaded, _ = _load_chunk(conn, files[:index], check_tenants) if index else ({}, None)
-            return loaded, failure
-        finally:
             probe.drop_temp_tables()
+            failure = IngestFileError(f"{f.path}: cannot be read as {f.fmt}: {exc}")
+            if not index:
+                return {}, failure
+            loaded, earlier = _load_chunk(conn, files[:index], check_tenants)
+            return loaded, earlier or failure
+        probe.drop_temp_tables()
     names = ", ".join(str(f.path) for f in files)
     return {}, IngestFileError(f"{names}: cannot be read together: {error}")
 
