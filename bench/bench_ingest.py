@@ -7,7 +7,9 @@ Three figures, each on a fresh warehouse file:
   * loader: ``ingest.loader.load_files`` on the same file into a warehouse that holds the price book and
     tenants (validation, UTC conversion, dedupe, quarantine, reconciliation);
   * dedupe: a batch of ``--dedupe-batch`` events, 10% of them repeats of loaded ones, loaded into the
-    table that already holds ``--events``.
+    table that already holds ``--events``;
+  * many small files: the same events split into ``--small-files`` NDJSON files (as the intake API lands
+    one per request) and loaded in one call, against DuckDB's raw ``read_json`` of the same files.
 The target is loader >= 40% of baseline events/s. Progress goes to stderr; a markdown table to stdout;
 the figures to ``bench/results/ingest.json``.
 """
@@ -133,7 +135,58 @@ def timed(action: Callable[[], object]) -> float:
     return time.perf_counter() - started
 
 
-def run(events: int, dedupe_batch: int, seed: int, workdir: Path, progress: Progress) -> dict[str, object]:
+def many_small_files(
+    data: Path, workdir: Path, events: int, files: int, progress: Progress
+) -> dict[str, object]:
+    """Split the events into ``files`` NDJSON files and time the loader against DuckDB's raw read."""
+    task = progress.add_task(f"many small files: writing {files:,} NDJSON files", total=None)
+    landing = workdir / "small"
+    landing.mkdir()
+    per_file = -(-events // files)
+    duckdb.execute(
+        # properties as a JSON object, as senders write it (a JSON string would be a malformed record).
+        f"COPY (SELECT * REPLACE (CAST(properties AS JSON) AS properties),"
+        f" (row_number() OVER () - 1) // {per_file} AS part FROM read_parquet('{data}'))"
+        f" TO '{landing}' (FORMAT json, PARTITION_BY (part))"
+    )
+    paths = sorted(landing.rglob("*.json"), key=lambda p: int(p.parent.name.removeprefix("part=")))
+    progress.update(task, description=f"many small files: baseline read_json of {len(paths):,} files")
+    baseline_conn = duckdb.connect(str(workdir / "small-baseline.duckdb"))
+    baseline_seconds = timed(
+        lambda: baseline_conn.execute(
+            "CREATE TABLE events AS SELECT * FROM read_json(?, format = 'newline_delimited')",
+            [[str(p) for p in paths]],
+        )
+    )
+    baseline_conn.close()
+    progress.update(task, description=f"many small files: load_files of {len(paths):,} files")
+    conn = prepare_warehouse(workdir / "small-warehouse.duckdb")
+    results: list = []
+    loader_seconds = timed(lambda: results.extend(load_files(conn, paths)))
+    conn.close()
+    loaded = sum(r.loaded for r in results)
+    if loaded != events or len(results) != len(paths):
+        raise SystemExit(
+            f"many small files: loaded {loaded:,} of {events:,} events from {len(results):,} files"
+        )
+    progress.update(
+        task,
+        description=f"many small files: baseline {baseline_seconds:.2f}s, loader {loader_seconds:.2f}s",
+        completed=1,
+        total=1,
+    )
+    return {
+        "small_files": len(paths),
+        "small_files_baseline_seconds": round(baseline_seconds, 3),
+        "small_files_loader_seconds": round(loader_seconds, 3),
+        "small_files_loader_events_per_s": round(events / loader_seconds),
+        "small_files_loader_to_baseline_ratio": round(baseline_seconds / loader_seconds, 3),
+    }
+
+
+def run(
+    events: int, dedupe_batch: int, seed: int, workdir: Path, progress: Progress, small_files: int = 400
+) -> dict[str, object]:
     data = workdir / "events.parquet"
     task = progress.add_task(f"generating {events:,} events", total=None)
     generate_seconds = timed(lambda: generate_events(data, events, seed))
@@ -180,6 +233,8 @@ def run(events: int, dedupe_batch: int, seed: int, workdir: Path, progress: Prog
     conn.close()
     progress.update(task, description=f"dedupe: {dedupe_seconds:.2f}s", completed=1, total=1)
 
+    small = many_small_files(data, workdir, events, small_files, progress)
+
     return {
         "events": events,
         "file_bytes": data.stat().st_size,
@@ -193,6 +248,7 @@ def run(events: int, dedupe_batch: int, seed: int, workdir: Path, progress: Prog
         "dedupe_table_events": events,
         "dedupe_seconds": round(dedupe_seconds, 3),
         "dedupe_events_per_s": round(dedupe_batch / dedupe_seconds),
+        **small,
         "duckdb": duckdb.__version__,
         "python": platform.python_version(),
         "machine": platform.machine(),
@@ -217,6 +273,16 @@ def markdown(figures: dict[str, object]) -> str:
             figures["dedupe_seconds"],
             figures["dedupe_events_per_s"],
         ),
+        (
+            f"baseline: DuckDB read_json of {figures['small_files']:,} NDJSON files",
+            figures["small_files_baseline_seconds"],
+            round(figures["events"] / figures["small_files_baseline_seconds"]),
+        ),
+        (
+            f"loader: load_files of the same {figures['small_files']:,} files",
+            figures["small_files_loader_seconds"],
+            figures["small_files_loader_events_per_s"],
+        ),
     ]
     lines = [
         f"Ingest benchmark, {figures['events']:,} events (duckdb {figures['duckdb']})",
@@ -226,6 +292,7 @@ def markdown(figures: dict[str, object]) -> str:
         *(f"| {name} | {seconds} | {rate:,} |" for name, seconds, rate in rows),
         "",
         f"loader / baseline throughput: **{figures['loader_to_baseline_ratio']:.0%}** (target >= 40%)",
+        f"many small files, loader / baseline: **{figures['small_files_loader_to_baseline_ratio']:.0%}**",
     ]
     return "\n".join(lines)
 
@@ -239,6 +306,9 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument(
         "--dedupe-batch", type=int, default=1_000_000, help="new events loaded on top for the dedupe figure"
+    )
+    parser.add_argument(
+        "--small-files", type=int, default=400, help="NDJSON files the events are split into (default 400)"
     )
     parser.add_argument("--seed", type=int, default=7, help="random seed of the generated data")
     parser.add_argument(
@@ -259,7 +329,7 @@ def main(argv: list[str] | None = None) -> int:
             SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(), console=console
         ) as progress,
     ):
-        figures = run(args.events, args.dedupe_batch, args.seed, Path(scratch), progress)
+        figures = run(args.events, args.dedupe_batch, args.seed, Path(scratch), progress, args.small_files)
 
     args.output.parent.mkdir(parents=True, exist_ok=True)
     args.output.write_text(json.dumps(figures, indent=2) + "\n")
