@@ -1,0 +1,205 @@
+/** `Client`: one object per API key, with a resource per area of DESIGN 3.8. Every call returns a Promise. */
+import { readFileSync } from "node:fs";
+import path from "node:path";
+
+import { PackageError } from "./errors.js";
+import { MAX_EVENTS_PER_REQUEST, makeEvent } from "./events.js";
+import { Http } from "./http.js";
+import type {
+  Invoice,
+  Package,
+  Publisher,
+  PublishReceipt,
+  Submission,
+  Tenant,
+  TenantUsage,
+  UsageEvent,
+  UsageReceipt,
+  WireEvent,
+} from "./models.js";
+import { buildPackage, signPackage } from "./packaging.js";
+import { UsageRecorder, type RecorderOptions } from "./recorder.js";
+import { DEFAULT_RETRY, type RetryPolicy } from "./retry.js";
+
+export interface ClientOptions {
+  apiKey?: string;
+  /** Default http://127.0.0.1:8000. */
+  baseUrl?: string;
+  /** Seconds per attempt; default 30. */
+  timeout?: number;
+  retry?: Partial<RetryPolicy>;
+  /** Replaceable for tests. */
+  fetch?: typeof fetch;
+  sleep?: (seconds: number) => Promise<void>;
+}
+
+/** An id as one URL path segment: an id with '/' in it must not reach another route. */
+const seg = (value: string) => encodeURIComponent(value);
+
+function listOf<T>(payload: unknown, key: string): T[] {
+  if (Array.isArray(payload)) return payload as T[];
+  if (payload && typeof payload === "object") {
+    const value = (payload as Record<string, unknown>)[key];
+    if (Array.isArray(value)) return value as T[];
+  }
+  return [];
+}
+
+class UsageResource {
+  constructor(private readonly http: Http) {}
+
+  /** Send one event now (one request); for many events use `recorder()`. */
+  async record(event: UsageEvent): Promise<UsageReceipt> {
+    return this.sendRaw([makeEvent(event)]);
+  }
+
+  /** Send up to 10,000 events in one request. */
+  async send(events: UsageEvent[]): Promise<UsageReceipt> {
+    return this.sendRaw(events.map(makeEvent));
+  }
+
+  async sendRaw(events: WireEvent[]): Promise<UsageReceipt> {
+    if (!events.length) throw new RangeError("no events to send");
+    if (events.length > MAX_EVENTS_PER_REQUEST) {
+      throw new RangeError(`${events.length} events in one request; the API takes at most ${MAX_EVENTS_PER_REQUEST}: use usage.recorder()`);
+    }
+    return this.http.json<UsageReceipt>("POST", "/v1/usage", { body: JSON.stringify(events), contentType: "application/json" });
+  }
+
+  /** A batching recorder; `await recorder.close()` when done (or use `withRecorder`). */
+  recorder(options: RecorderOptions = {}): UsageRecorder {
+    return new UsageRecorder((batch) => this.sendRaw(batch), options);
+  }
+
+  /** Runs `body` with a recorder and closes it afterwards (flushing, and throwing any delivery error). */
+  async withRecorder<T>(options: RecorderOptions, body: (recorder: UsageRecorder) => Promise<T>): Promise<T> {
+    const recorder = this.recorder(options);
+    let result: T;
+    try {
+      result = await body(recorder);
+    } catch (error) {
+      await recorder.close().catch(() => undefined); // the body's own error wins
+      throw error;
+    }
+    await recorder.close();
+    return result;
+  }
+
+  /** Usage by metric of `tenantId` in `period` (YYYY-MM), as of the platform's last build. */
+  async get(tenantId: string, period: string): Promise<TenantUsage> {
+    return this.http.json<TenantUsage>("GET", `/v1/tenants/${seg(tenantId)}/usage`, { query: { period } });
+  }
+}
+
+class InvoicesResource {
+  constructor(private readonly http: Http) {}
+
+  async list(tenantId: string): Promise<Invoice[]> {
+    const payload = await this.http.json<unknown>("GET", `/v1/tenants/${seg(tenantId)}/invoices`);
+    return listOf<Invoice>(payload, "invoices").map((invoice) => ({ ...invoice, tenant_id: invoice.tenant_id ?? tenantId }));
+  }
+}
+
+class SubmissionsResource {
+  constructor(private readonly http: Http) {}
+
+  async get(submissionId: string): Promise<Submission> {
+    return this.http.json<Submission>("GET", `/v1/submissions/${seg(submissionId)}`);
+  }
+}
+
+class PackagesResource {
+  constructor(private readonly http: Http) {}
+
+  /** Validate wpk.toml and build a reproducible .wpk; returns its path. */
+  build(directory: string, output?: string): string {
+    return buildPackage(directory, output);
+  }
+
+  /** The DESIGN 3.5 (cosign-compatible) signature of the file, as base64 text. */
+  sign(file: string, privateKeyPem: string, passphrase?: string): string {
+    return signPackage(file, privateKeyPem, passphrase);
+  }
+
+  async publish(file: string, signature: string): Promise<PublishReceipt> {
+    let data: Buffer;
+    try {
+      data = readFileSync(file);
+    } catch {
+      throw new PackageError(`${file} does not exist; build it first with packages.build(directory)`);
+    }
+    const form = new FormData();
+    form.append("file", new Blob([new Uint8Array(data)], { type: "application/zip" }), path.basename(file));
+    form.append("signature", signature.trim());
+    return this.http.json<PublishReceipt>("POST", "/v1/packages", { body: form });
+  }
+
+  async list(): Promise<Package[]> {
+    return listOf<Package>(await this.http.json<unknown>("GET", "/v1/packages"), "packages");
+  }
+
+  async get(name: string): Promise<Package> {
+    return this.http.json<Package>("GET", `/v1/packages/${seg(name)}`);
+  }
+}
+
+class PublishersResource {
+  constructor(private readonly http: Http) {}
+
+  /** Admin only. */
+  async create(id: string, name: string, fields: Record<string, unknown> = {}): Promise<Publisher> {
+    return this.http.json<Publisher>("POST", "/v1/publishers", { json: { id, name, ...fields } });
+  }
+
+  /** Register a PEM public key for signature checks; resolves to its key_id. */
+  async registerKey(publisherId: string, publicKeyPem: string): Promise<string> {
+    const answer = await this.http.json<{ key_id: string }>("POST", `/v1/publishers/${seg(publisherId)}/keys`, {
+      json: { public_key: publicKeyPem },
+    });
+    return answer.key_id;
+  }
+}
+
+class TenantsResource {
+  constructor(private readonly http: Http) {}
+
+  /** Admin only. */
+  async create(id: string, name: string, fields: Record<string, unknown> = {}): Promise<Tenant> {
+    return this.http.json<Tenant>("POST", "/v1/tenants", { json: { id, name, ...fields } });
+  }
+
+  async list(): Promise<Tenant[]> {
+    return listOf<Tenant>(await this.http.json<unknown>("GET", "/v1/tenants"), "tenants");
+  }
+}
+
+export class Client {
+  readonly usage: UsageResource;
+  readonly invoices: InvoicesResource;
+  readonly submissions: SubmissionsResource;
+  readonly packages: PackagesResource;
+  readonly publishers: PublishersResource;
+  readonly tenants: TenantsResource;
+  private readonly http: Http;
+
+  constructor(options: ClientOptions = {}) {
+    this.http = new Http({
+      apiKey: options.apiKey,
+      baseUrl: options.baseUrl ?? "http://127.0.0.1:8000",
+      timeout: options.timeout ?? 30,
+      retry: { ...DEFAULT_RETRY, ...options.retry },
+      ...(options.fetch ? { fetch: options.fetch } : {}),
+      ...(options.sleep ? { sleep: options.sleep } : {}),
+    });
+    this.usage = new UsageResource(this.http);
+    this.invoices = new InvoicesResource(this.http);
+    this.submissions = new SubmissionsResource(this.http);
+    this.packages = new PackagesResource(this.http);
+    this.publishers = new PublishersResource(this.http);
+    this.tenants = new TenantsResource(this.http);
+  }
+
+  async health(): Promise<boolean> {
+    return (await this.http.request("GET", "/healthz")).status === 200;
+  }
+}

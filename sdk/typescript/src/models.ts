@@ -1,0 +1,101 @@
+/**
+ * The API's documents (DESIGN 3.1, 3.3, 3.6, 3.8). Quantities and amounts stay decimal strings: JavaScript
+ * numbers are binary floats, and money is exact on this platform.
+ */
+
+/** One usage event as sent. `quantity` is a decimal string (or a number, converted with String()). */
+export interface UsageEvent {
+  id?: string;
+  tenant_id: string;
+  metric: string;
+  quantity?: string | number | bigint;
+  /** RFC 3339 text or a Date; defaults to now. */
+  timestamp?: string | Date;
+  package_id?: string | null;
+  properties?: Record<string, unknown>;
+}
+
+export interface WireEvent {
+  id: string;
+  tenant_id: string;
+  metric: string;
+  quantity: string;
+  timestamp: string;
+  package_id: string | null;
+  properties: Record<string, unknown>;
+}
+
+export interface EventError {
+  index: number;
+  reason: string;
+  detail?: string;
+}
+
+/** The answer to one batch: accepted + duplicates + rejected = events sent. */
+export interface UsageReceipt {
+  received?: number;
+  accepted: number;
+  duplicates: number;
+  rejected: number;
+  errors: EventError[];
+}
+
+export interface MetricUsage {
+  metric: string;
+  package_id: string | null;
+  event_count: number;
+  /** Exact decimal text. */
+  quantity: string;
+}
+
+export interface TenantUsage {
+  tenant_id: string;
+  period: string;
+  metrics: MetricUsage[];
+}
+
+export interface Invoice {
+  number: string | null;
+  tenant_id?: string;
+  period: string;
+  status: string;
+  currency: string;
+  total: string;
+  usage_amount?: string;
+  recurring_amount?: string;
+  line_count?: number;
+  lines?: Array<Record<string, unknown>>;
+  [key: string]: unknown;
+}
+
+export interface PublishReceipt {
+  submission_id: string;
+  status: string;
+  [key: string]: unknown;
+}
+
+export interface Submission {
+  submission_id?: string;
+  id?: string;
+  status: string;
+  report?: Record<string, unknown> | null;
+  [key: string]: unknown;
+}
+
+export interface Package {
+  name: string;
+  versions?: Array<Record<string, unknown>>;
+  [key: string]: unknown;
+}
+
+export interface Tenant {
+  id: string;
+  name: string;
+  [key: string]: unknown;
+}
+
+export interface Publisher {
+  id: string;
+  name: string;
+  [key: string]: unknown;
+}
