@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import duckdb
 import httpx
 import pytest
 from fastapi.testclient import TestClient
@@ -131,6 +132,29 @@ def landed_files(settings: Settings) -> list[Path]:
     )
 
 
+def write_snapshot(settings: Settings, usage_rows: list[tuple[object, ...]]) -> None:
+    """A serving snapshot holding the two marts the API reads, as the serving asset would publish it."""
+    conn = duckdb.connect(str(settings.serving_path))
+    conn.execute("CREATE SCHEMA marts")
+    conn.execute(
+        "CREATE TABLE marts.fct_usage_daily (usage_date DATE, tenant_id VARCHAR, package_id VARCHAR,"
+        " metric_id VARCHAR, event_count BIGINT, quantity DECIMAL(38, 9))"
+    )
+    conn.executemany("INSERT INTO marts.fct_usage_daily VALUES (?, ?, ?, ?, ?, ?)", usage_rows)
+    conn.execute(
+        "CREATE TABLE marts.fct_invoices (tenant_id VARCHAR, period VARCHAR, period_start_date DATE, currency VARCHAR,"
+        " minor_units INTEGER, line_count BIGINT, total_amount DECIMAL(38, 6), usage_amount DECIMAL(38, 6),"
+        " recurring_amount DECIMAL(38, 6), partner_payout_amount DECIMAL(38, 6))"
+    )
+    conn.execute(
+        "INSERT INTO marts.fct_invoices VALUES"
+        " ('ten_acme', '2026-10', '2026-10-01', 'usd', 2, 2, 54.10, 5.10, 49, 3.57),"
+        " ('ten_acme', '2026-09', '2026-09-01', 'usd', 2, 1, 49, 0, 49, 0),"
+        " ('ten_beta', '2026-10', '2026-10-01', 'usd', 2, 1, 1, 1, 0, 0)"
+    )
+    conn.close()
+
+
 # -- packages -----------------------------------------------------------------------------------------------
 
 
@@ -223,11 +247,11 @@ class LiveServer:
     process: subprocess.Popen[bytes]
 
 
-def start_server(settings: Settings, workers: int = 1) -> LiveServer:
+def start_server(settings: Settings, workers: int = 1, **extra_env: str) -> LiveServer:
     """``uvicorn ingest.api.app:create_served_app`` in a child process on a free loopback port."""
     migrate(settings.database_url)
     port = free_port()
-    env = subprocess_env(settings)
+    env = subprocess_env(settings, **extra_env)
     process = subprocess.Popen(
         [
             sys.executable,

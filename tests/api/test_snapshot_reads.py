@@ -5,34 +5,9 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 
-import duckdb
 from fastapi.testclient import TestClient
 
-from atom.settings import Settings
-from tests.api.conftest import World
-
-
-def write_snapshot(settings: Settings, usage_rows: list[tuple[object, ...]]) -> None:
-    conn = duckdb.connect(str(settings.serving_path))
-    conn.execute("CREATE SCHEMA marts")
-    conn.execute(
-        "CREATE TABLE marts.fct_usage_daily (usage_date DATE, tenant_id VARCHAR, package_id VARCHAR,"
-        " metric_id VARCHAR, event_count BIGINT, quantity DECIMAL(38, 9))"
-    )
-    conn.executemany("INSERT INTO marts.fct_usage_daily VALUES (?, ?, ?, ?, ?, ?)", usage_rows)
-    conn.execute(
-        "CREATE TABLE marts.fct_invoices (tenant_id VARCHAR, period VARCHAR, period_start_date DATE, currency VARCHAR,"
-        " minor_units INTEGER, line_count BIGINT, total_amount DECIMAL(38, 6), usage_amount DECIMAL(38, 6),"
-        " recurring_amount DECIMAL(38, 6), partner_payout_amount DECIMAL(38, 6))"
-    )
-    conn.execute(
-        "INSERT INTO marts.fct_invoices VALUES"
-        " ('ten_acme', '2026-10', '2026-10-01', 'usd', 2, 2, 54.10, 5.10, 49, 3.57),"
-        " ('ten_acme', '2026-09', '2026-09-01', 'usd', 2, 1, 49, 0, 49, 0),"
-        " ('ten_beta', '2026-10', '2026-10-01', 'usd', 2, 1, 1, 1, 0, 0)"
-    )
-    conn.close()
-
+from tests.api.conftest import World, write_snapshot
 
 ROWS = [
     (date(2026, 10, 1), "ten_acme", "pkg_a", "workflow_runs", 3, Decimal("3")),

@@ -22,7 +22,8 @@ from ingest.api.keys import Principal
 router = APIRouter(tags=["tenants"])
 
 ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,79}$"
-PERIOD_PATTERN = r"^\d{4}-(0[1-9]|1[0-2])$"
+# Years 1900-2099: a billing month outside them is a typo, and date arithmetic stays in range.
+PERIOD_PATTERN = r"^(19|20)\d{2}-(0[1-9]|1[0-2])$"
 TenantId = Annotated[str, Path(pattern=ID_PATTERN, max_length=80)]
 
 
