@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from atom.cli import billing, pipeline, services
+from atom.cli import billing, governance, pipeline, services
 
 app = typer.Typer(
     name="atom",
@@ -16,6 +16,8 @@ app.command()(pipeline.generate)
 app.command()(pipeline.ingest)
 app.command()(pipeline.build)
 app.add_typer(billing.app, name="billing")
+app.command()(governance.scan)
+app.command()(governance.verify)
 app.command()(services.orchestrator)
 app.command()(services.portal)
 app.command()(services.demo)
