@@ -7,10 +7,10 @@ SCALE ?= default
 
 .PHONY: env demo test test-fast lint format bench clean
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml sdk/python/pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[dev]'
+	$(BIN)/pip install --quiet -e '.[dev]' -e 'sdk/python[signing]'
 	touch $(STAMP)
 
 env: $(STAMP)
@@ -31,6 +31,7 @@ lint: env
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy atom ingest orchestration app governance
+	cd sdk/python && ../../$(BIN)/ruff check . && ../../$(BIN)/ruff format --check . && ../../$(BIN)/mypy
 
 format: env
 	$(BIN)/ruff check --fix .
