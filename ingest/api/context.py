@@ -44,7 +44,7 @@ class ApiConfig:
     multipart_overhead_bytes: int = 64 * 1024
     default_body_bytes: int = 1024 * 1024
     key_cache_ttl_s: float = 2.0
-    recent_ids_retention_s: float = 48 * 3600
+    recent_ids_retention_s: float = 3600.0
     access_log: bool = True
 
 
@@ -125,7 +125,7 @@ class ApiContext:
             tenants=TenantDirectory(engine),
             metrics_ids=PriceBookMetrics(settings.price_book_path),
             recent_ids=RecentIdStore(
-                settings.home / "api" / "recent_event_ids.sqlite", retention_s=config.recent_ids_retention_s
+                settings.home / "api" / "recent_ids", retention_s=config.recent_ids_retention_s
             ),
             metrics=metrics,
             limiter=MovingWindowRateLimiter(MemoryStorage()),

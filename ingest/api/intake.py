@@ -17,7 +17,7 @@ import hashlib
 import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from decimal import Decimal, InvalidOperation
+from decimal import Context, Decimal, InvalidOperation
 from typing import Any
 
 import msgspec
@@ -29,6 +29,7 @@ MAX_EVENTS = 10_000
 _RFC3339 = re.compile(RFC3339_PATTERN)
 # DECIMAL(38, 9) holds 29 integer digits.
 _QUANTITY_LIMIT = Decimal(10) ** (38 - QUANTITY_PLACES)
+_WIDE = Context(prec=60)
 _decoder = msgspec.json.Decoder(float_hook=Decimal)
 _encoder = msgspec.json.Encoder(decimal_format="number")
 _MALFORMED = object()
@@ -132,30 +133,35 @@ def classify(
     batch = Batch(payload=b"\n".join(lines) + b"\n" if lines else b"", received=len(events))
     errors = batch.errors
     keys = batch.keys
+    # Senders repeat timestamps (per second) and quantities ("1") within a batch: parse each text once.
+    timestamps: dict[str, str | None] = {}
+    quantities: dict[str, tuple[Decimal | None, str]] = {}
+    encode = _encoder.encode
     for index, event in enumerate(events):
-        if event is _MALFORMED:
-            errors.append(EventError(index, "malformed_record", "not valid JSON"))
+        if type(event) is not dict:
+            detail = "not valid JSON" if event is _MALFORMED else "not a JSON object"
+            errors.append(EventError(index, "malformed_record", detail))
             continue
-        if not isinstance(event, dict):
-            errors.append(EventError(index, "malformed_record", "not a JSON object"))
-            continue
-        tenant_id = _text(event.get("tenant_id"))
+        get = event.get
+        tenant_id = _str(get("tenant_id"))
         if only_tenant is not None and tenant_id and tenant_id != only_tenant:
             batch.foreign_tenant_indexes.append(index)
             continue
-        properties = event.get("properties")
-        if properties is not None and not isinstance(properties, dict):
+        properties = get("properties")
+        if properties is not None and type(properties) is not dict:
             errors.append(EventError(index, "malformed_record", "properties is not a JSON object"))
             continue
-        event_id = _text(event.get("id"))
-        metric = _text(event.get("metric"))
-        quantity_text = _text(event.get("quantity"))
-        timestamp = _text(event.get("timestamp"))
+        event_id = _str(get("id"))
+        metric = _str(get("metric"))
+        quantity_text = _str(get("quantity"))
+        timestamp = _str(get("timestamp"))
         if not (event_id and tenant_id and metric and quantity_text and timestamp):
-            missing = [c for c in REQUIRED_COLUMNS if not _text(event.get(c))]
+            missing = [c for c in REQUIRED_COLUMNS if not _text(get(c))]
             errors.append(EventError(index, "missing_field", f"missing field(s): {', '.join(missing)}"))
             continue
-        occurred_at = _parse_timestamp(timestamp)
+        occurred_at = timestamps.get(timestamp, _UNSEEN)
+        if occurred_at is _UNSEEN:
+            occurred_at = timestamps[timestamp] = _parse_timestamp(timestamp)
         if occurred_at is None:
             errors.append(
                 EventError(
@@ -165,11 +171,14 @@ def classify(
                 )
             )
             continue
-        quantity, problem = _parse_quantity(quantity_text)
+        parsed = quantities.get(quantity_text)
+        if parsed is None:
+            parsed = quantities[quantity_text] = _parse_quantity(quantity_text)
+        quantity, problem = parsed
         if quantity is None:
             errors.append(EventError(index, "bad_quantity", f"quantity {quantity_text} {problem}"))
             continue
-        if quantity < 0:
+        if problem:
             errors.append(EventError(index, "negative_quantity", f"quantity {quantity_text} is negative"))
             continue
         if metrics is not None and metric not in metrics:
@@ -178,12 +187,18 @@ def classify(
         if tenant_id not in tenants:
             errors.append(EventError(index, "unknown_tenant", f"tenant {tenant_id} is not a known tenant"))
             continue
-        package_id = _text(event.get("package_id")) or None
-        content = _encoder.encode(
-            (metric, str(quantity.normalize()), occurred_at, package_id, properties or {})
-        )
+        package_id = _str(get("package_id")) or None
+        content = encode((metric, quantity, occurred_at, package_id, properties or _EMPTY))
         keys[index] = (_hash64(f"{tenant_id}\x1f{event_id}".encode()), _hash64(content))
     return batch
+
+
+_UNSEEN: Any = object()
+_EMPTY: dict[str, Any] = {}
+
+
+def _str(value: Any) -> str | None:
+    return value if type(value) is str else _text(value)
 
 
 def _parse_timestamp(text: str) -> str | None:
@@ -197,7 +212,10 @@ def _parse_timestamp(text: str) -> str | None:
     return moment.astimezone(UTC).isoformat(timespec="microseconds")
 
 
-def _parse_quantity(text: str) -> tuple[Decimal | None, str]:
+def _parse_quantity(text: str) -> tuple[Any, str]:
+    """``(canonical text, "negative" or "")`` of a valid quantity, ``(None, problem)`` otherwise.
+
+    The canonical text makes ``1``, ``1.0`` and ``1e0`` the same content, as DECIMAL comparison does."""
     try:
         value = Decimal(text)
     except InvalidOperation:
@@ -209,7 +227,9 @@ def _parse_quantity(text: str) -> tuple[Decimal | None, str]:
         places = len(stripped.rstrip("0")) - stripped.index(".") - 1
         if places > QUANTITY_PLACES:
             return None, f"has more than {QUANTITY_PLACES} decimal places"
-    return value, ""
+    # A wide context: normalize() rounds to the context precision (28 digits by default) and DECIMAL(38, 9)
+    # holds 38; zero has one spelling whatever its sign.
+    return (str(value.normalize(_WIDE)) if value else "0"), "negative" if value < 0 else ""
 
 
 def _hash64(data: bytes) -> int:

@@ -13,7 +13,16 @@ from ingest.api.audit import record_audit
 from ingest.api.context import ApiContext
 from ingest.api.deps import CurrentKey, get_context
 from ingest.api.errors import ApiError, error_responses, forbidden, json_response
-from ingest.api.intake import IntakeRequestError, classify, first_occurrences, parse_body, resolve
+from ingest.api.intake import (
+    Batch,
+    IntakeRequestError,
+    Outcome,
+    classify,
+    first_occurrences,
+    parse_body,
+    resolve,
+)
+from ingest.api.keys import Principal
 from ingest.landing import land_bytes
 
 router = APIRouter(tags=["usage"])
@@ -115,22 +124,9 @@ async def post_usage(
         return json_response(
             {"received": 0, "accepted": 0, "duplicates": 0, "rejected": 0, "errors": []}, status_code=202
         )
-    first = first_occurrences(batch)
-    known = await run_in_threadpool(ctx.recent_ids.check_and_claim, first)
-    outcome = resolve(batch, known)
-    try:
-        landed = await run_in_threadpool(land_bytes, ctx.settings.landing_dir, batch.payload, ".ndjson")
-    except BaseException:
-        await run_in_threadpool(ctx.recent_ids.release, [k for k in first if k not in known])
-        raise
-    details = {
-        "file": f"{landed.parent.name}/{landed.name}",
-        "received": batch.received,
-        "accepted": outcome.accepted,
-        "duplicates": outcome.duplicates,
-        "rejected": outcome.rejected,
-    }
-    await run_in_threadpool(_audit_batch, ctx, principal, details, getattr(request.state, "request_id", None))
+    outcome, details = await run_in_threadpool(
+        _persist, ctx, batch, principal, getattr(request.state, "request_id", None)
+    )
     ctx.metrics.events.labels("accepted").inc(outcome.accepted)
     ctx.metrics.events.labels("duplicate").inc(outcome.duplicates)
     ctx.metrics.events.labels("rejected").inc(outcome.rejected)
@@ -147,7 +143,25 @@ async def post_usage(
     )
 
 
-def _audit_batch(ctx: ApiContext, principal: Any, details: dict[str, Any], request_id: str | None) -> None:
+def _persist(
+    ctx: ApiContext, batch: Batch, principal: Principal, request_id: str | None
+) -> tuple[Outcome, dict[str, Any]]:
+    """Claim ids, land the batch durably, audit it: one hop off the event loop for all three."""
+    first = first_occurrences(batch)
+    known = ctx.recent_ids.check_and_claim(first)
+    outcome = resolve(batch, known)
+    try:
+        landed = land_bytes(ctx.settings.landing_dir, batch.payload, ".ndjson")
+    except BaseException:
+        ctx.recent_ids.release([k for k in first if k not in known])
+        raise
+    details = {
+        "file": f"{landed.parent.name}/{landed.name}",
+        "received": batch.received,
+        "accepted": outcome.accepted,
+        "duplicates": outcome.duplicates,
+        "rejected": outcome.rejected,
+    }
     with session_scope(ctx.engine) as session:
         record_audit(
             session,
@@ -158,3 +172,4 @@ def _audit_batch(ctx: ApiContext, principal: Any, details: dict[str, Any], reque
             details=details,
             request_id=request_id,
         )
+    return outcome, details
