@@ -78,12 +78,6 @@ def contiguous_ranges(days: Sequence[date]) -> list[tuple[date, date]]:
     return ranges
 
 
-def _usage_keys(defs: dg.Definitions) -> set[dg.AssetKey]:
-    from orchestration.defs.ingest import usage_batches
-
-    return set(usage_batches.keys)
-
-
 def run_build(
     progress: ProgressCallback | None = None,
     *,
@@ -97,15 +91,14 @@ def run_build(
 
     from orchestration.definitions import defs
     from orchestration.defs.build import BUILD_JOB
+    from orchestration.defs.ingest import operational_tables, price_book, usage_batches
 
     job = defs.resolve_job_def(BUILD_JOB)
     all_keys = set(job.asset_layer.selected_asset_keys)
-    usage_keys = _usage_keys(defs)
-    raw_keys = {k for k in all_keys if k.path[0] == "raw"}
     selections = {
-        "reference": raw_keys - usage_keys,
-        "usage": usage_keys,
-        "transform": all_keys - raw_keys,
+        "reference": set(price_book.keys) | set(operational_tables.keys),
+        "usage": set(usage_batches.keys),
+        "transform": {k for k in all_keys if k.path[0] != "raw"},
     }
     summary = BuildSummary()
     started = datetime.now(UTC)
