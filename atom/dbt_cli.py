@@ -44,7 +44,7 @@ def run_dbt(
     if log_path is not None:
         overrides["DBT_LOG_PATH"] = str(log_path)
     result = subprocess.run(
-        command, env=subprocess_env(**overrides), capture_output=True, text=True, check=False
+        command, env=subprocess_env(None, **overrides), capture_output=True, text=True, check=False
     )
     if result.returncode != 0:
         raise DbtError(

@@ -49,7 +49,7 @@ def publish_snapshot(
             for schema, table in tables:
                 target = f"{alias}.{_quote(schema)}.{_quote(table)}"
                 conn.execute(f"CREATE TABLE {target} AS SELECT * FROM {_quote(schema)}.{_quote(table)}")
-                counts[f"{schema}.{table}"] = conn.execute(f"SELECT count(*) FROM {target}").fetchone()[0]
+                (counts[f"{schema}.{table}"],) = conn.execute(f"SELECT count(*) FROM {target}").fetchall()[0]
             conn.execute(f"CHECKPOINT {alias}")
         finally:
             conn.execute(f"DETACH {alias}")

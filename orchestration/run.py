@@ -158,9 +158,10 @@ def _collect(result: dg.ExecuteInProcessResult, summary: BuildSummary) -> None:
                         summary.usage[name] = summary.usage.get(name, 0) + value.value
         elif event.event_type_value == "ASSET_CHECK_EVALUATION":
             evaluation = event.event_specific_data
-            if not evaluation.passed:
+            if isinstance(evaluation, dg.AssetCheckEvaluation) and not evaluation.passed:
                 summary.checks_failed.append(
                     f"{evaluation.asset_key.to_user_string()}:{evaluation.check_name}"
                 )
         elif event.event_type_value == "STEP_FAILURE" and summary.error is None:
-            summary.error = f"{event.step_key}: {event.event_specific_data.error.message.strip()}"
+            error = event.step_failure_data.error
+            summary.error = f"{event.step_key}: {error.message.strip() if error else 'failed'}"

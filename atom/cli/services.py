@@ -97,7 +97,7 @@ def supervise(processes: list[subprocess.Popen[bytes]]) -> None:
     try:
         while all(p.poll() is None for p in processes):
             time.sleep(1)
-        failed = [p.args[0] for p in processes if p.poll() is not None]
+        failed = [str(p.args) for p in processes if p.poll() is not None]
         err.print(f"[red]a service stopped: {failed}; see the logs under {get_settings().home / 'logs'}[/]")
     except KeyboardInterrupt:
         err.print("stopping…")

@@ -7,7 +7,6 @@ Partitions start where the ingest partitions do and end with the last whole mont
 current month can never be finalized.
 """
 
-
 from dataclasses import dataclass, field
 from datetime import date
 

@@ -4,6 +4,7 @@ from datetime import date
 from pathlib import Path
 
 import dagster as dg
+import duckdb
 
 from atom.settings import get_settings
 from ingest.landing import landed_files
@@ -34,6 +35,10 @@ USAGE_TABLES = ["usage_events", "usage_quarantine", "ingest_batches"]
 USAGE_KEY = dg.AssetKey(["raw", "usage_events"])
 
 
+def _scalar(conn: duckdb.DuckDBPyConnection, sql: str) -> int:
+    return int(conn.execute(sql).fetchall()[0][0])
+
+
 def raw_key(table: str) -> dg.AssetKey:
     return dg.AssetKey(["raw", table])
 
@@ -50,7 +55,7 @@ def price_book(context: dg.AssetExecutionContext, warehouse: WarehouseResource):
     with warehouse.connect() as conn:
         create_raw_schema(conn)
         write_price_book_tables(conn, book, source_uri=path.as_uri())
-        counts = {t: conn.execute(f"select count(*) from raw.{t}").fetchone()[0] for t in PRICE_BOOK_TABLES}
+        counts = {t: _scalar(conn, f"select count(*) from raw.{t}") for t in PRICE_BOOK_TABLES}
     for table in PRICE_BOOK_TABLES:
         yield dg.MaterializeResult(
             asset_key=raw_key(table), metadata={"rows": counts[table], "source": str(path)}
@@ -117,16 +122,18 @@ def usage_batches(context: dg.AssetExecutionContext, warehouse: WarehouseResourc
         pending = [f for f in files if f not in done]
         context.log.info(f"{len(pending)} new batch(es) of {len(files)} landed on {len(days)} day(s)")
         results = load_files(conn, pending)
-        unreconciled = conn.execute(
-            "select count(*) from raw.ingest_batches where received <> loaded + duplicates + quarantined"
-        ).fetchone()[0]
-        mismatched = conn.execute(
+        unreconciled = _scalar(
+            conn,
+            "select count(*) from raw.ingest_batches where received <> loaded + duplicates + quarantined",
+        )
+        mismatched = _scalar(
+            conn,
             """
             select count(*) from raw.ingest_batches b
             left join (select batch_id, count(*) as n from raw.usage_events group by batch_id) e using (batch_id)
             where coalesce(e.n, 0) <> b.loaded
-            """
-        ).fetchone()[0]
+            """,
+        )
     totals = {
         "batches": len(results),
         "received": sum(r.received for r in results),
