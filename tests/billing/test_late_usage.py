@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+import duckdb
 import orjson
 import pytest
 
@@ -50,6 +51,8 @@ def test_late_usage_for_a_closed_month_becomes_adjustment_lines_on_the_next_invo
     assert summary.success, summary.error
     assert summary.usage["loaded"] == LATE_RUNS
 
+    _finance_marts_reflect_the_closed_month(billing_home)
+
     finalize(billing_home, NEXT)
     # The closed month is untouched: same documents, same content hashes.
     assert documents(billing_home, CLOSED) == closed_before
@@ -73,6 +76,35 @@ def test_late_usage_for_a_closed_month_becomes_adjustment_lines_on_the_next_invo
     assert Decimal(invoice["total"]) == sum(Decimal(line["amount"]) for line in invoice["lines"])
     others = [i for i in documents(billing_home, NEXT)["invoices"] if i["tenant_id"] != TENANT]
     assert all(line["kind"] != "adjustment" for i in others for line in i["lines"])
+
+
+def _finance_marts_reflect_the_closed_month(settings: Settings) -> None:
+    """The rebuild copied the closed month's documents into the warehouse: statements and metrics see them."""
+    with duckdb.connect(str(settings.warehouse_path), read_only=True) as conn:
+        statements = conn.execute(
+            "select count(*), bool_and(is_conserved), sum(gross_amount) from marts.fct_partner_statements "
+            "where statement_period = ?",
+            [CLOSED],
+        ).fetchone()
+        traced = conn.execute(
+            "select sum(gross_amount) from marts.fct_partner_statement_lines where statement_period = ?",
+            [CLOSED],
+        ).fetchone()[0]
+        metrics = conn.execute(
+            "select is_finalized, invoiced_amount, unbilled_usage_amount, mrr_amount * 12 = arr_amount "
+            "from marts.fct_revenue_metrics_monthly where period = ?",
+            [CLOSED],
+        ).fetchone()
+        invoiced = conn.execute(
+            "select sum(total_amount) from raw.operational_invoices where period = ?", [CLOSED]
+        ).fetchone()[0]
+        current = conn.execute(
+            "select unbilled_usage_amount = usage_revenue_amount, is_finalized from marts.fct_revenue_metrics_monthly "
+            "where period = '2026-11'"
+        ).fetchone()
+    assert statements[0] > 0 and statements[1] is True and statements[2] == traced
+    assert metrics == (True, invoiced, 0, True)
+    assert current == (True, False)
 
 
 def test_billing_run_twice_sends_each_invoice_to_stripe_once(
