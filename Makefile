@@ -5,7 +5,9 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 SCALE ?= default
 
-.PHONY: env demo test test-fast lint format bench clean
+CHROMIUM := /usr/bin/chromium
+
+.PHONY: env demo test test-fast lint format bench screenshots clean
 
 $(STAMP): pyproject.toml sdk/python/pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -15,13 +17,18 @@ $(STAMP): pyproject.toml sdk/python/pyproject.toml
 
 env: $(STAMP)
 
+# Browser tests use Debian's Chromium (Playwright's own browser download fails offline). Installing it needs
+# root; without it the browser tests are skipped with that reason.
+$(CHROMIUM):
+	-(apt-get update -qq && apt-get install -y -qq chromium) >/dev/null 2>&1 || echo "warning: could not install chromium"
+
 ## demo: generate the demo marketplace, run the pipeline, start portal + orchestrator (SCALE=small|default|large)
 demo: env
 	$(BIN)/atom demo --scale $(SCALE)
 
 ## test: lint, type-check and the whole test suite (slow tests included), two workers
-test: env lint
-	$(BIN)/pytest -n 2 --timeout 600
+test: env $(CHROMIUM) lint
+	$(BIN)/pytest -n 2 --timeout 900
 
 ## test-fast: skip the tests marked slow (for the edit-test loop only; CI runs `make test`)
 test-fast: env
@@ -31,7 +38,7 @@ lint: env
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy atom ingest orchestration app governance
-	cd sdk/python && ../../$(BIN)/ruff check . && ../../$(BIN)/ruff format --check . && ../../$(BIN)/mypy
+	cd sdk/python && ../../$(BIN)/ruff check . && ../../$(BIN)/ruff format --check . && ../../$(BIN)/mypy src
 
 format: env
 	$(BIN)/ruff check --fix .
@@ -40,6 +47,10 @@ format: env
 ## bench: the benchmarks of docs/benchmarks.md (writes bench/results/*.json and rewrites the doc's tables)
 bench: env
 	$(BIN)/python bench/run_all.py
+
+## screenshots: every portal page in Chromium, from the current ATOM_HOME snapshot, into docs/img/
+screenshots: env $(CHROMIUM)
+	$(BIN)/python -m app.screenshots --out docs/img
 
 clean:
 	rm -rf .atom dbt_project/target dbt_project/logs
