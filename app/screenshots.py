@@ -57,11 +57,11 @@ def running_portal(port: int) -> Iterator[str]:
             try:
                 with urllib.request.urlopen(f"{url}/_stcore/health", timeout=1):
                     break
-            except OSError:
+            except OSError as exc:
                 if process.poll() is not None or time.monotonic() > deadline:
                     raise RuntimeError(
                         f"the portal did not start: {process.stderr.read().decode() if process.stderr else ''}"
-                    )
+                    ) from exc
                 time.sleep(0.3)
         yield url
     finally:
