@@ -1,0 +1,112 @@
+"""Run every benchmark and rewrite docs/benchmarks.md from what they print.
+
+    python bench/run_all.py [--only ingest,pipeline] [--quick]
+
+Each benchmark is its own script (``bench/bench_*.py``) that prints a markdown table on stdout and writes
+its raw figures to ``bench/results/<name>.json``. This runner records the exact command, the machine and
+the date beside each table, so every figure in the doc can be reproduced. Speed is reported as ratios
+against a baseline measured in the same run where one exists: these machines are shared and noisy.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import os
+import platform
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+DOC = ROOT / "docs" / "benchmarks.md"
+
+# name -> (script arguments for the full run, for --quick, what it measures)
+BENCHMARKS: dict[str, tuple[list[str], list[str], str]] = {
+    "ingest": (
+        ["bench/bench_ingest.py", "--events", "10000000"],
+        ["bench/bench_ingest.py", "--events", "1000000"],
+        "Loader vs DuckDB's raw load of the same Parquet file; dedupe of a 1M batch into the loaded table.",
+    ),
+    "pipeline": (
+        ["bench/bench_pipeline.py", "--events", "1000000", "--events", "10000000"],
+        ["bench/bench_pipeline.py", "--events", "1000000"],
+        "Landing zone to rated invoice lines and snapshot through Dagster (`atom build`), per stage.",
+    ),
+    "governance": (
+        ["bench/bench_governance.py"],
+        ["bench/bench_governance.py"],
+        "Scanner throughput (lines/s per core) and a 50 KB package after start-up.",
+    ),
+    "api": (
+        ["bench/bench_api.py"],
+        ["bench/bench_api.py"],
+        "Events/s through the intake API on loopback, against writing the same batches to the landing zone.",
+    ),
+    "sdk": (
+        ["bench/bench_sdk.py"],
+        ["bench/bench_sdk.py"],
+        "Events/s with the Python SDK's batching recorder on loopback.",
+    ),
+    "billing": (
+        ["bench/bench_billing.py"],
+        ["bench/bench_billing.py"],
+        "Finalizing a month for 10,000 tenants and the dry-run Stripe sync of it.",
+    ),
+}
+
+
+def machine() -> str:
+    cpu = platform.processor() or "unknown CPU"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    return f"{platform.system()} {platform.release()}, {os.cpu_count()} cores ({cpu}), Python {platform.python_version()}"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--only", help="comma-separated subset of: " + ", ".join(BENCHMARKS))
+    parser.add_argument("--quick", action="store_true", help="smaller sizes, for checking the benchmarks run")
+    args = parser.parse_args()
+    names = args.only.split(",") if args.only else list(BENCHMARKS)
+    sections = [
+        "# Benchmarks\n",
+        "Written by `make bench` (`python bench/run_all.py`); each section gives the exact command. "
+        "The machines are shared and noisy: read ratios against the baseline measured in the same run, "
+        "not absolute seconds.\n",
+        f"Machine: {machine()}. Date: {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC.\n",
+    ]
+    for name in names:
+        full, quick, what = BENCHMARKS[name]
+        script = quick if args.quick else full
+        if not (ROOT / script[0]).exists():
+            print(f"skipping {name}: {script[0]} does not exist", file=sys.stderr)
+            continue
+        command = " ".join(["python", *script])
+        print(f"== {name}: {command}", file=sys.stderr)
+        started = time.monotonic()
+        result = subprocess.run(
+            [sys.executable, *script], cwd=ROOT, capture_output=True, text=True, check=False
+        )
+        seconds = time.monotonic() - started
+        sys.stderr.write(result.stderr[-2000:])
+        body = (
+            result.stdout.strip()
+            if result.returncode == 0
+            else f"FAILED (exit {result.returncode}):\n\n```\n{result.stderr[-1500:]}\n```"
+        )
+        sections.append(f"## {name}\n\n{what}\n\nCommand: `{command}` ({seconds:.0f} s)\n\n{body}\n")
+    DOC.write_text("\n".join(sections))
+    print(f"wrote {DOC}", file=sys.stderr)
+
+
+if __name__ == "__main__":
+    main()
