@@ -155,7 +155,7 @@ def _persist(
     except BaseException:
         ctx.recent_ids.release([k for k in first if k not in known])
         raise
-    details = {
+    details: dict[str, Any] = {
         "file": f"{landed.parent.name}/{landed.name}",
         "received": batch.received,
         "accepted": outcome.accepted,
