@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from atom.cli import billing, governance, pipeline, services
+from atom.cli import api, billing, governance, pipeline, services
 
 app = typer.Typer(
     name="atom",
@@ -18,6 +18,8 @@ app.command()(pipeline.build)
 app.add_typer(billing.app, name="billing")
 app.command()(governance.scan)
 app.command()(governance.verify)
+app.command()(api.serve)
+app.add_typer(api.keys_app, name="keys")
 app.command()(services.orchestrator)
 app.command()(services.portal)
 app.command()(services.demo)
