@@ -31,6 +31,9 @@ class Settings(BaseSettings):
     # First day of the daily ingest partitions. The demo's usage starts six months before today,
     # so a fixed early start keeps every generated landing day inside the partition set.
     atom_partitions_start: str = Field(default="2025-01-01", validation_alias="ATOM_PARTITIONS_START")
+    # Governance decision thresholds on the 0-1 risk score (DESIGN 3.6); see governance/config.py.
+    atom_review_threshold: float = Field(default=0.35, validation_alias="ATOM_REVIEW_THRESHOLD")
+    atom_reject_threshold: float = Field(default=0.8, validation_alias="ATOM_REJECT_THRESHOLD")
     dagster_url: str | None = Field(default=None, validation_alias="DAGSTER_URL")
     stripe_api_key: str | None = Field(default=None, validation_alias="STRIPE_API_KEY")
     stripe_api_base: str | None = Field(default=None, validation_alias="STRIPE_API_BASE")

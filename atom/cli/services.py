@@ -113,9 +113,11 @@ def supervise(processes: list[subprocess.Popen[bytes]]) -> None:
 
 
 def start_orchestrator(host: str, port: int) -> list[subprocess.Popen[bytes]]:
+    from atom.opdb import migrate
     from orchestration.dbt_manifest import ensure_manifest
     from orchestration.defs.dbt import dbt_project
 
+    migrate(get_settings().database_url)  # sensors read the operational DB from their first tick
     ensure_manifest(dbt_project().manifest_path)  # parse once here, not in each Dagster process
     processes = start(orchestrator_commands(host, port), get_settings().home / "logs")
     if not wait_until_up(f"http://{host}:{port}/server_info", processes):

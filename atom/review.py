@@ -1,0 +1,99 @@
+"""Governance of submissions: scan what publishers upload and record the automated decision.
+
+The scanner (``governance/``) is a pure library; this module is the seam between it, the artifact store
+and the operational DB. The Dagster sensor in ``orchestration/defs/governance.py`` calls it for each new
+submission and again for every submission when the rule set's version changes.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from atom.opdb.registry import PublisherKey, Submission, record_submission_outcome
+from atom.settings import Settings
+from governance import RULES_VERSION, ScanSettings, scan_bytes
+from governance.signatures import verify_with_any
+from ingest.artifacts import read_artifact
+
+# What the automated decision does to a submission's status.
+STATUS_FOR_DECISION = {"approve": "approved", "review": "in_review", "reject": "rejected"}
+
+
+@dataclass(frozen=True)
+class ScanOutcome:
+    submission_id: str
+    status: str
+    decision: str
+    risk_score: float
+    findings: int
+
+
+def scan_settings(settings: Settings) -> ScanSettings:
+    return ScanSettings(
+        review_threshold=settings.atom_review_threshold,
+        reject_threshold=settings.atom_reject_threshold,
+        require_signature=True,
+    )
+
+
+def submissions_to_scan(session: Session) -> list[str]:
+    """New submissions, and scanned ones whose report predates the current rule set."""
+    rows = session.execute(select(Submission.id, Submission.status, Submission.report_json)).all()
+    due = []
+    for submission_id, status, report_json in rows:
+        if status == "pending_scan" or (report_json and json.loads(report_json).get("rules_version") != RULES_VERSION):
+            due.append(submission_id)
+    return sorted(due)
+
+
+def scan_submission(session: Session, settings: Settings, submission_id: str) -> ScanOutcome:
+    """Scan one stored submission against its publisher's registered keys and record the decision.
+
+    A first scan applies the decision. A rescan (a new rule set) never publishes or unpublishes on its
+    own: a package that was approved and now scores worse goes back to a reviewer (``in_review``); a
+    human decision already taken stays.
+    """
+    submission = session.get(Submission, submission_id)
+    if submission is None:
+        raise KeyError(f"no submission {submission_id!r}")
+    data = read_artifact(settings.artifacts_dir, submission.sha256)
+    keys = session.scalars(
+        select(PublisherKey.public_key_pem).where(
+            PublisherKey.publisher_id == submission.publisher_id, PublisherKey.revoked_at.is_(None)
+        )
+    ).all()
+    signature = verify_with_any(data, submission.signature, keys)
+    report = scan_bytes(
+        data,
+        f"{submission.package_name}-{submission.version}.wpk",
+        settings=scan_settings(settings),
+        signature_result=signature,
+    )
+    document = report.to_dict()
+    status = _next_status(submission, document["decision"])
+    record_submission_outcome(
+        session,
+        submission_id,
+        status=status,
+        decision=document["decision"],
+        report=document,
+        risk_score=document["risk_score"],
+    )
+    return ScanOutcome(
+        submission_id, status, document["decision"], document["risk_score"], len(document["findings"])
+    )
+
+
+def _next_status(submission: Submission, decision: str) -> str:
+    automated = STATUS_FOR_DECISION[decision]
+    if submission.status == "pending_scan":
+        return automated
+    if submission.reviewed_by:  # a reviewer decided; a rescan informs them but does not overrule them
+        return submission.status
+    if submission.status == "approved" and automated != "approved":
+        return "in_review"
+    return submission.status if automated == "approved" else automated
