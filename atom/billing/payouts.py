@@ -103,12 +103,12 @@ def pay_partners(engine: Engine, period: str, live: StripeGateway | None = None)
                 },
                 transfer_key(period, publisher_id),
             )
+            # One commit per transfer: each live one is an outside side effect to record at once.
+            ledger.commit()
             if gateway.mode == "live":
                 live_count += 1
-                session.commit()
             else:
                 dry_count += 1
-        session.commit()
         return PayoutResult(
             period,
             len(existing),

@@ -117,7 +117,7 @@ def run(
     out.print(
         f"{period}: {invoices.get('invoices', 0)} invoice(s), {invoices.get('credit_notes', 0)} credit note(s) "
         f"({state}); Stripe ({stripe.get('mode')}): {stripe.get('requests_sent', 0)} request(s) sent, "
-        f"{stripe.get('requests_skipped', 0)} already sent; payouts to {payouts.get('publishers', 0)} partner(s)"
+        f"{stripe.get('already_synced', 0)} document(s) already there; payouts to {payouts.get('publishers', 0)} partner(s)"
     )
     for name in summary.checks_warned:
         err.print(f"[yellow]warning:[/] check {name} did not pass")

@@ -179,6 +179,7 @@ def stripe_invoices(
         metadata={
             "mode": result.mode,
             "documents": result.documents,
+            "already_synced": result.already_synced,
             "requests_sent": result.requests_sent,
             "requests_skipped": result.requests_skipped,
         }

@@ -181,8 +181,8 @@ def test_a_second_sync_sends_nothing(engine, stripe_stand_in) -> None:
     first = sync_period(engine, _gateway(base), PERIOD)
     sent = len(stand_in.requests)
     again = sync_period(engine, _gateway(base), PERIOD)
-    assert again.requests_sent == 0
-    assert again.requests_skipped == first.requests_sent + first.requests_skipped
+    assert first.already_synced == 0 and first.requests_sent == 13
+    assert again.requests_sent == 0 and again.already_synced == again.documents == 3
     assert len(stand_in.requests) == sent
 
 
