@@ -20,6 +20,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
+from typing import Any
 
 import duckdb
 import orjson
@@ -172,11 +173,11 @@ def plan_documents(
     """
     invoices: dict[str, PlannedDocument] = {}
     credit_notes: dict[str, PlannedDocument] = {}
-    for line in period_lines:
+    for draft in period_lines:
         doc = invoices.setdefault(
-            line.tenant_id, PlannedDocument("invoice", line.tenant_id, line.currency, line.minor_units)
+            draft.tenant_id, PlannedDocument("invoice", draft.tenant_id, draft.currency, draft.minor_units)
         )
-        doc.lines.append(_planned_from_draft(line))
+        doc.lines.append(_planned_from_draft(draft))
     for tenant_id, lines in adjustments.items():
         currency, minor_units = currencies[tenant_id]
         for line in lines:
@@ -303,13 +304,14 @@ def _lock_sequence(session: Session, period: str) -> int:
 
 
 def _existing_result(session: Session, run: BillingRun) -> FinalizeResult:
-    counts = dict(
-        session.execute(
+    counts: dict[str, int] = {
+        document_type: count
+        for document_type, count in session.execute(
             select(Invoice.document_type, func.count())
             .where(Invoice.period == run.period)
             .group_by(Invoice.document_type)
-        ).all()
-    )
+        )
+    }
     total = session.scalar(select(func.sum(Invoice.total_minor)).where(Invoice.period == run.period)) or 0
     return FinalizeResult(
         run.period,
@@ -372,13 +374,15 @@ def finalize_period(
         currencies = {d.tenant_id: (d.currency, d.minor_units) for d in drafts}
         documents = plan_documents(period_lines, adjustments, currencies)
 
-        terms = dict(
-            session.execute(
+        terms: dict[str, int] = {
+            tenant_id: days
+            for tenant_id, days in session.execute(
                 select(BillingAccount.tenant_id, BillingAccount.payment_terms_days).where(
                     BillingAccount.payment_terms_days.is_not(None)
                 )
-            ).all()
-        )
+            )
+            if days is not None
+        }
         issued_on = next_month_start(period)
         finalized_at = datetime.now(UTC).replace(tzinfo=None)
         invoice_rows: list[dict] = []
@@ -406,7 +410,7 @@ def finalize_period(
                 }
                 for n, line in enumerate(doc.lines, start=1)
             ]
-            invoice = {
+            invoice: dict[str, Any] = {
                 "number": number,
                 "document_type": doc.document_type,
                 "tenant_id": doc.tenant_id,
@@ -419,8 +423,9 @@ def finalize_period(
                 "due_on": issued_on + timedelta(days=terms.get(doc.tenant_id, DEFAULT_PAYMENT_TERMS_DAYS)),
                 "finalized_at": finalized_at,
             }
-            invoice["content_hash"] = content_hash(invoice, lines)
-            hashes.append(invoice["content_hash"])
+            digest = content_hash(invoice, lines)
+            invoice["content_hash"] = digest
+            hashes.append(digest)
             invoice_rows.append(invoice)
             line_rows.append(lines)
         # Bulk statements: 10,000 tenants are ~80,000 lines; row-by-row ORM inserts take minutes.

@@ -61,29 +61,31 @@ def pay_partners(engine: Engine, period: str, live: StripeGateway | None = None)
         }
         now = datetime.now(UTC).replace(tzinfo=None)
         if not existing:
-            for publisher_id, currency, gross, payout, fee in package_revenue(session, period):
+            for publisher_id, currency, gross, payout_minor, fee in package_revenue(session, period):
                 existing[publisher_id] = PartnerPayout(
                     publisher_id=publisher_id,
                     period=period,
                     currency=currency,
                     gross_minor=gross,
                     platform_fee_minor=fee,
-                    payout_minor=payout,
+                    payout_minor=payout_minor,
                     created_at=now,
                 )
                 session.add(existing[publisher_id])
             session.commit()
-        accounts = dict(
-            session.execute(select(PartnerAccount.publisher_id, PartnerAccount.stripe_account_id)).all()
-        )
+        accounts: dict[str, str | None] = {
+            p: a
+            for p, a in session.execute(select(PartnerAccount.publisher_id, PartnerAccount.stripe_account_id))
+        }
         keys = [transfer_key(period, p) for p in existing]
-        known = dict(
-            session.execute(
+        known: dict[str, str] = {
+            k: o
+            for k, o in session.execute(
                 select(StripeRequest.idempotency_key, StripeRequest.object_id).where(
                     StripeRequest.idempotency_key.in_(keys)
                 )
-            ).all()
-        )
+            )
+        }
         live_count = dry_count = 0
         for publisher_id in sorted(existing):
             payout = existing[publisher_id]

@@ -95,16 +95,18 @@ def sync_period(engine: Engine, gateway: StripeGateway, period: str, *, batch: i
         numbers = list(
             session.scalars(select(Invoice.number).where(Invoice.period == period).order_by(Invoice.number))
         )
-        known = dict(
-            session.execute(
+        of_period = select(Invoice.number).where(Invoice.period == period)
+        known: dict[str, str] = {
+            key: object_id
+            for key, object_id in session.execute(
                 select(StripeRequest.idempotency_key, StripeRequest.object_id).where(
-                    StripeRequest.invoice_number.in_(numbers) | StripeRequest.invoice_number.is_(None)
+                    StripeRequest.invoice_number.in_(of_period) | StripeRequest.invoice_number.is_(None)
                 )
-            ).all()
-        )
+            )
+        }
         ledger = _Ledger(session, gateway, known)
         accounts = {a.tenant_id: a for a in session.scalars(select(BillingAccount))}
-        names = dict(session.execute(select(Tenant.id, Tenant.name)).all())
+        names: dict[str, str] = {t: n for t, n in session.execute(select(Tenant.id, Tenant.name))}
         # A document whose finalize request is recorded reached Stripe whole: nothing to load or resend.
         finalized_in_stripe = exists().where(
             StripeRequest.idempotency_key == Invoice.number.concat("/finalize")

@@ -9,6 +9,7 @@ current month can never be finalized.
 
 from dataclasses import dataclass, field
 from datetime import date
+from typing import Any
 
 import dagster as dg
 from sqlalchemy import func, select
@@ -127,13 +128,14 @@ def _rating_drift(engine, conn, period: str) -> dict[str, int]:
     ).fetchall():
         rated[tenant_id] = to_minor(amount, int(minor_units))
     with Session(engine) as session:
-        invoiced = dict(
-            session.execute(
+        invoiced: dict[str, int] = {
+            tenant_id: int(total)
+            for tenant_id, total in session.execute(
                 select(InvoiceLine.tenant_id, func.sum(InvoiceLine.amount_minor))
                 .where(InvoiceLine.period == period)
                 .group_by(InvoiceLine.tenant_id)
-            ).all()
-        )
+            )
+        }
     return {
         t: rated.get(t, 0) - int(invoiced.get(t, 0))
         for t in rated.keys() | invoiced.keys()
@@ -319,7 +321,7 @@ def run_billing_partition(period: str, today: date | None = None) -> BillingRunS
             meta = event.step_materialization_data.materialization.metadata
             summary.metadata[event.asset_key.to_user_string()] = {k: v.value for k, v in meta.items()}
         elif event.event_type_value == "ASSET_CHECK_EVALUATION":
-            evaluation = event.event_specific_data
+            evaluation: Any = event.event_specific_data
             if not evaluation.passed:
                 name = f"{evaluation.asset_key.to_user_string()}:{evaluation.check_name}"
                 if evaluation.severity == dg.AssetCheckSeverity.WARN:
@@ -327,7 +329,8 @@ def run_billing_partition(period: str, today: date | None = None) -> BillingRunS
                 else:
                     summary.checks_failed.append(name)
         elif event.event_type_value == "STEP_FAILURE" and summary.error is None:
-            summary.error = f"{event.step_key}: {event.event_specific_data.error.message.strip()}"
+            failure: Any = event.event_specific_data
+            summary.error = f"{event.step_key}: {failure.error.message.strip()}"
     return summary
 
 
