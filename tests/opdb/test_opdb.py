@@ -9,6 +9,7 @@ from sqlalchemy import inspect, select, text
 from sqlalchemy.exc import IntegrityError
 
 from atom.opdb import (
+    Base,
     Package,
     PackageVersion,
     Publisher,
