@@ -16,7 +16,13 @@ from contextlib import contextmanager
 from datetime import UTC, date, datetime
 from pathlib import Path
 
-SUPPORTED_SUFFIXES = {".ndjson": "ndjson", ".jsonl": "ndjson", ".json": "ndjson", ".csv": "csv", ".parquet": "parquet"}
+SUPPORTED_SUFFIXES = {
+    ".ndjson": "ndjson",
+    ".jsonl": "ndjson",
+    ".json": "ndjson",
+    ".csv": "csv",
+    ".parquet": "parquet",
+}
 
 
 class UnsupportedFileError(ValueError):
@@ -29,7 +35,9 @@ def file_format(path: Path) -> str:
         return SUPPORTED_SUFFIXES[path.suffix.lower()]
     except KeyError:
         known = ", ".join(sorted(SUPPORTED_SUFFIXES))
-        raise UnsupportedFileError(f"{path}: unsupported file type {path.suffix!r}; use one of {known}") from None
+        raise UnsupportedFileError(
+            f"{path}: unsupported file type {path.suffix!r}; use one of {known}"
+        ) from None
 
 
 def day_dir(landing_dir: Path, landing_date: date) -> Path:
