@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+import warnings
+
 import typer
 
 from atom.cli import api, billing, governance, pipeline, services
+
+# Dagster marks some of the parameters we use (backfill policies, sensor owners) as beta; the CLI's users
+# cannot act on that, so it stays out of their terminal.
+warnings.filterwarnings("ignore", message=r".*is currently in (beta|preview).*")
 
 app = typer.Typer(
     name="atom",
