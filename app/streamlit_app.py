@@ -1,6 +1,7 @@
 """Entry point of the ATOM portal: ``streamlit run app/streamlit_app.py`` (or ``atom portal``).
 
-It only assembles: page config, navigation from app/navigation.py, and the sidebar every page shares.
+It only assembles: page config, sign-in, the navigation the signed-in role may see (app/navigation.py),
+and the sidebar every page shares.
 """
 
 from __future__ import annotations
@@ -15,10 +16,15 @@ if _ROOT not in sys.path:
 
 import streamlit as st  # noqa: E402
 
+from app.auth import current_identity, sign_in_page  # noqa: E402
 from app.navigation import navigation_pages  # noqa: E402
 from app.ui import render_sidebar  # noqa: E402
 
 st.set_page_config(page_title="ATOM Marketplace", page_icon=":material/hub:", layout="wide")
-page = st.navigation(navigation_pages())
-render_sidebar()
-page.run()
+identity = current_identity()
+if identity is None:
+    st.navigation([st.Page(sign_in_page, title="Sign in", icon=":material/login:")], position="hidden").run()
+else:
+    page = st.navigation(navigation_pages(identity.role))
+    render_sidebar(identity)
+    page.run()

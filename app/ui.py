@@ -6,12 +6,14 @@ from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import NoReturn
 
+import pandas as pd
 import streamlit as st
 
 from app import queries
 from app.charts import Chart
 from app.connection import Snapshot, SnapshotUnavailable, current_snapshot, serving_path
 from app.formatting import age
+from atom.opdb.portal import Identity
 from atom.settings import get_settings
 
 BUILD_HINT = "Run `atom build` (or `make demo` for a demo marketplace) to build one, then reload this page."
@@ -52,10 +54,17 @@ def _stop() -> NoReturn:
     raise AssertionError("st.stop() returned")  # st.stop raises; this keeps the type checker honest
 
 
-def render_sidebar() -> None:
-    """Where the data comes from and how fresh it is, on every page."""
+def render_sidebar(identity: Identity | None = None) -> None:
+    """Who is signed in, where the data comes from and how fresh it is, on every page."""
     snapshot = current_snapshot()
     with st.sidebar:
+        if identity is not None:
+            st.caption(f"Signed in as **{identity.email}** ({identity.role})")
+            if st.button("Sign out", key="sign_out", icon=":material/logout:"):
+                from app.auth import sign_out
+
+                sign_out()
+                st.rerun()
         st.subheader("Data")
         if snapshot is None:
             st.caption("No serving snapshot yet: run `atom build`.")
@@ -84,3 +93,31 @@ def chart_with_table(chart: Chart, *, key: str, empty_message: str = "No data in
             key=f"{key}_csv",
             on_click="ignore",
         )
+
+
+def require_identity(roles: Iterable[str]) -> Identity:
+    """The signed-in user if their role is one of ``roles``; else the page ends with a message.
+
+    Navigation already hides pages from other roles; pages that write check again, so a stale session
+    whose role changed cannot act.
+    """
+    from app.auth import current_identity
+
+    identity = current_identity()
+    if identity is None or identity.role not in set(roles):
+        st.error("Your role may not use this page.")
+        _stop()
+    return identity
+
+
+def table_with_csv(frame: pd.DataFrame, *, key: str, file_name: str, height: int | None = None) -> None:
+    """A table and its CSV download, for lists that have no chart."""
+    st.dataframe(frame, hide_index=True, key=f"{key}_table", height=height or "auto")
+    st.download_button(
+        "Download CSV",
+        data=frame.to_csv(index=False),
+        file_name=file_name,
+        mime="text/csv",
+        key=f"{key}_csv",
+        on_click="ignore",
+    )

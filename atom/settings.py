@@ -34,6 +34,14 @@ class Settings(BaseSettings):
     # Governance decision thresholds on the 0-1 risk score (DESIGN 3.6); see governance/config.py.
     atom_review_threshold: float = Field(default=0.35, validation_alias="ATOM_REVIEW_THRESHOLD")
     atom_reject_threshold: float = Field(default=0.8, validation_alias="ATOM_REJECT_THRESHOLD")
+    # Portal (issue 6). A submission queued for a human is due this many working days (Mon-Fri) after it
+    # was submitted: AMO's REVIEWER_STANDARD_REVIEW_TIME is 3 weekdays.
+    atom_review_due_days: int = Field(default=3, ge=0, validation_alias="ATOM_REVIEW_DUE_DAYS")
+    # OIDC through Streamlit's st.login: the provider's name under [auth.<name>] in .streamlit/secrets.toml
+    # ("default" for a bare [auth] section). Unset: local accounts only. A signed-in e-mail gets the role of
+    # its portal account, or ATOM_OIDC_DEFAULT_ROLE when it has none (unset: such users are refused).
+    atom_oidc_provider: str | None = Field(default=None, validation_alias="ATOM_OIDC_PROVIDER")
+    atom_oidc_default_role: str | None = Field(default=None, validation_alias="ATOM_OIDC_DEFAULT_ROLE")
     dagster_url: str | None = Field(default=None, validation_alias="DAGSTER_URL")
     stripe_api_key: str | None = Field(default=None, validation_alias="STRIPE_API_KEY")
     stripe_api_base: str | None = Field(default=None, validation_alias="STRIPE_API_BASE")

@@ -63,3 +63,8 @@ __all__ += [
     "StripeEvent",
     "StripeRequest",
 ]
+
+# Portal accounts and review locks (issue 6) share Base as well.
+from atom.opdb.portal import PortalUser, ReviewLock  # noqa: E402
+
+__all__ += ["PortalUser", "ReviewLock"]

@@ -118,6 +118,77 @@ MART_COLUMNS: dict[str, dict[str, str]] = {
         "is_reconciled": "BOOLEAN",
     },
     "fct_quarantine_by_reason": {"landing_date": "DATE", "reason": "VARCHAR", "quarantined": "BIGINT"},
+    # dbt_project/models/marts/finance/_finance__models.yml
+    "fct_mrr_movements": {
+        "mrr_movement_id": "VARCHAR",
+        "tenant_id": "VARCHAR",
+        "period": "VARCHAR",
+        "period_start_date": "DATE",
+        "mrr_amount": MONEY,
+        "previous_mrr_amount": MONEY,
+        "movement_type": "VARCHAR",
+        "movement_amount": MONEY,
+    },
+    "fct_revenue_metrics_monthly": {
+        "period": "VARCHAR",
+        "period_start_date": "DATE",
+        "currency": "VARCHAR",
+        **{
+            f"{name}_amount": MONEY
+            for name in (
+                "mrr",
+                "arr",
+                "starting_mrr",
+                "new_mrr",
+                "expansion_mrr",
+                "contraction_mrr",
+                "churned_mrr",
+                "reactivation_mrr",
+            )
+        },
+        "net_revenue_retention": "DECIMAL(18, 6)",
+        "gross_revenue_retention": "DECIMAL(18, 6)",
+        "paying_tenants": "BIGINT",
+        "arpa_amount": MONEY,
+        "usage_revenue_amount": MONEY,
+        "recurring_revenue_amount": MONEY,
+        "unbilled_usage_amount": MONEY,
+        "is_finalized": "BOOLEAN",
+        "invoiced_amount": MONEY,
+        "credited_amount": MONEY,
+        "collected_amount": MONEY,
+        "receivables_amount": MONEY,
+        "days_sales_outstanding": "DECIMAL(18, 2)",
+    },
+    "fct_ar_aging": {
+        "invoice_number": "VARCHAR",
+        "tenant_id": "VARCHAR",
+        "invoice_period": "VARCHAR",
+        "currency": "VARCHAR",
+        "open_amount": MONEY,
+        "issued_on_date": "DATE",
+        "due_on_date": "DATE",
+        "as_of_date": "DATE",
+        "days_past_due": "INTEGER",
+        "aging_bucket": "VARCHAR",
+    },
+    "fct_partner_statements": {
+        "partner_statement_id": "VARCHAR",
+        "publisher_id": "VARCHAR",
+        "statement_period": "VARCHAR",
+        "currency": "VARCHAR",
+        "line_count": "BIGINT",
+        "invoice_count": "BIGINT",
+        "tenant_count": "BIGINT",
+        "gross_amount": MONEY,
+        "adjustment_amount": MONEY,
+        "platform_fee_amount": MONEY,
+        "partner_payout_amount": MONEY,
+        "recorded_payout_amount": MONEY,
+        "stripe_transfer_id": "VARCHAR",
+        "has_connected_account": "BOOLEAN",
+        "is_conserved": "BOOLEAN",
+    },
 }
 
 Rows = Mapping[str, Sequence[Mapping[str, Any]]]
@@ -273,6 +344,19 @@ def sample_marts(
             }
         ],
     }
+    rows = {**rows, **finance_marts(today)}
+    rows["dim_tenants"] = [
+        *rows["dim_tenants"],
+        {
+            "tenant_id": "ten_globex",
+            "name": "Globex Ltd",
+            "segment": "enterprise",
+            "country": "GB",
+            "created_at": datetime(2026, 2, 1, 9, 0),
+            "current_state": "past_due",
+            "current_plan_id": "business",
+        },
+    ]
     facts = SampleFacts(
         revenue_this_month=slack_usage_this_month + Decimal("50.10") + Decimal("49.00"),
         revenue_last_month=Decimal("178.00"),
@@ -284,6 +368,101 @@ def sample_marts(
         quarantined_last_7_days=3,
     )
     return rows, facts
+
+
+def finance_marts(today: date) -> dict[str, list[dict[str, Any]]]:
+    """Two months of MRR (ten_acme new at 49 then expanding to 499; ten_globex new at 499 this month),
+    one overdue receivable and one partner statement."""
+    this_start = _month_start(today)
+    last_start = _month_start(this_start - timedelta(days=1))
+
+    def movement(start: date, tenant: str, previous: str, current: str, kind: str) -> dict[str, Any]:
+        return {
+            "mrr_movement_id": f"{_period(start)}/{tenant}",
+            "tenant_id": tenant,
+            "period": _period(start),
+            "period_start_date": start,
+            "mrr_amount": Decimal(current),
+            "previous_mrr_amount": Decimal(previous),
+            "movement_type": kind,
+            "movement_amount": Decimal(current) - Decimal(previous),
+        }
+
+    def metrics(
+        start: date, mrr: str, starting: str, new: str, expansion: str, nrr: str | None
+    ) -> dict[str, Any]:
+        zero = Decimal(0)
+        return {
+            "period": _period(start),
+            "period_start_date": start,
+            "currency": "usd",
+            "mrr_amount": Decimal(mrr),
+            "arr_amount": Decimal(mrr) * 12,
+            "starting_mrr_amount": Decimal(starting),
+            "new_mrr_amount": Decimal(new),
+            "expansion_mrr_amount": Decimal(expansion),
+            "contraction_mrr_amount": zero,
+            "churned_mrr_amount": zero,
+            "reactivation_mrr_amount": zero,
+            "net_revenue_retention": None if nrr is None else Decimal(nrr),
+            "gross_revenue_retention": None if nrr is None else Decimal("1"),
+            "paying_tenants": 2 if start == this_start else 1,
+            "arpa_amount": Decimal(mrr) / (2 if start == this_start else 1),
+            "usage_revenue_amount": Decimal("150.35") if start == this_start else Decimal("80.00"),
+            "recurring_revenue_amount": Decimal("49.00") if start == this_start else Decimal("98.00"),
+            "unbilled_usage_amount": Decimal("150.35") if start == this_start else zero,
+            "is_finalized": start != this_start,
+            "invoiced_amount": zero if start == this_start else Decimal("178.00"),
+            "credited_amount": zero,
+            "collected_amount": zero,
+            "receivables_amount": zero if start == this_start else Decimal("178.00"),
+            "days_sales_outstanding": None if start == this_start else Decimal("31.00"),
+        }
+
+    return {
+        "fct_mrr_movements": [
+            movement(last_start, "ten_acme", "0", "49", "new"),
+            movement(this_start, "ten_acme", "49", "499", "expansion"),
+            movement(this_start, "ten_globex", "0", "499", "new"),
+        ],
+        "fct_revenue_metrics_monthly": [
+            metrics(last_start, "49", "0", "49", "0", None),
+            metrics(this_start, "998", "49", "499", "450", "10.183673"),
+        ],
+        "fct_ar_aging": [
+            {
+                "invoice_number": f"ATOM-{last_start:%Y%m}-00001",
+                "tenant_id": "ten_globex",
+                "invoice_period": _period(last_start),
+                "currency": "usd",
+                "open_amount": Decimal("178.00"),
+                "issued_on_date": this_start,
+                "due_on_date": this_start,
+                "as_of_date": today,
+                "days_past_due": 45,
+                "aging_bucket": "31-60",
+            }
+        ],
+        "fct_partner_statements": [
+            {
+                "partner_statement_id": f"pub_acme/{_period(last_start)}",
+                "publisher_id": "pub_acme",
+                "statement_period": _period(last_start),
+                "currency": "usd",
+                "line_count": 2,
+                "invoice_count": 2,
+                "tenant_count": 2,
+                "gross_amount": Decimal("80.00"),
+                "adjustment_amount": Decimal(0),
+                "platform_fee_amount": Decimal("24.00"),
+                "partner_payout_amount": Decimal("56.00"),
+                "recorded_payout_amount": Decimal("56.00"),
+                "stripe_transfer_id": None,
+                "has_connected_account": False,
+                "is_conserved": True,
+            }
+        ],
+    }
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,230 @@
+"""Review console: the queue, one package in depth, and the decision. Logic lives in app.review."""
+
+from __future__ import annotations
+
+import json
+
+import pandas as pd
+import streamlit as st
+
+from app import operational, review, ui
+from atom.opdb.portal import ReviewLockHeld, current_lock
+from atom.opdb.registry import Submission, utcnow
+from atom.settings import get_settings
+
+identity = ui.require_identity(review.REVIEWER_ROLES)
+settings = get_settings()
+due_days = settings.atom_review_due_days
+now = utcnow()
+
+st.title("Review console")
+with operational.session() as session:
+    queue = review.review_queue(session, due_days, now)
+
+waiting_col, due_col, mine_col = st.columns(3)
+waiting_col.metric("Waiting for review", len(queue), border=True)
+due_col.metric("Past due", sum(1 for e in queue if e.is_past_due(now)), border=True)
+mine_col.metric("Taken by you", sum(1 for e in queue if e.locked_by == identity.email), border=True)
+st.caption(
+    f"Due {due_days} working days (Mon-Fri) after submission (ATOM_REVIEW_DUE_DAYS); ordered by due date, "
+    "then risk, highest first."
+)
+
+if not queue:
+    st.success("The queue is empty: every submission has been decided.")
+    st.stop()
+
+queue_table = pd.DataFrame(
+    [
+        {
+            "Due (UTC)": e.due_at,
+            "Past due": e.is_past_due(now),
+            "Package": e.package_name,
+            "Version": e.version,
+            "Publisher": e.publisher_id,
+            "Risk": e.risk_score,
+            "Findings": e.findings,
+            "Why queued": "; ".join(e.reasons),
+            "Taken by": e.locked_by or "",
+            "Submission": e.submission_id,
+        }
+        for e in queue
+    ]
+)
+ui.table_with_csv(queue_table, key="review_queue", file_name="review_queue.csv")
+
+by_id = {e.submission_id: e for e in queue}
+selected = st.selectbox(
+    "Package to review",
+    list(by_id),
+    format_func=lambda sid: (
+        f"{by_id[sid].package_name} {by_id[sid].version} (due {by_id[sid].due_at:%Y-%m-%d})"
+    ),
+    key="review_submission",
+)
+entry = by_id[selected]
+
+with operational.session() as session:
+    submission = session.get(Submission, selected)
+    assert submission is not None
+    lock = current_lock(session, selected, now)
+    previous = review.previous_submission(session, submission)
+    history = review.package_history(session, submission.package_id)
+    archive = review.load_archive(settings.artifacts_dir, submission)
+    previous_archive = review.load_archive(settings.artifacts_dir, previous) if previous is not None else None
+report = review.report_of(submission)
+
+st.header(f"{submission.package_name} {submission.version}")
+st.caption(
+    f"Publisher `{submission.publisher_id}` · submitted {submission.submitted_at:%Y-%m-%d %H:%M} UTC · "
+    f"due {entry.due_at:%Y-%m-%d %H:%M} UTC · risk {entry.risk_score if entry.risk_score is not None else '-'} · "
+    f"sha256 `{submission.sha256[:16]}…`"
+)
+for reason in entry.reasons:
+    st.markdown(f"- {reason}")
+
+mine = lock is not None and lock.locked_by == identity.email
+if lock is not None and not mine:
+    st.warning(f"{lock.locked_by} is reviewing this package until {lock.expires_at:%H:%M} UTC.", icon="🔒")
+elif mine:
+    assert lock is not None
+    left, right = st.columns([4, 1])
+    left.info(f"You hold this package until {lock.expires_at:%H:%M} UTC.", icon="🔒")
+    if right.button("Release", key="review_release"):
+        with operational.session() as session:
+            review.release(session, selected, identity)
+        st.rerun()
+elif st.button("Take this package", key="review_take", type="primary"):
+    try:
+        with operational.session() as session:
+            review.take(session, selected, identity)
+    except ReviewLockHeld as exc:
+        st.error(str(exc))
+    else:
+        st.rerun()
+
+findings_tab, manifest_tab, policies_tab, diff_tab, history_tab = st.tabs(
+    ["Findings", "Manifest and signature", "Policies", "Diff against previous version", "History"]
+)
+
+with findings_tab:
+    findings = sorted(
+        report.get("findings", []),
+        key=lambda f: (
+            -review.SEVERITY_RANK.get(f.get("severity", ""), 0),
+            f.get("file", ""),
+            f.get("line", 0),
+        ),
+    )
+    if not findings:
+        st.info("The scanner reported no findings.")
+    if archive is None and findings:
+        st.warning("The archive could not be read from the artifact store; code context is unavailable.")
+    for number, finding in enumerate(findings):
+        where = f"{finding.get('file')}:{finding.get('line')}" if finding.get("file") else "package"
+        st.markdown(
+            f"**{str(finding.get('severity', '')).upper()}** · `{finding.get('rule')}` ({finding.get('category')}) "
+            f"· `{where}` — {finding.get('message', '')}"
+        )
+        if finding.get("recommendation"):
+            st.caption(f"Recommendation: {finding['recommendation']}")
+        if archive is not None and finding.get("file") and finding.get("line"):
+            context = review.code_context(archive, str(finding["file"]), int(finding["line"]))
+            if context:
+                st.code(review.render_context(context), language=None)
+
+with manifest_tab:
+    signature = report.get("signature") or {}
+    status = signature.get("status", "not checked")
+    (st.success if status == "valid" else st.error)(
+        f"Signature: {status}" + (f" (key `{signature.get('key_id')}`)" if signature.get("key_id") else "")
+    )
+    st.json(json.loads(submission.manifest_json or "{}"), expanded=True)
+
+with policies_tab:
+    policies = pd.DataFrame(
+        [
+            {
+                "Policy": p.get("id"),
+                "Name": p.get("name"),
+                "Result": p.get("status"),
+                "Rules": ", ".join(p.get("finding_rules", [])),
+            }
+            for p in report.get("policies", [])
+        ],
+        columns=["Policy", "Name", "Result", "Rules"],
+    )
+    st.dataframe(policies, hide_index=True, key="review_policies")
+
+with diff_tab:
+    if archive is None:
+        st.warning("The archive could not be read from the artifact store.")
+    else:
+        if previous is None:
+            st.info("First version of this package: every file is new.")
+        else:
+            st.caption(
+                f"Against {previous.version} ({previous.status}), submitted {previous.submitted_at:%Y-%m-%d}."
+            )
+        changes = review.file_diff(previous_archive, archive)
+        st.dataframe(
+            pd.DataFrame(
+                [
+                    {
+                        "File": c.path,
+                        "Change": c.change,
+                        "Bytes before": c.old_bytes,
+                        "Bytes now": c.new_bytes,
+                    }
+                    for c in changes
+                ]
+            ),
+            hide_index=True,
+            key="review_diff",
+        )
+        for change in changes:
+            if change.diff and previous is not None:
+                with st.expander(f"{change.change}: {change.path}"):
+                    st.code(change.diff, language="diff")
+
+with history_tab:
+    st.dataframe(
+        pd.DataFrame(history, columns=["at", "version", "event", "by", "detail"]).rename(
+            columns={
+                "at": "When (UTC)",
+                "version": "Version",
+                "event": "Event",
+                "by": "By",
+                "detail": "Detail",
+            }
+        ),
+        hide_index=True,
+        key="review_history",
+    )
+
+st.subheader("Decision")
+if not mine:
+    st.caption("Take the package to decide on it.")
+else:
+    decision = st.radio(
+        "Decision", ["approve", "reject"], horizontal=True, key="review_decision", format_func=str.capitalize
+    )
+    canned = st.selectbox(
+        "Reason", ["(write your own)", *review.CANNED_REASONS[decision]], key=f"review_canned_{decision}"
+    )
+    note = st.text_area("Details for the publisher and the audit log", key="review_note")
+    if st.button(
+        f"{decision.capitalize()} {submission.package_name} {submission.version}",
+        key="review_submit",
+        type="primary",
+    ):
+        parts = [part for part in (canned if not canned.startswith("(") else "", note.strip()) if part]
+        try:
+            with operational.session() as session:
+                review.decide(session, selected, identity, decision, ": ".join(parts))
+        except review.ReviewError as exc:
+            st.error(str(exc))
+        else:
+            st.session_state.pop("review_submission", None)
+            st.toast(f"{submission.package_name} {submission.version}: {review.DECISIONS[decision]}")
+            st.rerun()

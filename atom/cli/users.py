@@ -1,0 +1,70 @@
+"""``atom users``: portal accounts (DESIGN 3.7). Registered in atom/cli/main.py as
+``app.add_typer(users.users_app, name="users")``."""
+
+from __future__ import annotations
+
+import sys
+from typing import Annotated
+
+import typer
+
+from atom.cli.console import err, fail, out
+
+users_app = typer.Typer(help="Portal accounts: who may sign in, with which role.", no_args_is_help=True)
+
+
+def _read_password(password_stdin: bool, no_password: bool) -> str | None:
+    if no_password:
+        return None
+    if password_stdin:
+        # One line, as `docker login --password-stdin` reads it; the trailing newline is not part of it.
+        return sys.stdin.readline().rstrip("\r\n")
+    return typer.prompt("Password", hide_input=True, confirmation_prompt=True, err=True)
+
+
+@users_app.command("add")
+def add(
+    email: Annotated[str, typer.Argument(help="The account's e-mail address, its sign-in name.")],
+    role: Annotated[str, typer.Option(help="admin, reviewer, finance or analyst.")],
+    password_stdin: Annotated[
+        bool, typer.Option("--password-stdin", help="Read the password from the first line of stdin.")
+    ] = False,
+    no_password: Annotated[
+        bool,
+        typer.Option(
+            "--no-password", help="An account that signs in through OIDC only (ATOM_OIDC_PROVIDER)."
+        ),
+    ] = False,
+    replace: Annotated[
+        bool, typer.Option("--replace", help="Update the role and password of an existing account.")
+    ] = False,
+) -> None:
+    """Create a portal account; the password is stored as an argon2id hash only."""
+    from atom.opdb import make_engine, migrate, session_scope
+    from atom.opdb.portal import PortalUserError, add_user, audit
+    from atom.settings import get_settings
+
+    if password_stdin and no_password:
+        fail("--password-stdin and --no-password exclude each other: choose one", 2)
+    password = _read_password(password_stdin, no_password)
+    settings = get_settings()
+    settings.ensure_dirs()
+    migrate(settings.database_url)
+    engine = make_engine(settings.database_url)
+    try:
+        with session_scope(engine) as session:
+            user = add_user(session, email, role, password, replace=replace)
+            audit(
+                session,
+                "cli",
+                "portal_user.replace" if replace else "portal_user.add",
+                "portal_user",
+                user.email,
+                {"role": user.role, "has_password": password is not None},
+            )
+    except PortalUserError as exc:
+        fail(str(exc), 2)
+    finally:
+        engine.dispose()
+    err.print(f"{user.email} may now sign in to the portal as {user.role}")
+    out.print(user.email)
