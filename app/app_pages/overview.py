@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from decimal import Decimal
 
 import pandas as pd
 import streamlit as st
 
-from app import charts, queries, ui
-from app.formatting import count, count_delta, money, money_delta
+from app import charts, operational, queries, review, ui
+from app.connection import Snapshot
+from app.formatting import age, count, count_delta, money, money_delta
 from app.periods import period_of, previous_period, utc_today
+from atom.settings import get_settings
 
 LIVE_REFRESH = "30s"
 
@@ -69,6 +72,52 @@ def live_tiles() -> None:
         "Quarantined, last 7 days",
         count(int(counts["quarantined_last_7_days"])),
         help="By landing day: the day the batch arrived.",
+        border=True,
+    )
+
+    business_tiles(live, this_period)
+
+
+def business_tiles(live: Snapshot, this_period: str) -> None:
+    """MRR and ARR, the review backlog and how fresh the pipeline is (issue 6, Overview)."""
+    mrr_col, arr_col, waiting_col, past_due_col, fresh_col = st.columns(5)
+    present = set(queries.mart_tables(live)["table_name"])
+    if "fct_revenue_metrics_monthly" in present:
+        metrics = queries.revenue_metrics(live)
+        current = metrics[metrics["period"] <= this_period].tail(2)
+        if not current.empty:
+            row = current.iloc[-1]
+            before = current.iloc[0] if len(current) > 1 else None
+            currency = str(row["currency"])
+            mrr = Decimal(row["mrr_amount"])
+            delta = None if before is None else money_delta(mrr - Decimal(before["mrr_amount"]), currency)
+            mrr_col.metric(
+                f"MRR ({currency.upper()})",
+                money(mrr, currency),
+                delta,
+                help="Run-rate plan MRR on the month's last day (plans, not invoices; usage revenue is separate).",
+                border=True,
+            )
+            arr_col.metric(
+                f"ARR ({currency.upper()})",
+                money(Decimal(row["arr_amount"]), currency),
+                help="MRR × 12.",
+                border=True,
+            )
+    with operational.session() as session:
+        waiting, past_due = review.waiting_counts(session, get_settings().atom_review_due_days)
+    waiting_col.metric("Packages waiting for review", count(waiting), border=True)
+    past_due_col.metric(
+        "Reviews past due",
+        count(past_due),
+        help=f"Waiting longer than {get_settings().atom_review_due_days} working days.",
+        border=True,
+    )
+    age_seconds = (datetime.now(UTC) - live.modified_at).total_seconds()
+    fresh_col.metric(
+        "Pipeline freshness",
+        age(age_seconds),
+        help="Age of the serving snapshot: the last successful build.",
         border=True,
     )
 

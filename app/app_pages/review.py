@@ -120,7 +120,7 @@ with findings_tab:
         st.info("The scanner reported no findings.")
     if archive is None and findings:
         st.warning("The archive could not be read from the artifact store; code context is unavailable.")
-    for number, finding in enumerate(findings):
+    for finding in findings:
         where = f"{finding.get('file')}:{finding.get('line')}" if finding.get("file") else "package"
         st.markdown(
             f"**{str(finding.get('severity', '')).upper()}** · `{finding.get('rule')}` ({finding.get('category')}) "
