@@ -6,6 +6,7 @@ DuckDB transaction means dbt never sees a half-updated set (a tenant without its
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
@@ -23,6 +24,7 @@ from atom.opdb import (
     PartnerAccount,
     PartnerPayout,
     Publisher,
+    Submission,
     Subscription,
     Tenant,
     TenantEvent,
@@ -261,6 +263,112 @@ def _billing_tables(session: Session) -> dict[str, pa.Table]:
     }
 
 
+_RISK_SCORE = pa.decimal128(9, 6)
+_SUBMISSIONS_SCHEMA = pa.schema(
+    [
+        ("submission_id", pa.string()),
+        ("publisher_id", pa.string()),
+        ("package_id", pa.string()),
+        ("package_name", pa.string()),
+        ("version", pa.string()),
+        ("status", pa.string()),
+        ("decision", pa.string()),
+        ("risk_score", _RISK_SCORE),
+        ("rules_version", pa.string()),
+        ("submitted_at", _TS),
+        ("scanned_at", _TS),
+        ("decided_at", _TS),
+        ("reviewed_by", pa.string()),
+    ]
+)
+_FINDINGS_SCHEMA = pa.schema(
+    [
+        ("submission_id", pa.string()),
+        ("finding_number", pa.int32()),
+        ("rule", pa.string()),
+        ("category", pa.string()),
+        ("severity", pa.string()),
+        ("confidence", pa.string()),
+        ("file", pa.string()),
+        ("line", pa.int32()),
+    ]
+)
+_POLICIES_SCHEMA = pa.schema(
+    [
+        ("submission_id", pa.string()),
+        ("policy_id", pa.string()),
+        ("policy_name", pa.string()),
+        ("status", pa.string()),
+    ]
+)
+
+
+def _risk_score(value: float | None) -> Decimal | None:
+    # The operational DB stores a float; str() gives its shortest exact-looking form before rounding.
+    return None if value is None else Decimal(str(value)).quantize(Decimal("0.000001"))
+
+
+def _governance_tables(session: Session) -> dict[str, pa.Table]:
+    """Submissions with their latest report's findings and policy results exploded into rows (DESIGN 3.6).
+
+    Exploded here rather than in dbt so the warehouse needs no JSON array functions (DESIGN 4). A database
+    without the registry migration gives empty tables."""
+    submissions: list[tuple[Any, ...]] = []
+    findings: list[tuple[Any, ...]] = []
+    policies: list[tuple[Any, ...]] = []
+    if "submissions" in set(inspect(session.connection()).get_table_names()):
+        for sub in session.scalars(select(Submission).order_by(Submission.submitted_at, Submission.id)):
+            report: dict[str, Any] = json.loads(sub.report_json) if sub.report_json else {}
+            submissions.append(
+                (
+                    sub.id,
+                    sub.publisher_id,
+                    sub.package_id,
+                    sub.package_name,
+                    sub.version,
+                    sub.status,
+                    sub.decision,
+                    _risk_score(sub.risk_score),
+                    report.get("rules_version"),
+                    sub.submitted_at,
+                    sub.scanned_at,
+                    sub.decided_at,
+                    sub.reviewed_by,
+                )
+            )
+            for index, finding in enumerate(report.get("findings") or []):
+                if not finding.get("rule"):
+                    raise ValueError(
+                        f"Submission {sub.id!r}: finding {index} of its report has no 'rule'; rescan it "
+                        "with the current governance rules (atom.review) to rewrite the report."
+                    )
+                line = finding.get("line")
+                findings.append(
+                    (
+                        sub.id,
+                        index + 1,
+                        finding["rule"],
+                        finding.get("category"),
+                        finding.get("severity"),
+                        finding.get("confidence"),
+                        finding.get("file"),
+                        None if line is None else int(line),
+                    )
+                )
+            for index, policy in enumerate(report.get("policies") or []):
+                if not policy.get("id") or not policy.get("status"):
+                    raise ValueError(
+                        f"Submission {sub.id!r}: policy {index} of its report lacks 'id' or 'status'; rescan "
+                        "it with the current governance rules (atom.review) to rewrite the report."
+                    )
+                policies.append((sub.id, policy["id"], policy.get("name"), policy["status"]))
+    return {
+        "operational_submissions": _table(submissions, _SUBMISSIONS_SCHEMA),
+        "operational_submission_findings": _table(findings, _FINDINGS_SCHEMA),
+        "operational_submission_policies": _table(policies, _POLICIES_SCHEMA),
+    }
+
+
 def _table(rows: list[tuple[Any, ...]], schema: pa.Schema) -> pa.Table:
     columns = list(zip(*rows, strict=True)) if rows else [() for _ in schema]
     return pa.Table.from_arrays(
@@ -276,6 +384,7 @@ def read_operational_tables(database_url: str) -> dict[str, pa.Table]:
         with Session(engine) as session, session.begin():
             tables = {table: _read(session, stmt, schema) for table, (stmt, schema) in _sources().items()}
             tables.update(_billing_tables(session))
+            tables.update(_governance_tables(session))
             return tables
     finally:
         engine.dispose()

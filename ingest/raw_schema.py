@@ -11,6 +11,7 @@ import duckdb
 QUANTITY = "DECIMAL(38, 9)"
 UNIT_AMOUNT = "DECIMAL(38, 12)"
 AMOUNT = "DECIMAL(38, 6)"  # money already rounded to a minor unit, as the marts hold it
+RISK_SCORE = "DECIMAL(9, 6)"  # governance's 0..1 score; six places keep what the scanner reports
 
 RAW_TABLES: dict[str, str] = {
     # Usage: one row per accepted event; (tenant_id, event_id) is unique by construction of the loader.
@@ -174,6 +175,41 @@ RAW_TABLES: dict[str, str] = {
     "operational_partner_accounts": """
         publisher_id VARCHAR NOT NULL,
         stripe_account_id VARCHAR
+    """,
+    # Package submissions and their governance outcome (atom/opdb/registry.py); decided_at is when the
+    # status last became approved or rejected, NULL while the submission waits for a scan or a reviewer.
+    "operational_submissions": f"""
+        submission_id VARCHAR NOT NULL,
+        publisher_id VARCHAR NOT NULL,
+        package_id VARCHAR NOT NULL,
+        package_name VARCHAR NOT NULL,
+        version VARCHAR NOT NULL,
+        status VARCHAR NOT NULL,
+        decision VARCHAR,
+        risk_score {RISK_SCORE},
+        rules_version VARCHAR,
+        submitted_at TIMESTAMP NOT NULL,
+        scanned_at TIMESTAMP,
+        decided_at TIMESTAMP,
+        reviewed_by VARCHAR
+    """,
+    # The findings and policy results of each submission's latest report (DESIGN 3.6), one row each;
+    # finding_number is the finding's 1-based place in the report, the key beside submission_id.
+    "operational_submission_findings": """
+        submission_id VARCHAR NOT NULL,
+        finding_number INTEGER NOT NULL,
+        rule VARCHAR NOT NULL,
+        category VARCHAR,
+        severity VARCHAR,
+        confidence VARCHAR,
+        file VARCHAR,
+        line INTEGER
+    """,
+    "operational_submission_policies": """
+        submission_id VARCHAR NOT NULL,
+        policy_id VARCHAR NOT NULL,
+        policy_name VARCHAR,
+        status VARCHAR NOT NULL
     """,
 }
 

@@ -6,7 +6,9 @@ API keys, the audit log, publishers' signing keys, package submissions and yanks
 
 A submission's governance outcome (``report_json``, ``decision``, ``risk_score``, ``scanned_at``) is
 written later by the governance sensor, a reviewer's by the portal; :func:`record_submission_outcome`
-keeps the package version's status in step with its submission, so both writers should call it.
+keeps the package version's status in step with its submission, so both writers should call it. It also
+keeps ``decided_at`` (migration ``0005``): the moment the submission last reached ``approved`` or
+``rejected``, the end of its time in the review queue.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from atom.opdb.models import Base, PackageVersion
 
 API_KEY_ROLES = ("admin", "tenant", "publisher")
 SUBMISSION_STATUSES = ("pending_scan", "approved", "in_review", "rejected")
+DECIDED_STATUSES = ("approved", "rejected")
 
 
 def utcnow() -> datetime:
@@ -112,6 +115,8 @@ class Submission(Base):
     scanned_at: Mapped[datetime | None] = mapped_column(DateTime())
     reviewed_by: Mapped[str | None] = mapped_column(String(120))
     review_reason: Mapped[str | None] = mapped_column(Text())
+    # Set when status becomes approved or rejected, cleared when it goes back to the queue.
+    decided_at: Mapped[datetime | None] = mapped_column(DateTime())
 
 
 class PackageYank(Base):
@@ -137,17 +142,30 @@ def record_submission_outcome(
     risk_score: float | None = None,
     reviewed_by: str | None = None,
     review_reason: str | None = None,
+    now: datetime | None = None,
 ) -> Submission:
-    """Write a scan or review outcome to a submission and mirror ``status`` onto its package version."""
+    """Write a scan or review outcome to a submission and mirror ``status`` onto its package version.
+
+    ``now`` (naive UTC, default the current time) stamps ``scanned_at`` when a report comes and
+    ``decided_at`` when the status moves to approved or rejected. Staying in a decided status (a rescan that
+    does not overrule a reviewer) keeps the first ``decided_at``; going back to ``in_review`` or
+    ``pending_scan`` (a rescan that finds something new) clears it, because the package is in the queue again
+    and its time in queue runs on from submission until the next decision.
+    """
     if status not in SUBMISSION_STATUSES:
         raise ValueError(f"status {status!r} is not one of {', '.join(SUBMISSION_STATUSES)}")
     submission = session.get(Submission, submission_id)
     if submission is None:
         raise KeyError(f"no submission {submission_id!r}")
+    at = now if now is not None else utcnow()
+    if status not in DECIDED_STATUSES:
+        submission.decided_at = None
+    elif submission.status != status or submission.decided_at is None:
+        submission.decided_at = at
     submission.status = status
     if report is not None:
         submission.report_json = json.dumps(report, sort_keys=True)
-        submission.scanned_at = utcnow()
+        submission.scanned_at = at
     if decision is not None:
         submission.decision = decision
     if risk_score is not None:
