@@ -127,10 +127,7 @@ def plan_history(session: Session, tenant_id: str) -> pd.DataFrame:
         select(Subscription).where(Subscription.tenant_id == tenant_id).order_by(Subscription.started_on)
     ).all()
     return pd.DataFrame(
-        [
-            {"Plan": r.plan_id, "Trial": r.is_trial, "From": r.started_on, "Until": r.ended_on or "open"}
-            for r in rows
-        ],
+        [{"Plan": r.plan_id, "Trial": r.is_trial, "From": r.started_on, "Until": r.ended_on} for r in rows],
         columns=["Plan", "Trial", "From", "Until"],
     )
 

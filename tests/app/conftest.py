@@ -491,3 +491,15 @@ def portal_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Por
 def run_portal(timeout: float = 30) -> AppTest:
     """The portal's entry point, run once on its default page."""
     return AppTest.from_file(str(APP_FILE), default_timeout=timeout).run()
+
+
+@pytest.fixture
+def portal_world(portal_home: PortalHome) -> PortalHome:
+    """``portal_home`` with the sample marts published and an operational DB holding slack-notify 1.0.0
+    (approved) and 1.1.0 (waiting for review, submitted two hours ago)."""
+    from atom.opdb.registry import utcnow
+    from tests.app.opdb_seed import seed_submissions
+
+    write_serving_snapshot(portal_home.serving, sample_marts(date.today())[0])
+    seed_submissions(utcnow())
+    return portal_home

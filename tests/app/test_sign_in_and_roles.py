@@ -1,0 +1,115 @@
+"""Sign-in and role-based navigation: every page under each role that may see it, and absent for the others."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from sqlalchemy import select
+from streamlit.testing.v1 import AppTest
+
+from app.navigation import PAGES, PAGES_DIR, PageSpec, pages_for
+from atom.opdb import make_engine, session_scope
+from atom.opdb.portal import PORTAL_ROLES, Identity
+from atom.opdb.registry import AuditLog
+from atom.settings import get_settings
+from tests.app.conftest import PortalHome, run_portal
+from tests.app.opdb_seed import run_as, seed_account
+
+ROLE_PAGES = [(spec, role) for spec in PAGES for role in PORTAL_ROLES]
+
+
+def _audit(action: str) -> list[AuditLog]:
+    engine = make_engine(get_settings().database_url)
+    with session_scope(engine) as session:
+        rows = list(session.scalars(select(AuditLog).where(AuditLog.action == action)))
+    engine.dispose()
+    return rows
+
+
+def test_signed_out_visitor_sees_only_the_sign_in_form(portal_world: PortalHome) -> None:
+    at = run_portal()
+
+    assert not at.exception
+    assert [t.value for t in at.title] == ["Sign in to ATOM Marketplace"]
+    assert not at.metric, "no business number before sign-in"
+    assert {t.label for t in at.text_input} == {"E-mail", "Password"}
+
+
+def test_sign_in_with_a_local_account_opens_the_overview_and_is_audited(portal_world: PortalHome) -> None:
+    seed_account("Finance@Example.com", "finance", "correct horse battery")
+    at = run_portal()
+    at.text_input(key="sign_in_email").input("finance@example.com")
+    at.text_input(key="sign_in_password").input("correct horse battery")
+    at.button[0].click().run()
+
+    assert not at.exception
+    assert [t.value for t in at.title] == ["Overview"]
+    assert any("finance@example.com" in c.value and "(finance)" in c.value for c in at.sidebar.caption)
+    (entry,) = _audit("portal.sign_in")
+    assert entry.actor == "finance@example.com"
+    assert json.loads(entry.details_json) == {"method": "password", "role": "finance"}
+
+
+def test_wrong_password_is_refused_without_saying_which_part_was_wrong(portal_world: PortalHome) -> None:
+    seed_account("analyst@example.com", "analyst", "correct horse battery")
+    at = run_portal()
+    at.text_input(key="sign_in_email").input("analyst@example.com")
+    at.text_input(key="sign_in_password").input("wrong horse battery")
+    at.button[0].click().run()
+
+    assert [t.value for t in at.title] == ["Sign in to ATOM Marketplace"]
+    assert any("Wrong e-mail or password" in e.value for e in at.error)
+    assert not _audit("portal.sign_in")
+
+
+def test_sign_out_forgets_the_identity_and_is_audited(portal_world: PortalHome) -> None:
+    at = run_as("analyst")
+    at.sidebar.button(key="sign_out").click().run()
+
+    assert [t.value for t in at.title] == ["Sign in to ATOM Marketplace"]
+    assert [e.actor for e in _audit("portal.sign_out")] == ["analyst@atom.test"]
+
+
+def test_each_role_sees_exactly_its_pages_in_the_navigation() -> None:
+    assert [p.title for p in pages_for("reviewer")] == ["Overview", "Review console", "Governance & pipeline"]
+    assert [p.title for p in pages_for("finance")] == [
+        "Overview",
+        "Revenue",
+        "Tenants",
+        "Marketplace",
+        "Billing desk",
+    ]
+    assert [p.title for p in pages_for("analyst")] == [
+        "Overview",
+        "Revenue",
+        "Tenants",
+        "Marketplace",
+        "Governance & pipeline",
+    ]
+    assert len(pages_for("admin")) == len(PAGES)
+
+
+@pytest.mark.parametrize(("spec", "role"), ROLE_PAGES, ids=[f"{s.slug}-{r}" for s, r in ROLE_PAGES])
+def test_page_renders_for_roles_that_may_see_it_and_is_absent_for_the_others(
+    portal_world: PortalHome, spec: PageSpec, role: str
+) -> None:
+    if role not in spec.roles:
+        at = run_as(role)
+        # Not registered with st.navigation for this role: there is no URL that opens it.
+        with pytest.raises(ValueError, match="Could not find a navigation page"):
+            at.switch_page(f"app_pages/{spec.file}")
+        # And run on its own (a stale session, a guessed script), the page refuses before reading anything.
+        direct = AppTest.from_file(str(PAGES_DIR / spec.file), default_timeout=30)
+        direct.session_state["atom_identity"] = Identity(f"{role}@atom.test", role)
+        direct.run()
+        assert [e.value for e in direct.error] == ["Your role may not use this page."]
+        assert not direct.metric and not direct.get("plotly_chart")
+        return
+
+    at = run_as(role, spec.file)
+
+    assert not at.exception, [e.message for e in at.exception]
+    page_title = spec.title if spec.slug != "governance" else "Governance & pipeline health"
+    assert [t.value for t in at.title] == [page_title]
+    assert not at.error, [e.value for e in at.error]
