@@ -11,7 +11,7 @@ from ingest.landing import landed_files
 from ingest.loader import load_files
 from ingest.operational import copy_operational_tables
 from ingest.price_book import load_price_book, write_price_book_tables
-from ingest.raw_schema import create_raw_schema
+from ingest.raw_schema import RAW_TABLES, create_raw_schema
 from orchestration.partitions import daily_landing_partitions
 from orchestration.resources import OperationalDBResource, WarehouseResource
 
@@ -23,14 +23,8 @@ PRICE_BOOK_TABLES = [
     "price_book_tiers",
     "price_book_plans",
 ]
-OPERATIONAL_TABLES = [
-    "operational_publishers",
-    "operational_packages",
-    "operational_package_versions",
-    "operational_tenants",
-    "operational_subscriptions",
-    "operational_tenant_events",
-]
+# Every raw.operational_* table the copy writes: new areas add theirs to ingest/raw_schema.py only.
+OPERATIONAL_TABLES = [table for table in RAW_TABLES if table.startswith("operational_")]
 USAGE_TABLES = ["usage_events", "usage_quarantine", "ingest_batches"]
 USAGE_KEY = dg.AssetKey(["raw", "usage_events"])
 
