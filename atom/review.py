@@ -45,7 +45,9 @@ def submissions_to_scan(session: Session) -> list[str]:
     rows = session.execute(select(Submission.id, Submission.status, Submission.report_json)).all()
     due = []
     for submission_id, status, report_json in rows:
-        if status == "pending_scan" or (report_json and json.loads(report_json).get("rules_version") != RULES_VERSION):
+        if status == "pending_scan" or (
+            report_json and json.loads(report_json).get("rules_version") != RULES_VERSION
+        ):
             due.append(submission_id)
     return sorted(due)
 
