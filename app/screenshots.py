@@ -11,9 +11,7 @@ from __future__ import annotations
 
 import argparse
 import subprocess
-import sys
 import time
-import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -32,37 +30,18 @@ CHROMIUM_ARGS = [
 
 @contextmanager
 def running_portal(port: int) -> Iterator[str]:
-    command = [
-        sys.executable,
-        "-m",
-        "streamlit",
-        "run",
-        str(PROJECT_ROOT / "app" / "streamlit_app.py"),
-        "--server.address",
-        "127.0.0.1",
-        "--server.port",
-        str(port),
-        "--server.headless",
-        "true",
-        "--browser.gatherUsageStats",
-        "false",
-    ]
+    """The portal on 127.0.0.1:``port`` (the same command `atom portal` runs), stopped on exit."""
+    from atom.cli.services import portal_command, wait_until_up
+
+    (command,) = portal_command("127.0.0.1", port).values()
     process = subprocess.Popen(
         command, env=subprocess_env(), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
     )
     url = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                with urllib.request.urlopen(f"{url}/_stcore/health", timeout=1):
-                    break
-            except OSError as exc:
-                if process.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError(
-                        f"the portal did not start: {process.stderr.read().decode() if process.stderr else ''}"
-                    ) from exc
-                time.sleep(0.3)
+        if not wait_until_up(f"{url}/_stcore/health", [process], timeout_s=60):
+            detail = process.stderr.read().decode() if process.stderr and process.poll() is not None else ""
+            raise RuntimeError(f"the portal did not start on {url}: {detail}")
         yield url
     finally:
         process.terminate()

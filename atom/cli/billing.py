@@ -9,7 +9,7 @@ import orjson
 import typer
 from rich.table import Table
 
-from atom.cli.console import err, fail, out
+from atom.cli.console import OutputFormat, err, fail, out
 
 app = typer.Typer(help="Rate usage and work with invoices.", no_args_is_help=True)
 
@@ -22,8 +22,8 @@ def preview(
     ],
     period: Annotated[str, typer.Option(help="Calendar month to rate, YYYY-MM (UTC).")],
     format: Annotated[
-        str, typer.Option("--format", help="json (stdout holds only the document) or table.")
-    ] = "table",
+        OutputFormat, typer.Option("--format", help="json (stdout holds only the document) or table.")
+    ] = OutputFormat.table,
 ) -> None:
     """Rate usage with no side effects, through the same dbt models a build runs, in a scratch warehouse."""
     from atom.dbt_cli import DbtError
@@ -32,8 +32,6 @@ def preview(
     from ingest.loader import IngestFileError
     from ingest.price_book import PriceBookError
 
-    if format not in ("json", "table"):
-        fail(f"unknown format {format!r}: use json or table", 2)
     if not price_book.is_file():
         fail(f"price book not found: {price_book}", 2)
     try:
@@ -130,8 +128,8 @@ def run(
 def invoices(
     period: Annotated[str, typer.Option(help="Calendar month, YYYY-MM (UTC).")],
     format: Annotated[
-        str, typer.Option("--format", help="json (stdout holds only the document) or table.")
-    ] = "table",
+        OutputFormat, typer.Option("--format", help="json (stdout holds only the document) or table.")
+    ] = OutputFormat.table,
 ) -> None:
     """List the finalized invoices and credit notes of a month (DESIGN 3.7)."""
     from atom.billing.documents import invoices_document
@@ -139,8 +137,6 @@ def invoices(
     from atom.opdb import make_engine, migrate
     from atom.settings import get_settings
 
-    if format not in ("json", "table"):
-        fail(f"unknown format {format!r}: use json or table", 2)
     url = get_settings().database_url
     migrate(url)
     engine = make_engine(url)

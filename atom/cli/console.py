@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from enum import StrEnum
 from typing import NoReturn
 
 import typer
@@ -16,6 +17,14 @@ from rich.progress import (
     TextColumn,
     TimeElapsedColumn,
 )
+
+
+class OutputFormat(StrEnum):
+    """``--format``: ``json`` puts the document alone on stdout (DESIGN 3.7); ``table`` is for people."""
+
+    json = "json"
+    table = "table"
+
 
 out = Console(soft_wrap=True)
 err = Console(stderr=True, soft_wrap=True)

@@ -13,7 +13,7 @@ import orjson
 import typer
 from rich.table import Table
 
-from atom.cli.console import err, fail, out
+from atom.cli.console import OutputFormat, err, fail, out
 
 SEVERITY_STYLE = {"critical": "bold red", "high": "red", "medium": "yellow", "low": "dim"}
 DECISION_STYLE = {"approve": "bold green", "review": "bold yellow", "reject": "bold red"}
@@ -31,8 +31,8 @@ def _read_text(path: Path, what: str) -> str:
 def scan(
     path: Annotated[Path, typer.Argument(help="A .wpk, a package directory or a single file.")],
     format: Annotated[
-        str, typer.Option("--format", help="json (stdout holds only the report) or table.")
-    ] = "table",
+        OutputFormat, typer.Option("--format", help="json (stdout holds only the report) or table.")
+    ] = OutputFormat.table,
     key: Annotated[
         Path | None, typer.Option("--key", help="Publisher's PEM public key, to check --signature.")
     ] = None,
@@ -47,8 +47,6 @@ def scan(
     """
     from governance import scan_path
 
-    if format not in ("json", "table"):
-        fail(f"unknown format {format!r}: use json or table", 2)
     if not path.exists():
         fail(f"path not found: {path}", 2)
     if (key is None) != (signature is None):

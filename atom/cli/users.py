@@ -13,6 +13,12 @@ from atom.cli.console import err, fail, out
 users_app = typer.Typer(help="Portal accounts: who may sign in, with which role.", no_args_is_help=True)
 
 
+@users_app.callback()
+def users() -> None:
+    """Portal accounts: who may sign in, with which role."""
+    # A callback keeps `users` a command group even while `add` is its only command.
+
+
 def _read_password(password_stdin: bool, no_password: bool) -> str | None:
     if no_password:
         return None
