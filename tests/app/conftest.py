@@ -488,9 +488,14 @@ def portal_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Por
     reset_settings_cache()
 
 
-def run_portal(timeout: float = 30) -> AppTest:
-    """The portal's entry point, run once on its default page."""
-    return AppTest.from_file(str(APP_FILE), default_timeout=timeout).run()
+def run_portal(timeout: float = 30, *, role: str | None = "admin") -> AppTest:
+    """The portal's entry point, run once on its default page, signed in as ``role`` (None: signed out)."""
+    from atom.opdb.portal import Identity
+
+    at = AppTest.from_file(str(APP_FILE), default_timeout=timeout)
+    if role is not None:
+        at.session_state["atom_identity"] = Identity(f"{role}@atom.test", role)
+    return at.run()
 
 
 @pytest.fixture

@@ -28,7 +28,7 @@ def _audit(action: str) -> list[AuditLog]:
 
 
 def test_signed_out_visitor_sees_only_the_sign_in_form(portal_world: PortalHome) -> None:
-    at = run_portal()
+    at = run_portal(role=None)
 
     assert not at.exception
     assert [t.value for t in at.title] == ["Sign in to ATOM Marketplace"]
@@ -38,7 +38,7 @@ def test_signed_out_visitor_sees_only_the_sign_in_form(portal_world: PortalHome)
 
 def test_sign_in_with_a_local_account_opens_the_overview_and_is_audited(portal_world: PortalHome) -> None:
     seed_account("Finance@Example.com", "finance", "correct horse battery")
-    at = run_portal()
+    at = run_portal(role=None)
     at.text_input(key="sign_in_email").input("finance@example.com")
     at.text_input(key="sign_in_password").input("correct horse battery")
     at.button[0].click().run()
@@ -53,7 +53,7 @@ def test_sign_in_with_a_local_account_opens_the_overview_and_is_audited(portal_w
 
 def test_wrong_password_is_refused_without_saying_which_part_was_wrong(portal_world: PortalHome) -> None:
     seed_account("analyst@example.com", "analyst", "correct horse battery")
-    at = run_portal()
+    at = run_portal(role=None)
     at.text_input(key="sign_in_email").input("analyst@example.com")
     at.text_input(key="sign_in_password").input("wrong horse battery")
     at.button[0].click().run()
