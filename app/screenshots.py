@@ -2,9 +2,15 @@
 
     python -m app.screenshots [--out docs/img] [--port 8599]
 
-Starts the portal on 127.0.0.1 against the current ``ATOM_HOME`` snapshot, opens each page of
+Starts the portal on 127.0.0.1 against the current ``ATOM_HOME`` snapshot, signs in, opens each page of
 :data:`app.navigation.PAGES` in headless Chromium (Debian's ``chromium``; Playwright never downloads a
 browser here), waits for Streamlit to finish rendering and saves ``portal-<page>.png``.
+
+Sign-in: the tool (re)creates its own admin account, ``screenshots@atom.local``, with a fresh random
+password on every run and types it into the sign-in form like a person would. No bypass of the sign-in
+exists in the portal, so none can be left switched on in production; the account is disabled again when
+the tool ends. Pages are then opened through the sidebar links, which keeps the signed-in session
+(a full page load would start a new, signed-out one).
 """
 
 from __future__ import annotations
@@ -62,6 +68,51 @@ def wait_until_rendered(page, timeout_s: float = 60) -> None:
         page.wait_for_timeout(500)
 
 
+SCREENSHOT_ACCOUNT = "screenshots@atom.local"
+
+
+@contextmanager
+def screenshot_account() -> Iterator[tuple[str, str]]:
+    """A throw-away admin account for this run: ``(email, password)``; disabled afterwards."""
+    import secrets
+
+    from atom.opdb import make_engine, migrate, session_scope
+    from atom.opdb.portal import PortalUser, add_user
+    from atom.opdb.registry import utcnow
+    from atom.settings import get_settings
+
+    url = get_settings().database_url
+    migrate(url)
+    engine = make_engine(url)
+    password = secrets.token_urlsafe(18)
+    try:
+        with session_scope(engine) as session:
+            add_user(session, SCREENSHOT_ACCOUNT, "admin", password, replace=True)
+        yield SCREENSHOT_ACCOUNT, password
+    finally:
+        with session_scope(engine) as session:
+            user = session.get(PortalUser, SCREENSHOT_ACCOUNT)
+            if user is not None:
+                user.disabled_at = utcnow()
+        engine.dispose()
+
+
+def sign_in(page, email: str, password: str) -> None:  # type: ignore[no-untyped-def]
+    """Fill the portal's sign-in form and wait for the first page behind it."""
+    wait_until_rendered(page)
+    page.get_by_role("textbox", name="E-mail").fill(email)
+    page.get_by_role("textbox", name="Password").fill(password)
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_selector('[data-testid="stSidebarNav"]', timeout=60_000)
+    wait_until_rendered(page)
+
+
+def open_page(page, title: str) -> None:  # type: ignore[no-untyped-def]
+    """Click the sidebar link of a page: client-side navigation keeps the signed-in session."""
+    page.locator('[data-testid="stSidebarNav"] a', has_text=title).first.click()
+    wait_until_rendered(page)
+
+
 def take(out: Path, port: int) -> list[Path]:
     from playwright.sync_api import sync_playwright
 
@@ -69,14 +120,18 @@ def take(out: Path, port: int) -> list[Path]:
 
     out.mkdir(parents=True, exist_ok=True)
     saved = []
-    with running_portal(port) as url, sync_playwright() as playwright:
+    with (
+        screenshot_account() as (email, password),
+        running_portal(port) as url,
+        sync_playwright() as playwright,
+    ):
         browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
         page = browser.new_page(viewport={"width": 1440, "height": 1100})
+        page.goto(url)
+        sign_in(page, email, password)
         for spec in PAGES:
-            slug = Path(spec.file).stem
-            page.goto(url if spec.default else f"{url}/{slug}")
-            wait_until_rendered(page)
-            target = out / f"portal-{slug}.png"
+            open_page(page, spec.title)
+            target = out / f"portal-{spec.slug}.png"
             page.screenshot(path=str(target), full_page=True)
             saved.append(target)
         browser.close()

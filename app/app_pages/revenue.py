@@ -52,7 +52,8 @@ def _percent(value: object) -> str:
     )
 
 
-mrr_col, arr_col, nrr_col, grr_col, arpa_col, unbilled_col = st.columns(6)
+mrr_col, arr_col, arpa_col = st.columns(3)
+nrr_col, grr_col, unbilled_col = st.columns(3)
 mrr_col.metric("MRR", money(Decimal(row["mrr_amount"]), currency), border=True)
 arr_col.metric("ARR", money(Decimal(row["arr_amount"]), currency), border=True)
 nrr_col.metric("NRR", _percent(row["net_revenue_retention"]), border=True)

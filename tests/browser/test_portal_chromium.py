@@ -9,7 +9,13 @@ from pathlib import Path
 import pytest
 
 from app.screenshots import CHROMIUM, CHROMIUM_ARGS, running_portal, wait_until_rendered
-from tests.app.conftest import PortalHome, portal_home, sample_marts, write_serving_snapshot  # noqa: F401 (fixture)
+from tests.app.conftest import (  # noqa: F401 (fixtures)
+    PortalHome,
+    portal_home,
+    portal_world,
+    sample_marts,
+    write_serving_snapshot,
+)
 
 pytestmark = [
     pytest.mark.slow,
@@ -28,13 +34,17 @@ def _free_port() -> int:
 def test_overview_renders_tiles_and_charts_in_chromium(portal_home: PortalHome, tmp_path: Path) -> None:  # noqa: F811
     from playwright.sync_api import sync_playwright
 
+    from app.screenshots import sign_in
+    from tests.app.opdb_seed import seed_account
+
     rows, facts = sample_marts(datetime.now(UTC).date())
     write_serving_snapshot(portal_home.serving, rows)
+    seed_account("ana@example.com", "analyst", "numbers-numbers")
     with running_portal(_free_port()) as url, sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
         page = browser.new_page(viewport={"width": 1440, "height": 1000})
         page.goto(url)
-        wait_until_rendered(page)
+        sign_in(page, "ana@example.com", "numbers-numbers")
         text = page.inner_text('[data-testid="stApp"]')
         assert "Revenue this month" in text
         assert f"${facts.revenue_this_month:,.2f}" in text
@@ -42,3 +52,48 @@ def test_overview_renders_tiles_and_charts_in_chromium(portal_home: PortalHome, 
         page.screenshot(path=str(tmp_path / "overview.png"), full_page=True)
         browser.close()
     assert (tmp_path / "overview.png").stat().st_size > 10_000
+
+
+def test_a_reviewer_signs_in_and_approves_a_queued_package_in_chromium(
+    portal_world: PortalHome,  # noqa: F811
+    tmp_path: Path,
+) -> None:
+    from playwright.sync_api import sync_playwright
+
+    from app.screenshots import open_page, sign_in
+    from atom.opdb import make_engine, session_scope
+    from atom.opdb.registry import AuditLog, Submission
+    from atom.settings import get_settings
+    from tests.app.opdb_seed import seed_account
+
+    seed_account("rita@example.com", "reviewer", "review-all-the-things")
+    with running_portal(_free_port()) as url, sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        page = browser.new_page(viewport={"width": 1440, "height": 1000})
+        page.goto(url)
+        sign_in(page, "rita@example.com", "review-all-the-things")
+        nav = page.inner_text('[data-testid="stSidebarNav"]')
+        assert "Review console" in nav and "Billing desk" not in nav, "a reviewer sees no finance pages"
+
+        open_page(page, "Review console")
+        assert "slack-notify 1.1.0" in page.inner_text('[data-testid="stApp"]')
+        page.get_by_role("button", name="Take this package").click()
+        wait_until_rendered(page)
+        note = page.get_by_role("textbox", name="Details for the publisher and the audit log")
+        note.fill("base64 exec is a test fixture, reviewed by hand")
+        note.press("Control+Enter")
+        wait_until_rendered(page)
+        page.get_by_role("button", name="Approve slack-notify 1.1.0").click()
+        page.wait_for_selector("text=The queue is empty", timeout=30_000)
+        page.screenshot(path=str(tmp_path / "review.png"), full_page=True)
+        browser.close()
+
+    engine = make_engine(get_settings().database_url)
+    with session_scope(engine) as session:
+        submission = session.get(Submission, "sub_2")
+        assert submission is not None
+        assert (submission.status, submission.reviewed_by) == ("approved", "rita@example.com")
+        assert submission.review_reason == "base64 exec is a test fixture, reviewed by hand"
+        actions = [a.action for a in session.query(AuditLog).filter(AuditLog.actor == "rita@example.com")]
+    engine.dispose()
+    assert actions == ["portal.sign_in", "review.lock", "review.approve"]
