@@ -33,14 +33,17 @@ def invoices(session: Session, *, period: str | None = None, tenant_id: str | No
     if tenant_id is not None:
         query = query.where(Invoice.tenant_id == tenant_id)
     rows = session.scalars(query.order_by(Invoice.period.desc(), Invoice.number)).all()
-    modes = (
-        dict(
-            session.execute(
+    # One grouped scan of the ledger rather than an IN list, which SQLite caps at 32,766 variables.
+    modes: dict[str, str] = (
+        {
+            number: mode
+            for number, mode in session.execute(
                 select(StripeRequest.invoice_number, func.max(StripeRequest.mode))
-                .where(StripeRequest.invoice_number.in_([r.number for r in rows]))
+                .where(StripeRequest.invoice_number.is_not(None))
                 .group_by(StripeRequest.invoice_number)
-            ).all()
-        )
+            ).tuples()
+            if number is not None
+        }
         if rows
         else {}
     )
@@ -113,13 +116,14 @@ def partner_payouts(session: Session) -> pd.DataFrame:
 
 def uncollectible_by_tenant(session: Session) -> dict[str, int]:
     """Failed payments per tenant: documents Stripe reported uncollectible."""
-    return dict(
-        session.execute(
+    return {
+        tenant: number
+        for tenant, number in session.execute(
             select(Invoice.tenant_id, func.count())
             .where(Invoice.status == "uncollectible")
             .group_by(Invoice.tenant_id)
-        ).all()
-    )
+        ).tuples()
+    }
 
 
 def plan_history(session: Session, tenant_id: str) -> pd.DataFrame:

@@ -113,11 +113,12 @@ def review_queue(session: Session, due_days: int, now: datetime | None = None) -
     """Submissions waiting for a reviewer, due date first, then the riskiest first."""
     moment = now or utcnow()
     waiting = session.scalars(select(Submission).where(Submission.status == QUEUED_STATUS)).all()
-    first_submitted = dict(
-        session.execute(
+    first_submitted: dict[str, datetime] = {
+        package_id: first
+        for package_id, first in session.execute(
             select(Submission.package_id, func.min(Submission.submitted_at)).group_by(Submission.package_id)
-        ).all()
-    )
+        ).tuples()
+    }
     locks = live_locks(session, moment)
     entries = []
     for sub in waiting:

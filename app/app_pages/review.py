@@ -6,6 +6,7 @@ import json
 
 import pandas as pd
 import streamlit as st
+from sqlalchemy.exc import IntegrityError
 
 from app import operational, review, ui
 from atom.opdb.portal import ReviewLockHeld, current_lock
@@ -100,6 +101,8 @@ elif st.button("Take this package", key="review_take", type="primary"):
             review.take(session, selected, identity)
     except ReviewLockHeld as exc:
         st.error(str(exc))
+    except IntegrityError:  # another reviewer inserted the lock between our read and our commit
+        st.error("Another reviewer took this package a moment ago; pick another one from the queue.")
     else:
         st.rerun()
 

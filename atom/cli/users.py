@@ -74,3 +74,41 @@ def add(
         engine.dispose()
     err.print(f"{user.email} may now sign in to the portal as {user.role}")
     out.print(user.email)
+
+
+DEMO_ROLES = ("admin", "reviewer", "finance", "analyst")
+
+
+def create_demo_accounts(domain: str = "atom.demo") -> list[tuple[str, str, str]]:
+    """One account per role for ``atom demo`` (``<role>@<domain>``, a fresh random password each time,
+    existing demo accounts replaced); returns ``(email, role, password)`` to print once.
+
+    For the lead to call from ``atom demo`` (atom/cli/services.py), which this module does not edit.
+    """
+    import secrets
+
+    from atom.opdb import make_engine, migrate, session_scope
+    from atom.opdb.portal import add_user, audit
+    from atom.settings import get_settings
+
+    settings = get_settings()
+    migrate(settings.database_url)
+    engine = make_engine(settings.database_url)
+    created = []
+    try:
+        with session_scope(engine) as session:
+            for role in DEMO_ROLES:
+                password = secrets.token_urlsafe(12)
+                user = add_user(session, f"{role}@{domain}", role, password, replace=True)
+                audit(
+                    session,
+                    "cli",
+                    "portal_user.replace",
+                    "portal_user",
+                    user.email,
+                    {"role": role, "demo": True},
+                )
+                created.append((user.email, role, password))
+    finally:
+        engine.dispose()
+    return created

@@ -79,3 +79,17 @@ def test_atom_users_add_says_what_to_fix_for_a_bad_role(portal_home: PortalHome)
 
     assert result.exit_code == 2
     assert "admin, reviewer, finance, analyst" in result.output
+
+
+def test_demo_accounts_exist_for_every_role_and_sign_in(portal_home: PortalHome) -> None:
+    from atom.cli.users import create_demo_accounts
+
+    accounts = create_demo_accounts()
+
+    assert [role for _, role, _ in accounts] == ["admin", "reviewer", "finance", "analyst"]
+    engine = make_engine(get_settings().database_url)
+    with session_scope(engine) as session:
+        for email, role, password in accounts:
+            identity = authenticate(session, email, password)
+            assert identity is not None and identity.role == role
+    assert create_demo_accounts()[0][2] != accounts[0][2], "a rerun issues new passwords"
