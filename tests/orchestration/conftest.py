@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from atom.settings import Settings, get_settings, reset_settings_cache
+from atom.settings import Settings, get_settings, reset_settings_cache, subprocess_env
 
 # A fixed "today" keeps the generated marketplace identical from run to run.
 TODAY = date(2026, 11, 20)
@@ -24,12 +24,21 @@ EXPORTED = (
 
 
 def use_home(monkeypatch: pytest.MonkeyPatch, home: Path) -> Settings:
-    """Point every setting at ``home``; monkeypatch restores what apply_to_process_env overwrites."""
+    """Point every setting at ``home``.
+
+    Every exported key is set through monkeypatch (not only deleted: pytest records nothing for a key it
+    deletes that was absent), so what apply_to_process_env later writes into os.environ is undone after
+    the test instead of leaking into the next one's settings.
+    """
     for key in EXPORTED:
         monkeypatch.delenv(key, raising=False)
     monkeypatch.setenv("ATOM_HOME", str(home))
     reset_settings_cache()
-    return get_settings()
+    settings = get_settings()
+    resolved = subprocess_env(settings)
+    for key in EXPORTED:
+        monkeypatch.setenv(key, resolved[key])
+    return settings
 
 
 def generate_small(settings: Settings, seed: int = 11) -> None:
