@@ -42,22 +42,24 @@ st.subheader("Months")
 ui.table_with_csv(months, key="billing_months", file_name="billing_months.csv")
 
 st.subheader("Run billing")
-closable = [p for p in months["Month"] if p < today_period]
+# Months close in order (atom/billing/finalize.py refuses a month before the latest closed one), so only
+# the open whole months after the last closed month are offered.
+last_closed = max(runs, default="")
+closable = sorted(p for p in months["Month"] if last_closed < p < today_period)
 via = (
     f"Dagster at {get_settings().dagster_url}"
     if get_settings().dagster_url
     else "in this process (DAGSTER_URL is not set)"
 )
 if not closable:
-    st.caption("No whole month in the snapshot to finalize yet.")
+    st.caption(
+        f"Every whole month up to {last_closed} is finalized; {today_period} can be closed once it has ended."
+        if last_closed
+        else "No whole month in the snapshot to finalize yet."
+    )
 else:
-    open_months = [p for p in closable if p not in runs]
     period = st.selectbox(
-        "Month to finalize",
-        closable,
-        index=closable.index(open_months[-1]) if open_months else 0,
-        key="billing_period",
-        format_func=lambda p: f"{p} ({'finalized: rerun is a no-op' if p in runs else 'open'})",
+        "Month to finalize", closable, key="billing_period", help="Months close in order, oldest first."
     )
     st.caption(
         f"Launches the monthly `billing_job` partition {via}: finalizes invoices, syncs them to Stripe and records "
