@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from app.screenshots import CHROMIUM, CHROMIUM_ARGS, running_portal, wait_until_rendered
+from atom.settings import Settings
 from tests.app.conftest import (  # noqa: F401 (fixtures)
     PortalHome,
     portal_home,
@@ -16,6 +17,7 @@ from tests.app.conftest import (  # noqa: F401 (fixtures)
     sample_marts,
     write_serving_snapshot,
 )
+from tests.billing.conftest import billing_home, built_home  # noqa: F401 (fixtures)
 
 pytestmark = [
     pytest.mark.slow,
@@ -97,3 +99,47 @@ def test_a_reviewer_signs_in_and_approves_a_queued_package_in_chromium(
         actions = [a.action for a in session.query(AuditLog).filter(AuditLog.actor == "rita@example.com")]
     engine.dispose()
     assert actions == ["portal.sign_in", "review.lock", "review.approve"]
+
+
+def test_finance_runs_billing_for_a_month_and_sees_its_invoices_in_chromium(
+    billing_home: Settings,  # noqa: F811
+    tmp_path: Path,
+) -> None:
+    """The billing desk's button runs the real monthly partition (in the portal's process, as DAGSTER_URL
+    is unset) on a real built marketplace; the finalized invoices then show on the same page."""
+    from playwright.sync_api import sync_playwright
+
+    from app.screenshots import open_page, sign_in
+    from atom.opdb import make_engine, session_scope
+    from atom.opdb.billing import Invoice
+    from atom.opdb.registry import AuditLog
+    from tests.app.opdb_seed import seed_account
+
+    seed_account("fin@example.com", "finance", "close-the-month")
+    with running_portal(_free_port()) as url, sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        page = browser.new_page(viewport={"width": 1440, "height": 1000})
+        page.goto(url)
+        sign_in(page, "fin@example.com", "close-the-month")
+        open_page(page, "Billing desk")
+        assert "No finalized invoices" in page.inner_text('[data-testid="stApp"]')
+
+        run_button = page.get_by_role("button", name="Run billing for ")
+        period = run_button.inner_text().removeprefix("Run billing for ").strip()
+        run_button.click()
+        page.wait_for_selector(f"text=/^{period}: \\d+ invoice/", timeout=300_000)
+        wait_until_rendered(page)
+        text = page.inner_text('[data-testid="stApp"]')
+        assert "Finalized invoices" in text, "the invoice status tiles appear once the month is closed"
+        page.screenshot(path=str(tmp_path / "billing.png"), full_page=True)
+        browser.close()
+
+    engine = make_engine(billing_home.database_url)
+    with session_scope(engine) as session:
+        numbers = sorted(n for (n,) in session.query(Invoice.number).filter(Invoice.period == period))
+        actions = [a.action for a in session.query(AuditLog).filter(AuditLog.actor == "fin@example.com")]
+    engine.dispose()
+    yyyymm = period.replace("-", "")
+    assert numbers and numbers[0] == f"ATOM-{yyyymm}-00001"
+    assert numbers == [f"ATOM-{yyyymm}-{i:05d}" for i in range(1, len(numbers) + 1)], "no gaps"
+    assert actions == ["portal.sign_in", "billing.run_requested", "billing.run_finished"]
