@@ -32,11 +32,13 @@ class ScanOutcome:
     findings: int
 
 
-def scan_settings(settings: Settings) -> ScanSettings:
+def scan_settings(settings: Settings, *, require_signature: bool = True) -> ScanSettings:
+    """The scanner's thresholds from the platform's settings. Submissions must be signed; a local
+    ``atom scan`` of a directory has nothing to verify, so it passes ``require_signature=False``."""
     return ScanSettings(
         review_threshold=settings.atom_review_threshold,
         reject_threshold=settings.atom_reject_threshold,
-        require_signature=True,
+        require_signature=require_signature,
     )
 
 

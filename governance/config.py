@@ -1,4 +1,4 @@
-"""Scanner thresholds and limits. Plain data: the lead feeds them from ``atom.settings``."""
+"""Scanner thresholds and limits. Plain data: ``atom.review.scan_settings`` feeds them from ``atom.settings``."""
 
 from __future__ import annotations
 

@@ -1,8 +1,4 @@
-"""``atom serve`` (the intake API) and ``atom keys create|revoke`` (API keys, DESIGN 3.7, 3.8).
-
-The lead registers these in atom/cli/main.py: ``app.command()(api.serve)`` and
-``app.add_typer(api.keys_app, name="keys")``.
-"""
+"""``atom serve`` (the intake API) and ``atom keys create|revoke`` (API keys, DESIGN 3.7, 3.8)."""
 
 from __future__ import annotations
 

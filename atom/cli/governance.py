@@ -1,8 +1,4 @@
-"""``atom scan`` and ``atom verify`` (DESIGN 3.7): thin wrappers over the governance library.
-
-Registered by the lead in ``atom/cli/main.py`` with ``app.command()(governance.scan)`` and
-``app.command()(governance.verify)``.
-"""
+"""``atom scan`` and ``atom verify`` (DESIGN 3.7): thin wrappers over the governance library."""
 
 from __future__ import annotations
 
@@ -45,6 +41,8 @@ def scan(
 
     Exits 0 whatever the decision; the decision is in the report. Exits 2 on unusable input.
     """
+    from atom.review import scan_settings
+    from atom.settings import get_settings
     from governance import scan_path
 
     if not path.exists():
@@ -54,7 +52,12 @@ def scan(
     public_key = _read_text(key, "public key") if key else None
     signature_text = _read_text(signature, "signature") if signature else None
     with err.status(f"Scanning {path}"):
-        report = scan_path(path, signature=signature_text, public_key=public_key)
+        report = scan_path(
+            path,
+            signature=signature_text,
+            public_key=public_key,
+            settings=scan_settings(get_settings(), require_signature=False),
+        )
     document = report.to_dict()
     err.print(
         f"{report.target}: [{DECISION_STYLE[report.decision]}]{report.decision}[/] "

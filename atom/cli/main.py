@@ -6,7 +6,7 @@ import warnings
 
 import typer
 
-from atom.cli import api, billing, governance, pipeline, services
+from atom.cli import api, billing, governance, pipeline, services, users
 
 # Dagster marks some of the parameters we use (backfill policies, sensor owners) as beta; the CLI's users
 # cannot act on that, so it stays out of their terminal.
@@ -26,6 +26,7 @@ app.command()(governance.scan)
 app.command()(governance.verify)
 app.command()(api.serve)
 app.add_typer(api.keys_app, name="keys")
+app.add_typer(users.users_app, name="users")
 app.command()(services.orchestrator)
 app.command()(services.portal)
 app.command()(services.demo)

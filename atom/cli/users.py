@@ -1,5 +1,4 @@
-"""``atom users``: portal accounts (DESIGN 3.7). Registered in atom/cli/main.py as
-``app.add_typer(users.users_app, name="users")``."""
+"""``atom users``: portal accounts (DESIGN 3.7)."""
 
 from __future__ import annotations
 
@@ -81,10 +80,7 @@ DEMO_ROLES = ("admin", "reviewer", "finance", "analyst")
 
 def create_demo_accounts(domain: str = "atom.demo") -> list[tuple[str, str, str]]:
     """One account per role for ``atom demo`` (``<role>@<domain>``, a fresh random password each time,
-    existing demo accounts replaced); returns ``(email, role, password)`` to print once.
-
-    For the lead to call from ``atom demo`` (atom/cli/services.py), which this module does not edit.
-    """
+    existing demo accounts replaced); returns ``(email, role, password)`` to print once."""
     import secrets
 
     from atom.opdb import make_engine, migrate, session_scope
