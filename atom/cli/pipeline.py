@@ -10,7 +10,7 @@ import typer
 from rich.table import Table
 
 from atom.cli.console import err, fail, out, step_progress
-from atom.settings import get_settings
+from atom.settings import Settings, get_settings
 
 SCALES = ("small", "default", "large")
 
@@ -23,6 +23,14 @@ def generate(
     today: Annotated[
         str | None, typer.Option(help="Pretend today is this date (YYYY-MM-DD); default: today, UTC.")
     ] = None,
+    replace: Annotated[
+        bool,
+        typer.Option(
+            "--replace",
+            help="Start the home over first when it was already built or used: deletes its warehouse, "
+            "snapshot, landing zone, artifacts, run history and operational DB (accounts, keys, invoices).",
+        ),
+    ] = False,
 ) -> None:
     """Generate the synthetic marketplace: publishers, packages, tenants, plans, price book and usage.
 
@@ -36,6 +44,7 @@ def generate(
     today_date = _parse_day(today) if today else None
     settings = get_settings()
     settings.ensure_dirs()
+    _make_room(settings, replace)
     with step_progress(f"Generating the {scale} marketplace") as progress:
         summary = run_generate(settings, scale=scale, seed=seed, today=today_date, progress=progress)
     table = Table(title=f"Generated into {settings.home}")
@@ -48,6 +57,22 @@ def generate(
         elif isinstance(value, int):
             table.add_row(name.replace("_", " "), f"{value:,}")
     err.print(table)
+
+
+def _make_room(settings: Settings, replace: bool) -> None:
+    from atom.home import occupied_by, start_over
+
+    held = occupied_by(settings)
+    if not held:
+        return
+    if not replace:
+        fail(
+            f"{settings.home} already holds a marketplace ({'; '.join(held)}); a new one would mix with it. "
+            "Pass --replace to start this home over, or point ATOM_HOME at an empty directory.",
+            2,
+        )
+    err.print(f"starting {settings.home} over: removing {'; '.join(held)}")
+    start_over(settings)
 
 
 def ingest(

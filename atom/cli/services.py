@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.table import Table
 
 from atom.cli.console import err, fail
 from atom.settings import PROJECT_ROOT, get_settings, subprocess_env
@@ -162,21 +163,37 @@ def demo(
     portal_port: Annotated[int, typer.Option(help="Port of the portal.")] = 8501,
     orchestrator_port: Annotated[int, typer.Option(help="Port of Dagster's web UI.")] = 3000,
 ) -> None:
-    """Generate the demo marketplace, run the whole pipeline, then start the portal and the orchestrator."""
+    """Generate the demo marketplace (starting ATOM_HOME over), run the whole pipeline, then start the portal
+    and the orchestrator with one sign-in account per role."""
     from atom.cli.pipeline import build, generate
+    from atom.cli.users import create_demo_accounts
 
     started = time.monotonic()
-    generate(scale=scale, seed=seed, today=None)
+    generate(scale=scale, seed=seed, today=None, replace=True)  # a demo always starts over
     build(since=None)
     err.print(
         f"[green]pipeline done in {time.monotonic() - started:.0f} s[/]; snapshot: {get_settings().serving_path}"
     )
     if no_portal:
         return
+    accounts = create_demo_accounts()
     processes = start_orchestrator(host, orchestrator_port) + start_portal(host, portal_port)
     err.print(
         f"\n[bold]portal[/]        http://{host}:{portal_port}  (Overview: revenue, active tenants, events, quarantine)\n"
         f"[bold]orchestrator[/]  http://{host}:{orchestrator_port}  (asset graph, runs, the 30-minute build schedule)\n"
-        "Ctrl-C stops both."
     )
+    err.print(_accounts_table(accounts))
+    err.print("Ctrl-C stops both.")
     supervise(processes)
+
+
+def _accounts_table(accounts: list[tuple[str, str, str]]) -> Table:
+    """The demo's sign-in accounts, one per role; passwords are new on every demo and shown only here."""
+    from app.navigation import pages_for
+
+    table = Table(title="Sign in to the portal with one of these (new passwords on every `atom demo`)")
+    for column in ("e-mail", "role", "password", "pages"):
+        table.add_column(column)
+    for email, role, password in accounts:
+        table.add_row(email, role, password, ", ".join(spec.title for spec in pages_for(role)))
+    return table

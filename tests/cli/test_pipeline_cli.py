@@ -1,0 +1,186 @@
+"""The `atom` command end to end at small scale: demo, ingest, and recovery from a killed build."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import duckdb
+import pytest
+
+pytestmark = pytest.mark.slow
+
+ATOM = str(Path(sys.executable).parent / "atom")
+
+
+def atom(home: Path, *args: str, timeout: float = 600) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [ATOM, *args], capture_output=True, text=True, timeout=timeout, env=_env(home), check=False
+    )
+
+
+def _env(home: Path) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("ATOM_", "DAGSTER_"))}
+    return {**env, "ATOM_HOME": str(home)}
+
+
+def query(path: Path, sql: str) -> list[tuple]:
+    with duckdb.connect(str(path), read_only=True) as conn:
+        return conn.execute(sql).fetchall()
+
+
+def test_demo_without_portal_leaves_a_populated_snapshot(tmp_path: Path) -> None:
+    home = tmp_path / "home"
+    started = time.monotonic()
+    result = atom(home, "demo", "--scale", "small", "--no-portal")
+    elapsed = time.monotonic() - started
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert elapsed < 300, f"demo took {elapsed:.0f} s"  # generous: CI shares its 2 cores with other tests
+    serving = home / "serving.duckdb"
+    counts = dict(
+        query(
+            serving,
+            """
+        select table_name, estimated_size from duckdb_tables() where schema_name = 'marts'""",
+        )
+    )
+    for mart in (
+        "fct_invoice_lines",
+        "fct_invoices",
+        "fct_usage_daily",
+        "fct_revenue_monthly",
+        "dim_tenants",
+    ):
+        assert counts.get(mart, 0) > 0, mart
+    assert "quarantined" in result.stdout and "pipeline done" in result.stderr
+
+
+def test_ingest_lands_and_loads_a_file_and_is_idempotent(tmp_path: Path) -> None:
+    home = tmp_path / "home"
+    assert atom(home, "generate", "--scale", "small", "--today", "2026-11-20").returncode == 0
+    events = tmp_path / "late.ndjson"
+    events.write_text(
+        "\n".join(
+            json.dumps(e)
+            for e in [
+                {
+                    "id": "cli_1",
+                    "tenant_id": _any_tenant(home),
+                    "metric": "workflow_runs",
+                    "quantity": "1",
+                    "timestamp": "2026-10-15T10:00:00Z",
+                },
+                {
+                    "id": "cli_2",
+                    "tenant_id": "ten_nobody",
+                    "metric": "workflow_runs",
+                    "quantity": "1",
+                    "timestamp": "2026-10-15T10:00:00Z",
+                },
+            ]
+        )
+        + "\nnot json at all\n"
+    )
+    first = atom(home, "ingest", str(events))
+    assert first.returncode == 0, first.stderr[-3000:]
+    assert "unknown_tenant 1" in first.stdout and "malformed_record 1" in first.stdout
+    rows = query(home / "warehouse.duckdb", "select count(*) from raw.usage_events where event_id = 'cli_1'")
+    assert rows == [(1,)]
+
+    again = atom(home, "ingest", str(events))  # the same content lands again under a new name
+    assert again.returncode == 0, again.stderr[-3000:]
+    assert query(
+        home / "warehouse.duckdb", "select count(*) from raw.usage_events where event_id = 'cli_1'"
+    ) == [(1,)]
+    reconciled = query(
+        home / "warehouse.duckdb",
+        "select count(*) from raw.ingest_batches where received <> loaded + duplicates + quarantined",
+    )
+    assert reconciled == [(0,)]
+
+
+def test_unsupported_file_is_refused_with_a_clear_message(tmp_path: Path) -> None:
+    bad = tmp_path / "events.xlsx"
+    bad.write_text("nope")
+    result = atom(tmp_path / "home", "ingest", str(bad))
+    assert result.returncode != 0
+    assert "unsupported file type" in result.stderr and ".parquet" in result.stderr
+
+
+def _any_tenant(home: Path) -> str:
+    import sqlite3
+
+    with sqlite3.connect(home / "atom.db") as conn:
+        return conn.execute("select id from tenants order by id limit 1").fetchone()[0]
+
+
+def test_build_killed_mid_run_then_rerun_equals_one_clean_build(tmp_path: Path) -> None:
+    clean, crashed = tmp_path / "clean", tmp_path / "crashed"
+    for home in (clean, crashed):
+        assert (
+            atom(home, "generate", "--scale", "small", "--today", "2026-11-20", "--seed", "5").returncode == 0
+        )
+    assert atom(clean, "build").returncode == 0
+
+    # Kill the build once it has started writing the warehouse (after the reference data, during the usage
+    # load or dbt, depending on the machine's speed): wherever it dies, the rerun must converge.
+    process = subprocess.Popen(
+        [ATOM, "build"],
+        env=_env(crashed),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    warehouse = crashed / "warehouse.duckdb"
+    deadline = time.monotonic() + 300
+    while time.monotonic() < deadline and process.poll() is None and not warehouse.exists():
+        time.sleep(0.05)
+    time.sleep(1.0)
+    assert process.poll() is None, "the build finished before it could be killed"
+    os.killpg(process.pid, signal.SIGKILL)
+    process.wait()
+
+    rerun = atom(crashed, "build")
+    assert rerun.returncode == 0, rerun.stderr[-3000:]
+    for sql in (
+        "select * from raw.usage_events order by tenant_id, event_id",
+        "select reason, count(*) from raw.usage_quarantine group by all order by all",
+        "select batch_id, received, loaded, duplicates, quarantined from raw.ingest_batches order by batch_id",
+    ):
+        normalise = (lambda rows: [r[:7] for r in rows]) if "usage_events" in sql else (lambda rows: rows)
+        assert normalise(query(warehouse, sql)) == normalise(query(clean / "warehouse.duckdb", sql)), sql
+    lines = "select * from marts.fct_invoice_lines order by all"
+    assert query(crashed / "serving.duckdb", lines) == query(clean / "serving.duckdb", lines)
+
+
+def test_generate_over_a_used_home_is_refused_until_replace_starts_it_over(tmp_path: Path) -> None:
+    home = tmp_path / "home"
+    assert atom(home, "generate", "--scale", "small", "--today", "2026-11-20").returncode == 0
+    added = subprocess.run(
+        [ATOM, "users", "add", "fin@example.com", "--role", "finance", "--password-stdin"],
+        input="close-the-month\n",
+        capture_output=True,
+        text=True,
+        env=_env(home),
+        check=False,
+    )
+    assert added.returncode == 0, added.stderr
+
+    refused = atom(home, "generate", "--scale", "small", "--today", "2026-11-20", "--seed", "8")
+    assert refused.returncode == 2
+    assert "already holds a marketplace" in refused.stderr and "portal_users" in refused.stderr
+    assert "--replace" in refused.stderr
+    assert _any_tenant(home), "the refused run changed nothing"
+
+    replaced = atom(home, "generate", "--scale", "small", "--today", "2026-11-20", "--seed", "8", "--replace")
+    assert replaced.returncode == 0, replaced.stderr[-3000:]
+    import sqlite3
+
+    with sqlite3.connect(home / "atom.db") as conn:
+        assert conn.execute("select count(*) from portal_users").fetchone() == (0,)
+        assert conn.execute("select count(*) from tenants").fetchone()[0] > 0
