@@ -54,6 +54,11 @@ BENCHMARKS: dict[str, tuple[list[str], list[str], str]] = {
         ["bench/bench_billing.py"],
         "Finalizing a month for 10,000 tenants and the dry-run Stripe sync of it.",
     ),
+    "portal": (
+        ["bench/bench_portal.py", "--scale", "default"],
+        ["bench/bench_portal.py", "--scale", "small"],
+        "Server time of every portal page on a freshly built demo marketplace with one closed month.",
+    ),
 }
 
 
@@ -69,6 +74,18 @@ def machine() -> str:
     return f"{platform.system()} {platform.release()}, {os.cpu_count()} cores ({cpu}), Python {platform.python_version()}"
 
 
+def previous_sections() -> dict[str, str]:
+    """The sections of the current doc by benchmark name, so a partial run keeps what it did not rerun."""
+    if not DOC.exists():
+        return {}
+    sections: dict[str, str] = {}
+    for chunk in DOC.read_text().split("\n## ")[1:]:
+        name = chunk.split("\n", 1)[0].strip()
+        if name in BENCHMARKS:
+            sections[name] = "## " + chunk.rstrip("\n") + "\n"
+    return sections
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -77,13 +94,13 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="smaller sizes, for checking the benchmarks run")
     args = parser.parse_args()
     names = args.only.split(",") if args.only else list(BENCHMARKS)
-    sections = [
+    header = [
         "# Benchmarks\n",
-        "Written by `make bench` (`python bench/run_all.py`); each section gives the exact command. "
-        "The machines are shared and noisy: read ratios against the baseline measured in the same run, "
-        "not absolute seconds.\n",
-        f"Machine: {machine()}. Date: {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC.\n",
+        "Written by `make bench` (`python bench/run_all.py`); each section gives the exact command, the "
+        "machine and the date it ran. The machines are shared and noisy: read ratios against the baseline "
+        "measured in the same run, not absolute seconds. `--only` reruns some sections and keeps the others.\n",
     ]
+    sections = previous_sections()
     for name in names:
         full, quick, what = BENCHMARKS[name]
         script = quick if args.quick else full
@@ -103,8 +120,12 @@ def main() -> None:
             if result.returncode == 0
             else f"FAILED (exit {result.returncode}):\n\n```\n{result.stderr[-1500:]}\n```"
         )
-        sections.append(f"## {name}\n\n{what}\n\nCommand: `{command}` ({seconds:.0f} s)\n\n{body}\n")
-    DOC.write_text("\n".join(sections))
+        sections[name] = (
+            f"## {name}\n\n{what}\n\nCommand: `{command}` ({seconds:.0f} s). "
+            f"Machine: {machine()}. Date: {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC.\n\n{body}\n"
+        )
+    ordered = [sections[name] for name in BENCHMARKS if name in sections]
+    DOC.write_text("\n".join(header + ordered))
     print(f"wrote {DOC}", file=sys.stderr)
 
 
