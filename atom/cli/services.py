@@ -170,6 +170,7 @@ def demo(
 
     started = time.monotonic()
     generate(scale=scale, seed=seed, today=None, replace=True)  # a demo always starts over
+    _fill_review_queue(seed)
     build(since=None)
     err.print(
         f"[green]pipeline done in {time.monotonic() - started:.0f} s[/]; snapshot: {get_settings().serving_path}"
@@ -197,3 +198,32 @@ def _accounts_table(accounts: list[tuple[str, str, str]]) -> Table:
     for email, role, password in accounts:
         table.add_row(email, role, password, ", ".join(spec.title for spec in pages_for(role)))
     return table
+
+
+DEMO_SUBMISSIONS = 12
+
+
+def _fill_review_queue(seed: int) -> None:
+    """Publish signed package releases and scan them the way the orchestrator's sensor does, so the demo's
+    review console and governance charts have a queue and decisions to show."""
+    from collections import Counter
+
+    from atom.opdb import make_engine, session_scope
+    from atom.review import scan_submission
+    from ingest.synthetic.submissions import seed_submissions
+
+    settings = get_settings()
+    engine = make_engine(settings.database_url)
+    try:
+        with err.status("Publishing and scanning the demo's package submissions"):
+            with session_scope(engine) as session:
+                created = seed_submissions(session, settings.artifacts_dir, count=DEMO_SUBMISSIONS, seed=seed)
+            with session_scope(engine) as session:
+                outcomes = [scan_submission(session, settings, item.submission_id) for item in created]
+    finally:
+        engine.dispose()
+    statuses = Counter(outcome.status for outcome in outcomes)
+    err.print(
+        f"{len(outcomes)} package submissions scanned: "
+        + ", ".join(f"{count} {status}" for status, count in sorted(statuses.items()))
+    )

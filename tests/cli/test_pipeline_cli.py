@@ -55,9 +55,13 @@ def test_demo_without_portal_leaves_a_populated_snapshot(tmp_path: Path) -> None
         "fct_usage_daily",
         "fct_revenue_monthly",
         "dim_tenants",
+        "fct_submissions",
     ):
         assert counts.get(mart, 0) > 0, mart
     assert "quarantined" in result.stdout and "pipeline done" in result.stderr
+    assert "package submissions scanned" in result.stderr
+    statuses = dict(query(serving, "select status, count(*) from marts.fct_submissions group by 1"))
+    assert {"approved", "in_review", "rejected"} <= set(statuses), statuses
 
 
 def test_ingest_lands_and_loads_a_file_and_is_idempotent(tmp_path: Path) -> None:
