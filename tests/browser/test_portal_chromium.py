@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import socket
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -33,26 +36,34 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-def test_overview_renders_tiles_and_charts_in_chromium(portal_home: PortalHome, tmp_path: Path) -> None:  # noqa: F811
+@contextmanager
+def signed_in_page(email: str, password: str) -> Iterator[Any]:
+    """A Chromium page on a freshly started portal, signed in through the form like a person would."""
     from playwright.sync_api import sync_playwright
 
     from app.screenshots import sign_in
+
+    with running_portal(_free_port()) as url, sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        page = browser.new_page(viewport={"width": 1440, "height": 1000})
+        page.goto(url)
+        sign_in(page, email, password)
+        yield page
+        browser.close()
+
+
+def test_overview_renders_tiles_and_charts_in_chromium(portal_home: PortalHome, tmp_path: Path) -> None:  # noqa: F811
     from tests.app.opdb_seed import seed_account
 
     rows, facts = sample_marts(datetime.now(UTC).date())
     write_serving_snapshot(portal_home.serving, rows)
     seed_account("ana@example.com", "analyst", "numbers-numbers")
-    with running_portal(_free_port()) as url, sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
-        page = browser.new_page(viewport={"width": 1440, "height": 1000})
-        page.goto(url)
-        sign_in(page, "ana@example.com", "numbers-numbers")
+    with signed_in_page("ana@example.com", "numbers-numbers") as page:
         text = page.inner_text('[data-testid="stApp"]')
         assert "Revenue this month" in text
         assert f"${facts.revenue_this_month:,.2f}" in text
         assert len(page.query_selector_all(".js-plotly-plot")) >= 3
         page.screenshot(path=str(tmp_path / "overview.png"), full_page=True)
-        browser.close()
     assert (tmp_path / "overview.png").stat().st_size > 10_000
 
 
@@ -60,20 +71,14 @@ def test_a_reviewer_signs_in_and_approves_a_queued_package_in_chromium(
     portal_world: PortalHome,  # noqa: F811
     tmp_path: Path,
 ) -> None:
-    from playwright.sync_api import sync_playwright
-
-    from app.screenshots import open_page, sign_in
+    from app.screenshots import open_page
     from atom.opdb import make_engine, session_scope
     from atom.opdb.registry import AuditLog, Submission
     from atom.settings import get_settings
     from tests.app.opdb_seed import seed_account
 
     seed_account("rita@example.com", "reviewer", "review-all-the-things")
-    with running_portal(_free_port()) as url, sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
-        page = browser.new_page(viewport={"width": 1440, "height": 1000})
-        page.goto(url)
-        sign_in(page, "rita@example.com", "review-all-the-things")
+    with signed_in_page("rita@example.com", "review-all-the-things") as page:
         nav = page.inner_text('[data-testid="stSidebarNav"]')
         assert "Review console" in nav and "Billing desk" not in nav, "a reviewer sees no finance pages"
 
@@ -88,7 +93,6 @@ def test_a_reviewer_signs_in_and_approves_a_queued_package_in_chromium(
         page.get_by_role("button", name="Approve slack-notify 1.1.0").click()
         page.wait_for_selector("text=The queue is empty", timeout=30_000)
         page.screenshot(path=str(tmp_path / "review.png"), full_page=True)
-        browser.close()
 
     engine = make_engine(get_settings().database_url)
     with session_scope(engine) as session:
@@ -107,20 +111,14 @@ def test_finance_runs_billing_for_a_month_and_sees_its_invoices_in_chromium(
 ) -> None:
     """The billing desk's button runs the real monthly partition (in the portal's process, as DAGSTER_URL
     is unset) on a real built marketplace; the finalized invoices then show on the same page."""
-    from playwright.sync_api import sync_playwright
-
-    from app.screenshots import open_page, sign_in
+    from app.screenshots import open_page
     from atom.opdb import make_engine, session_scope
     from atom.opdb.billing import Invoice
     from atom.opdb.registry import AuditLog
     from tests.app.opdb_seed import seed_account
 
     seed_account("fin@example.com", "finance", "close-the-month")
-    with running_portal(_free_port()) as url, sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
-        page = browser.new_page(viewport={"width": 1440, "height": 1000})
-        page.goto(url)
-        sign_in(page, "fin@example.com", "close-the-month")
+    with signed_in_page("fin@example.com", "close-the-month") as page:
         open_page(page, "Billing desk")
         assert "No finalized invoices" in page.inner_text('[data-testid="stApp"]')
 
@@ -132,7 +130,6 @@ def test_finance_runs_billing_for_a_month_and_sees_its_invoices_in_chromium(
         text = page.inner_text('[data-testid="stApp"]')
         assert "Finalized invoices" in text, "the invoice status tiles appear once the month is closed"
         page.screenshot(path=str(tmp_path / "billing.png"), full_page=True)
-        browser.close()
 
     engine = make_engine(billing_home.database_url)
     with session_scope(engine) as session:
