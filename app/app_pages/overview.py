@@ -80,7 +80,8 @@ def live_tiles() -> None:
 
 def business_tiles(live: Snapshot, this_period: str) -> None:
     """MRR and ARR, the review backlog and how fresh the pipeline is (issue 6, Overview)."""
-    mrr_col, arr_col, waiting_col, past_due_col, fresh_col = st.columns(5)
+    # Money needs the room: ARR runs to seven figures with cents.
+    mrr_col, arr_col, waiting_col, past_due_col, fresh_col = st.columns([2, 2, 1, 1, 1])
     present = set(queries.mart_tables(live)["table_name"])
     if "fct_revenue_metrics_monthly" in present:
         metrics = queries.revenue_metrics(live)
