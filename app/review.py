@@ -17,6 +17,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from atom.opdb.models import PackageVersion
 from atom.opdb.portal import Identity, ReviewLock, audit, current_lock, live_locks, release_review_lock
 from atom.opdb.registry import AuditLog, Submission, record_submission_outcome, utcnow
 from governance.archive import Archive, ArchiveError, read_archive
@@ -113,10 +114,12 @@ def review_queue(session: Session, due_days: int, now: datetime | None = None) -
     """Submissions waiting for a reviewer, due date first, then the riskiest first."""
     moment = now or utcnow()
     waiting = session.scalars(select(Submission).where(Submission.status == QUEUED_STATUS)).all()
-    first_submitted: dict[str, datetime] = {
-        package_id: first
-        for package_id, first in session.execute(
-            select(Submission.package_id, func.min(Submission.submitted_at)).group_by(Submission.package_id)
+    # A package's first version is one with no other version in the registry (a catalog version counts,
+    # even when it never came through a submission).
+    versions_of: dict[str, int] = {
+        package_id: count
+        for package_id, count in session.execute(
+            select(PackageVersion.package_id, func.count()).group_by(PackageVersion.package_id)
         ).tuples()
     }
     locks = live_locks(session, moment)
@@ -139,7 +142,7 @@ def review_queue(session: Session, due_days: int, now: datetime | None = None) -
                 reasons=tuple(
                     queue_reasons(
                         report,
-                        first_version=first_submitted.get(sub.package_id) == sub.submitted_at,
+                        first_version=versions_of.get(sub.package_id, 0) <= 1,
                         returned_after_approval="review.approve" in audits,
                     )
                 ),

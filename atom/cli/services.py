@@ -55,6 +55,9 @@ def portal_command(host: str, port: int) -> dict[str, list[str]]:
             "true",
             "--browser.gatherUsageStats",
             "false",
+            # A back office, not a Streamlit sandbox: no "Deploy" button or developer menu for its users.
+            "--client.toolbarMode",
+            "viewer",
         ]
     }
 

@@ -79,6 +79,18 @@ def test_queue_orders_by_due_date_then_risk(portal_world: PortalHome) -> None:
     assert all(e.due_at > e.submitted_at for e in queue)
 
 
+def test_only_a_package_with_no_other_registry_version_is_called_a_first_version(
+    portal_world: PortalHome,
+) -> None:
+    with _session() as session:
+        (entry,) = review.review_queue(session, due_days=3)
+        assert "First version of a new package" not in entry.reasons, "1.0.0 is in the registry already"
+        session.query(PackageVersion).filter(PackageVersion.version == "1.0.0").delete()
+    with _session() as session:
+        (entry,) = review.review_queue(session, due_days=3)
+    assert "First version of a new package" in entry.reasons
+
+
 def test_a_reviewer_approves_through_the_console_and_the_registry_changes_at_once(
     portal_world: PortalHome,
 ) -> None:
