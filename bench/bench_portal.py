@@ -6,7 +6,7 @@ Builds the demo into a scratch ``ATOM_HOME`` (``atom demo --scale ... --no-porta
 month (``atom billing run``) so the billing pages have invoices, then runs ``python -m app.perf``: every page
 through Streamlit's ``AppTest`` as admin, first visit, cold caches and warm median. ``--home`` reuses (or
 keeps) a home, e.g. to take screenshots of the same data afterwards. Progress goes to stderr; a markdown
-table to stdout; the figures to ``bench/results/portal.json``.
+table to stdout; the figures to ``bench/results/portal-<scale>.json``.
 """
 
 from __future__ import annotations
@@ -73,7 +73,7 @@ def main() -> None:
     }
     results = ROOT / "bench" / "results"
     results.mkdir(parents=True, exist_ok=True)
-    (results / "portal.json").write_text(json.dumps(figures, indent=2))
+    (results / f"portal-{args.scale}.json").write_text(json.dumps(figures, indent=2))
 
     slowest = max(figures["pages"].items(), key=lambda item: item[1]["cold_s"])
     print(

