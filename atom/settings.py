@@ -73,6 +73,12 @@ class Settings(BaseSettings):
         return self.home / "landing" / "usage"
 
     @property
+    def rejected_dir(self) -> Path:
+        """Landed files that cannot be read as usage at all, set aside with their reason:
+        ``landing/rejected/<YYYY-MM-DD>/<batch>`` beside ``<batch>.reason.txt``."""
+        return self.home / "landing" / "rejected"
+
+    @property
     def artifacts_dir(self) -> Path:
         return self.home / "artifacts"
 

@@ -89,6 +89,19 @@ def land_file(landing_dir: Path, source: Path, landing_date: date | None = None)
     return target
 
 
+def set_aside(rejected_dir: Path, path: Path, reason: str) -> Path:
+    """Move an unreadable landed file out of the landing zone, keeping it whole, with its reason beside it
+    (``<rejected_dir>/<landing day>/<name>`` and ``<name>.reason.txt``): nothing is lost, and it no longer
+    holds back the batches landed after it. Fix it and land it again to load it."""
+    target = rejected_dir / path.parent.name / path.name
+    with atomic_path(target.with_name(target.name + ".reason.txt")) as tmp:
+        tmp.write_text(reason + "\n", encoding="utf-8")
+    target.parent.mkdir(parents=True, exist_ok=True)
+    os.replace(path, target)
+    _fsync_dir(target.parent)
+    return target
+
+
 def landed_files(landing_dir: Path, landing_dates: list[date] | None = None) -> list[Path]:
     """Batches in the landing zone, oldest day first; temporary files are never listed."""
     if not landing_dir.exists():

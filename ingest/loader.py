@@ -27,6 +27,7 @@ maintaining an ART index over (tenant_id, event_id) at 10M rows.
 from __future__ import annotations
 
 import csv
+import dataclasses
 import hashlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -136,6 +137,38 @@ def load_files(
     if failure is not None:
         raise failure
     return [results[i] for i in range(len(planned))]
+
+
+def unreadable_files(conn: duckdb.DuckDBPyConnection, files: Sequence[Path]) -> dict[Path, str]:
+    """The files :func:`load_files` would refuse outright, each with the reason, found the way it plans
+    them (suffix, CSV header, Parquet footer) without reading any rows or hashing any file.
+
+    Callers set these aside before loading, so one unreadable file does not hold back every other batch.
+    """
+    refused: dict[Path, str] = {}
+    parquet: list[_File] = []
+    for path in map(Path, files):
+        try:
+            fmt = file_format(path)
+            if not path.is_file():
+                raise IngestFileError(f"{path}: no such file")
+            if fmt == "csv":
+                _check_columns(path, _csv_header(path))
+            elif fmt == "parquet":
+                parquet.append(_File(len(parquet), path, fmt, "", str(path), None, 0))
+        except ValueError as exc:  # UnsupportedFileError, IngestFileError
+            refused[path] = str(exc)
+    while parquet:
+        found = _describe_parquet(conn, parquet)
+        if found is None:
+            break
+        position, error = found
+        refused[parquet[position].path] = str(error)
+        parquet = [
+            dataclasses.replace(f, position=i)
+            for i, f in enumerate(parquet[:position] + parquet[position + 1 :])
+        ]
+    return refused
 
 
 def landing_date_from_path(path: Path) -> date | None:

@@ -38,6 +38,7 @@ class BuildSummary:
     days: list[date] = field(default_factory=list)
     materialized: set[str] = field(default_factory=set)
     checks_failed: list[str] = field(default_factory=list)
+    checks_warned: list[str] = field(default_factory=list)  # WARN-severity checks: reported, not fatal
     usage: dict[str, int] = field(default_factory=dict)
     seconds: float = 0.0
     error: str | None = None
@@ -159,9 +160,11 @@ def _collect(result: dg.ExecuteInProcessResult, summary: BuildSummary) -> None:
         elif event.event_type_value == "ASSET_CHECK_EVALUATION":
             evaluation = event.event_specific_data
             if isinstance(evaluation, dg.AssetCheckEvaluation) and not evaluation.passed:
-                summary.checks_failed.append(
-                    f"{evaluation.asset_key.to_user_string()}:{evaluation.check_name}"
-                )
+                name = f"{evaluation.asset_key.to_user_string()}:{evaluation.check_name}"
+                if evaluation.severity == dg.AssetCheckSeverity.WARN:
+                    summary.checks_warned.append(name)
+                else:
+                    summary.checks_failed.append(name)
         elif event.event_type_value == "STEP_FAILURE" and summary.error is None:
             error = event.step_failure_data.error
             summary.error = f"{event.step_key}: {error.message.strip() if error else 'failed'}"

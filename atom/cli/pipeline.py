@@ -84,24 +84,26 @@ def ingest(
 
     Prints received / loaded / duplicates / quarantined. Loading the same file twice changes nothing.
     """
-    from ingest.landing import file_format, land_file
+    import duckdb
+
+    from ingest.landing import land_file
+    from ingest.loader import unreadable_files
     from orchestration.run import run_build
 
     settings = get_settings()
     settings.ensure_dirs()
-    for path in files or []:
-        if not path.is_file():
-            fail(f"{path}: no such file")
-        try:
-            file_format(path)
-        except ValueError as exc:
-            fail(str(exc), 2)
+    # Refuse what the loader could not read before anything lands: nothing half-done to clean up.
+    with duckdb.connect() as scratch:
+        refused = unreadable_files(scratch, files or [])
+    if refused:
+        fail("nothing landed; fix these file(s) and run again:\n  " + "\n  ".join(refused.values()), 2)
     landed = [land_file(settings.landing_dir, path) for path in files or []]
     if landed:
         err.print(f"landed {len(landed)} file(s) in {settings.landing_dir}")
     with step_progress("Loading usage") as progress:
         summary = run_build(progress, stages=("reference", "usage"))
     _print_usage_summary(summary.usage)
+    _warn_unreadable(summary.usage)
     if not summary.success or summary.checks_failed:
         fail(summary.error or f"checks failed: {', '.join(summary.checks_failed)}")
 
@@ -124,6 +126,7 @@ def build(
     with step_progress("Building") as progress:
         summary = run_build(progress, days=days)
     _print_usage_summary(summary.usage)
+    _warn_unreadable(summary.usage)
     loaded_days = f"{summary.days[0]}..{summary.days[-1]}" if summary.days else "none"
     err.print(
         f"{len(summary.run_ids)} Dagster run(s), landing days {loaded_days}: {len(summary.materialized)} assets "
@@ -146,6 +149,14 @@ def _print_usage_summary(usage: dict[str, int]) -> None:
     reasons = {k.removeprefix("reason:"): v for k, v in usage.items() if k.startswith("reason:")}
     if reasons:
         out.print("quarantined by reason: " + ", ".join(f"{k} {v:,}" for k, v in sorted(reasons.items())))
+
+
+def _warn_unreadable(usage: dict[str, int]) -> None:
+    if usage.get("unreadable_files"):
+        err.print(
+            f"[yellow]warning[/]: {usage['unreadable_files']} landed file(s) could not be read as usage and were "
+            f"set aside, each with its reason, in {get_settings().rejected_dir}"
+        )
 
 
 def _parse_day(text: str) -> date:

@@ -7,8 +7,8 @@ import dagster as dg
 import duckdb
 
 from atom.settings import get_settings
-from ingest.landing import landed_files
-from ingest.loader import load_files
+from ingest.landing import landed_files, set_aside
+from ingest.loader import load_files, unreadable_files
 from ingest.operational import copy_operational_tables
 from ingest.price_book import load_price_book, write_price_book_tables
 from ingest.raw_schema import RAW_TABLES, create_raw_schema
@@ -77,6 +77,7 @@ def _already_loaded(conn, files: list[Path]) -> set[Path]:
 
 RECONCILIATION_CHECK = "batches_reconcile"
 ROW_COUNT_CHECK = "loaded_rows_match_batches"
+READABLE_CHECK = "landed_files_readable"
 
 
 # One asset owns the three usage tables (events, quarantine, batches): they are written in one transaction.
@@ -99,6 +100,12 @@ ROW_COUNT_CHECK = "loaded_rows_match_batches"
             asset=USAGE_KEY,
             description="Rows in raw.usage_events per batch equal the batch's recorded `loaded` count.",
         ),
+        dg.AssetCheckSpec(
+            READABLE_CHECK,
+            asset=USAGE_KEY,
+            description="Every landed file could be read as usage; unreadable ones are set aside in "
+            "landing/rejected/ with their reason (a warning: the other batches load all the same).",
+        ),
     ],
     partitions_def=daily_landing_partitions,
     # One run loads a whole range of days: a backfill of six months is one DuckDB session, not 180.
@@ -115,7 +122,13 @@ def usage_batches(context: dg.AssetExecutionContext, warehouse: WarehouseResourc
         done = _already_loaded(conn, files)
         pending = [f for f in files if f not in done]
         context.log.info(f"{len(pending)} new batch(es) of {len(files)} landed on {len(days)} day(s)")
-        results = load_files(conn, pending)
+        # A file that cannot be read at all (no header, a missing column, a broken Parquet footer) would
+        # stop every later load until someone removed it: it is set aside, whole, with its reason.
+        refused = unreadable_files(conn, pending)
+        for path, reason in refused.items():
+            moved = set_aside(settings.rejected_dir, path, reason)
+            context.log.warning(f"set aside unreadable batch {moved}: {reason}")
+        results = load_files(conn, [f for f in pending if f not in refused])
         unreconciled = _scalar(
             conn,
             "select count(*) from raw.ingest_batches where received <> loaded + duplicates + quarantined",
@@ -134,6 +147,7 @@ def usage_batches(context: dg.AssetExecutionContext, warehouse: WarehouseResourc
         "loaded": sum(r.loaded for r in results),
         "duplicates": sum(r.duplicates for r in results),
         "quarantined": sum(r.quarantined for r in results),
+        "unreadable_files": len(refused),
     }
     for result in results:
         for reason, count in result.quarantine_reasons.items():
@@ -149,6 +163,16 @@ def usage_batches(context: dg.AssetExecutionContext, warehouse: WarehouseResourc
         check_name=ROW_COUNT_CHECK,
         passed=mismatched == 0,
         metadata={"mismatched_batches": mismatched},
+    )
+    yield dg.AssetCheckResult(
+        check_name=READABLE_CHECK,
+        passed=not refused,
+        severity=dg.AssetCheckSeverity.WARN,
+        metadata={
+            "unreadable_files": len(refused),
+            "set_aside_in": str(settings.rejected_dir),
+            "reasons": "\n".join(refused.values())[:4000],
+        },
     )
 
 

@@ -116,6 +116,30 @@ def test_unsupported_file_is_refused_with_a_clear_message(tmp_path: Path) -> Non
     assert "unsupported file type" in result.stderr and ".parquet" in result.stderr
 
 
+def test_an_unreadable_file_is_refused_before_anything_lands(tmp_path: Path) -> None:
+    good = tmp_path / "good.ndjson"
+    good.write_text(
+        json.dumps(
+            {
+                "id": "e1",
+                "tenant_id": "t",
+                "metric": "m",
+                "quantity": "1",
+                "timestamp": "2026-10-01T00:00:00Z",
+            }
+        )
+    )
+    headless = tmp_path / "no_timestamp.csv"
+    headless.write_text("id,tenant_id,metric,quantity\ne1,t1,workflow_runs,1\n")
+    home = tmp_path / "home"
+
+    result = atom(home, "ingest", str(good), str(headless))
+
+    assert result.returncode == 2
+    assert "nothing landed" in result.stderr and "missing column(s) timestamp" in result.stderr
+    assert not list((home / "landing").rglob("*.*")), "neither file landed"
+
+
 def _any_tenant(home: Path) -> str:
     import sqlite3
 

@@ -536,3 +536,33 @@ def test_landing_date_of_overrides_the_directory_name(
     path = write_ndjson(tmp_path / "b.ndjson", [event()])
     (result,) = load_files(warehouse, [path], landing_date_of=lambda _: date(2026, 1, 2))
     assert result.landing_date == date(2026, 1, 2)
+
+
+def test_unreadable_files_names_each_file_the_loader_would_refuse_and_why(tmp_path: Path) -> None:
+    good = [
+        write_ndjson(tmp_path / "a.ndjson", [event()]),
+        write_csv(tmp_path / "b.csv", [event(id="evt_2")]),
+        write_parquet(tmp_path / "c.parquet", [event(id="evt_3")]),
+        write_parquet(tmp_path / "f.parquet", [event(id="evt_4")]),
+    ]
+    no_timestamp = write_csv(
+        tmp_path / "d.csv", [event()], columns=("id", "tenant_id", "metric", "quantity", "package_id")
+    )
+    broken_parquet = tmp_path / "e.parquet"
+    broken_parquet.write_bytes(b"PAR1 this is not a parquet footer")
+    wrong_columns = tmp_path / "g.parquet"
+    pq.write_table(pa.table({"id": ["x"], "tenant": ["t"]}), wrong_columns)
+    spreadsheet = tmp_path / "h.xlsx"
+    spreadsheet.write_text("nope")
+
+    with duckdb.connect() as conn:
+        refused = loader.unreadable_files(
+            conn, [*good, no_timestamp, broken_parquet, wrong_columns, spreadsheet, tmp_path / "gone.csv"]
+        )
+
+    assert set(refused) == {no_timestamp, broken_parquet, wrong_columns, spreadsheet, tmp_path / "gone.csv"}
+    assert "missing column(s) timestamp" in refused[no_timestamp]
+    assert "cannot be read as parquet" in refused[broken_parquet]
+    assert "unknown column(s) tenant" in refused[wrong_columns]
+    assert "unsupported file type" in refused[spreadsheet]
+    assert "no such file" in refused[tmp_path / "gone.csv"]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import duckdb
 import pytest
 
@@ -70,7 +72,20 @@ def test_rebuilding_loads_nothing_twice_and_changes_no_invoice(small_home: Setti
     assert first.success, first.error
     lines_before = _invoice_lines(small_home.serving_path)
 
+    # A file nobody can read lands later: it is set aside with its reason instead of blocking every build.
+    day = small_home.landing_dir / datetime.now(UTC).date().isoformat()  # builds always reload today
+    day.mkdir(parents=True, exist_ok=True)
+    unreadable = day / "batch_from_a_broken_exporter.csv"
+    unreadable.write_text("id,tenant_id,metric,quantity\ne1,t1,workflow_runs,1\n")
+
     second = run_build()
     assert second.success, second.error
     assert second.usage.get("loaded", 0) == 0 and second.usage.get("received", 0) == 0
     assert _invoice_lines(small_home.serving_path) == lines_before
+
+    assert second.usage["unreadable_files"] == 1
+    assert second.checks_warned == ["raw/usage_events:landed_files_readable"] and second.checks_failed == []
+    kept = small_home.rejected_dir / day.name / unreadable.name
+    assert not unreadable.exists() and kept.read_text().startswith("id,tenant_id")
+    reason = (kept.parent / (kept.name + ".reason.txt")).read_text()
+    assert "missing column(s) timestamp" in reason
