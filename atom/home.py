@@ -16,7 +16,7 @@ from sqlalchemy import MetaData, func, select
 from atom.opdb import make_engine
 from atom.settings import Settings
 
-# What the generator itself writes and replaces on every run (children before parents).
+# What the generator itself writes and replaces on every run.
 GENERATED_TABLES = frozenset(
     {"tenant_events", "subscriptions", "tenants", "package_versions", "packages", "publishers"}
 )
@@ -54,6 +54,7 @@ def start_over(settings: Settings) -> None:
             candidate.unlink(missing_ok=True)
     for directory in (
         settings.landing_dir,
+        settings.rejected_dir,
         settings.artifacts_dir,
         settings.dagster_home,
         settings.dbt_target_dir,
