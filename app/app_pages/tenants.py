@@ -71,11 +71,11 @@ st.caption(
 
 if shown.empty:
     st.stop()
+# One lookup for every option: building it inside format_func made the page quadratic in tenants
+# (10 s of server time with the `large` demo's tenants).
+names = dict(zip(tenants["Tenant"], tenants["Name"], strict=True))
 tenant_id = st.selectbox(
-    "Tenant",
-    list(shown["Tenant"]),
-    format_func=lambda t: f"{t} · {dict(zip(tenants['Tenant'], tenants['Name'], strict=True)).get(t, '')}",
-    key="tenant_selected",
+    "Tenant", list(shown["Tenant"]), format_func=lambda t: f"{t} · {names.get(t, '')}", key="tenant_selected"
 )
 detail = tenants[tenants["Tenant"] == tenant_id].iloc[0]
 st.header(f"{detail['Name']} ({tenant_id})")
