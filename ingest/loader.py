@@ -149,15 +149,12 @@ def unreadable_files(conn: duckdb.DuckDBPyConnection, files: Sequence[Path]) -> 
     parquet: list[_File] = []
     for path in map(Path, files):
         try:
-            fmt = file_format(path)
-            if not path.is_file():
-                raise IngestFileError(f"{path}: no such file")
-            if fmt == "csv":
-                _check_columns(path, _csv_header(path))
-            elif fmt == "parquet":
-                parquet.append(_File(len(parquet), path, fmt, "", str(path), None, 0))
+            fmt, _columns = _check_file(path)
         except ValueError as exc:  # UnsupportedFileError, IngestFileError
             refused[path] = str(exc)
+            continue
+        if fmt == "parquet":  # footers are read together below, as load_files reads them
+            parquet.append(_File(len(parquet), path, fmt, "", str(path), None, 0))
     while parquet:
         found = _describe_parquet(conn, parquet)
         if found is None:
@@ -298,12 +295,22 @@ def _plan(
     return planned, failure
 
 
-def _plan_file(position: int, path: Path, date_of: Callable[[Path], date | None]) -> _File:
+def _check_file(path: Path) -> tuple[str, tuple[str, ...]]:
+    """The file's format and (for CSV) its header, once its suffix, existence and columns pass."""
     fmt = file_format(path)
     if not path.is_file():
         raise IngestFileError(f"{path}: no such file")
+    columns: tuple[str, ...] = ()
+    if fmt == "csv":
+        columns = tuple(_csv_header(path))
+        _check_columns(path, columns)
+    return fmt, columns
+
+
+def _plan_file(position: int, path: Path, date_of: Callable[[Path], date | None]) -> _File:
+    fmt, columns = _check_file(path)
     size = path.stat().st_size
-    item = _File(
+    return _File(
         position,
         path,
         fmt,
@@ -311,12 +318,9 @@ def _plan_file(position: int, path: Path, date_of: Callable[[Path], date | None]
         str(path.resolve()),
         date_of(path),
         size,
+        columns=columns,
         rows=size // _TEXT_BYTES_PER_ROW + 1,
     )
-    if fmt == "csv":
-        item.columns = tuple(_csv_header(path))
-        _check_columns(path, item.columns)
-    return item
 
 
 def _csv_header(path: Path) -> list[str]:

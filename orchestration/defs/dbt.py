@@ -67,7 +67,7 @@ MART_KEYS = [key for key in atom_dbt_models.keys if key.path[0] == "marts"]
 
 class AtomDbtCliResource(DbtCliResource):
     """dagster-dbt's resource without two start-up costs that buy this project nothing, measured at 5.1 s
-    and 2.9 s per build on the 2-core machine (docs/benchmarks.md, pipeline):
+    and 2.9 s per build on the 2-core machine (docs/decisions/0002-one-build-job.md):
 
     - the dbt version comes from the installed dbt-core package instead of a ``dbt --version`` subprocess
       (the executable is this venv's own dbt, so the two cannot differ);
