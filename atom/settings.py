@@ -98,9 +98,29 @@ class Settings(BaseSettings):
         for path in (self.home, self.landing_dir, self.artifacts_dir, self.dagster_home, self.log_dir):
             path.mkdir(parents=True, exist_ok=True)
         instance_config = self.dagster_home / "dagster.yaml"
-        if not instance_config.exists():
-            # No telemetry from an offline platform; the file also silences Dagster's "no dagster.yaml" notice.
-            instance_config.write_text("telemetry:\n  enabled: false\n")
+        # Written unless someone has configured the instance themselves (another storage, say).
+        if not instance_config.exists() or instance_config.read_text() in _EARLIER_DAGSTER_YAML:
+            instance_config.write_text(dagster_instance_yaml(self.dagster_home))
+
+
+# What ensure_dirs wrote before the event log storage was configured: homes made then are upgraded.
+_EARLIER_DAGSTER_YAML = ("telemetry:\n  enabled: false\n",)
+# Dagster buffers the events it can batch (planned and per-partition materializations) up to this many.
+DAGSTER_EVENT_BATCH_SIZE = "1000"
+
+
+def dagster_instance_yaml(dagster_home: Path) -> str:
+    """The Dagster instance of a home: no telemetry from an offline platform, and the stock SQLite
+    event log but with batched writes (orchestration/event_log.py)."""
+    return (
+        "telemetry:\n"
+        "  enabled: false\n"
+        "event_log_storage:\n"
+        "  module: orchestration.event_log\n"
+        "  class: BatchingSqliteEventLogStorage\n"
+        "  config:\n"
+        f"    base_dir: {(dagster_home / 'history' / 'runs').resolve()}\n"
+    )
 
 
 @lru_cache(maxsize=1)
@@ -126,6 +146,8 @@ def subprocess_env(settings: Settings | None = None, **overrides: str) -> dict[s
             "ATOM_PRICE_BOOK": str(s.price_book_path),
             "DAGSTER_HOME": str(s.dagster_home),
             "DBT_PROFILES_DIR": str(DBT_PROJECT_DIR),
+            # Without it Dagster stores batchable events one at a time (orchestration/event_log.py).
+            "DAGSTER_EVENT_BATCH_SIZE": DAGSTER_EVENT_BATCH_SIZE,
         }
     )
     env.update(overrides)
