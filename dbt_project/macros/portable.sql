@@ -39,3 +39,16 @@
 {% macro duckdb__month_starts_between(first_month, last_month) -%}
     unnest(generate_series(cast({{ first_month }} as timestamp), cast({{ last_month }} as timestamp), interval 1 month))
 {%- endmacro %}
+
+{#- A 64-bit hash of a row's `columns` (a list of expressions); NULLs hash alike. -#}
+{% macro key_hash(columns) -%}
+    {{ return(adapter.dispatch('key_hash', 'atom')(columns)) }}
+{%- endmacro %}
+
+{% macro default__key_hash(columns) -%}
+    xxhash64({{ columns | join(', ') }})
+{%- endmacro %}
+
+{% macro duckdb__key_hash(columns) -%}
+    hash({{ columns | join(', ') }})
+{%- endmacro %}
