@@ -3,8 +3,9 @@
     python bench/bench_pipeline.py --events 1000000 --events 10000000
 
 For each size, a fresh ATOM_HOME gets the demo marketplace generated with that many events (landing zone,
-operational DB, price book; generation is not timed), then one `atom build` runs through Dagster. Reported:
-the build's wall time per stage (reference data, usage load, dbt + snapshot) and in total, and as the
+operational DB, price book; generation is not timed), then one `atom build` runs through Dagster, in this
+process as the CLI runs it. Reported: the build's wall time in total and per stage (start-up, reference
+data, usage load, dbt + snapshot), and as the
 baseline measured in the same run, DuckDB's own raw load of the same landed Parquet files
 (`CREATE TABLE AS SELECT * FROM read_parquet([...])`) into a fresh file. Figures go to stdout as a markdown
 table and to bench/results/pipeline.json; progress to stderr.
@@ -56,23 +57,24 @@ def measure(events: int, work: Path, seed: int) -> dict[str, float | int]:
             rows = conn.execute("SELECT count(*) FROM raw_copy").fetchone()[0]
         baseline_s = time.perf_counter() - started
 
-    stage_seconds: dict[str, float] = {}
-    summary = None
-    for stage in ("reference", "usage", "transform"):
-        with err.status(f"atom build: {stage}"):
-            started = time.perf_counter()
-            result = run_build(stages=(stage,))
-            stage_seconds[stage] = time.perf_counter() - started
-        if not result.success:
-            raise SystemExit(f"build failed in {stage}: {result.error}")
-        if stage == "usage":
-            summary = result
-    assert summary is not None
-    total = sum(stage_seconds.values())
+    with err.status("loading the Dagster definitions"):
+        # Python imports (and dbt's manifest when the project changed) are not pipeline work: done before
+        # the clock starts, for every size alike. A fresh `atom build` process pays them once, ~4 s.
+        import orchestration.definitions  # noqa: F401
+
+    with err.status("atom build: reference data, usage, dbt and snapshot"):
+        started = time.perf_counter()
+        summary = run_build()
+        total = time.perf_counter() - started
+    if not summary.success:
+        raise SystemExit(f"build failed: {summary.error}")
+    stage_seconds = summary.stage_seconds
     return {
         "events_landed": rows,
         "files": len(files),
         "baseline_raw_load_s": round(baseline_s, 2),
+        # Resolving the job and opening the Dagster instance.
+        "startup_s": round(total - sum(stage_seconds.values()), 2),
         "reference_s": round(stage_seconds["reference"], 2),
         "usage_load_s": round(stage_seconds["usage"], 2),
         "dbt_and_snapshot_s": round(stage_seconds["transform"], 2),
@@ -102,6 +104,8 @@ def main() -> None:
         "events",
         "files",
         "baseline_raw_load_s",
+        "startup_s",
+        "reference_s",
         "usage_load_s",
         "usage_load_vs_raw_load",
         "dbt_and_snapshot_s",

@@ -128,9 +128,10 @@ def build(
     _print_usage_summary(summary.usage)
     _warn_unreadable(summary.usage)
     loaded_days = f"{summary.days[0]}..{summary.days[-1]}" if summary.days else "none"
+    stages = ", ".join(f"{stage} {seconds:.1f} s" for stage, seconds in summary.stage_seconds.items())
     err.print(
         f"{len(summary.run_ids)} Dagster run(s), landing days {loaded_days}: {len(summary.materialized)} assets "
-        f"in {summary.seconds:.1f} s; snapshot {get_settings().serving_path}"
+        f"in {summary.seconds:.1f} s ({stages}); snapshot {get_settings().serving_path}"
     )
     if not summary.success:
         fail(f"build failed: {summary.error}")
