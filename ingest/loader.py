@@ -849,7 +849,9 @@ class _Chunk:
         self.conn.execute(
             f"""
             CREATE TEMP TABLE _ingest_resolved AS
-            WITH valid AS (
+            -- Not materialized: its three readers need only the key columns, which a scan of
+            -- _ingest_rows reads faster than a 5M-row copy of every column is written (2.2 s a chunk).
+            WITH valid AS NOT MATERIALIZED (
                 SELECT file_seq, row_no, tenant_id, event_id, metric_id, quantity, occurred_at, package_id,
                        properties
                 FROM _ingest_rows WHERE reason IS NULL
@@ -863,10 +865,16 @@ class _Chunk:
                 SELECT DISTINCT tenant_id, event_id FROM valid
                 WHERE hash(tenant_id, event_id) IN (SELECT key_hash FROM repeated_hashes)
             ),
+            -- The same hash first against the loaded events (10M rows at the 10M benchmark), then the
+            -- exact keys of the few candidates only.
+            loaded_candidates AS (
+                SELECT tenant_id, event_id FROM raw.usage_events
+                WHERE hash(tenant_id, event_id) IN (SELECT hash(tenant_id, event_id) FROM valid)
+            ),
             loaded_keys AS (
-                SELECT DISTINCT e.tenant_id, e.event_id
-                FROM raw.usage_events AS e SEMI JOIN valid AS v
-                    ON e.tenant_id = v.tenant_id AND e.event_id = v.event_id
+                SELECT DISTINCT v.tenant_id, v.event_id
+                FROM valid AS v SEMI JOIN loaded_candidates AS c
+                    ON v.tenant_id = c.tenant_id AND v.event_id = c.event_id
             ),
             suspect_keys AS (SELECT * FROM repeated_keys UNION SELECT * FROM loaded_keys),
             suspects AS (
