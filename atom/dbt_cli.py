@@ -30,7 +30,16 @@ def run_dbt(
     log_path: Path | None = None,
 ) -> subprocess.CompletedProcess[str]:
     """Run ``dbt <args>`` on the project; raise :class:`DbtError` with dbt's own output when it fails."""
-    command = _command(args, target_path)
+    command = [
+        dbt_executable(),
+        *args,
+        "--project-dir",
+        str(DBT_PROJECT_DIR),
+        "--profiles-dir",
+        str(DBT_PROJECT_DIR),
+    ]
+    if target_path is not None:
+        command += ["--target-path", str(target_path)]
     overrides = {"ATOM_WAREHOUSE": str(warehouse)} if warehouse is not None else {}
     if log_path is not None:
         overrides["DBT_LOG_PATH"] = str(log_path)
@@ -42,25 +51,3 @@ def run_dbt(
             f"dbt {' '.join(args)} failed (exit {result.returncode}):\n{result.stdout[-4000:]}{result.stderr[-2000:]}"
         )
     return result
-
-
-def start_dbt(args: Sequence[str], *, target_path: Path, log_file: Path) -> subprocess.Popen[bytes]:
-    """Start ``dbt <args>`` on the project in the background, its output going to ``log_file``; dbt's
-    own log goes to ``target_path`` (where dagster-dbt has it write too), not into the source tree."""
-    env = subprocess_env(None, DBT_LOG_PATH=str(target_path))
-    with open(log_file, "ab") as log:  # the child keeps its own copy of the descriptor
-        return subprocess.Popen(_command(args, target_path), env=env, stdout=log, stderr=subprocess.STDOUT)
-
-
-def _command(args: Sequence[str], target_path: Path | None) -> list[str]:
-    command = [
-        dbt_executable(),
-        *args,
-        "--project-dir",
-        str(DBT_PROJECT_DIR),
-        "--profiles-dir",
-        str(DBT_PROJECT_DIR),
-    ]
-    if target_path is not None:
-        command += ["--target-path", str(target_path)]
-    return command

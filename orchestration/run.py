@@ -15,7 +15,6 @@ about two minutes of bookkeeping; restricted to the three usage assets it is a f
 from __future__ import annotations
 
 import logging
-import subprocess
 import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager, redirect_stdout
@@ -25,7 +24,6 @@ from datetime import UTC, date, datetime, timedelta
 import dagster as dg
 from dagster._core.utils import make_new_run_id
 
-from atom.dbt_cli import start_dbt
 from atom.settings import apply_to_process_env, get_settings
 from ingest.landing import landing_days
 from orchestration.partitions import partition_range_tags
@@ -107,13 +105,8 @@ def run_build(
     }
     summary = BuildSummary()
     started = datetime.now(UTC)
-    first_parse = _start_first_parse(stages)
-    try:
-        with dg.DagsterInstance.get() as instance, _quiet_console():
-            _run_stages(instance, job, selections, stages, days, summary, progress, first_parse)
-    finally:
-        if first_parse is not None:  # done by now unless the build stopped before dbt
-            first_parse.wait()
+    with dg.DagsterInstance.get() as instance, _quiet_console():
+        _run_stages(instance, job, selections, stages, days, summary, progress)
     summary.seconds = (datetime.now(UTC) - started).total_seconds()
     return summary
 
@@ -126,7 +119,6 @@ def _run_stages(
     days: Sequence[date] | None,
     summary: BuildSummary,
     progress: ProgressCallback | None,
-    first_parse: subprocess.Popen[bytes] | None,
 ) -> None:
     if "usage" in stages:
         loaded = instance.get_materialized_partitions(USAGE_KEY)
@@ -140,8 +132,6 @@ def _run_stages(
     total = sum(len(selections[stage]) for stage in stages)
     for stage, tags in plan:
         stage_started = time.perf_counter()
-        if stage == "transform" and first_parse is not None:
-            first_parse.wait()
         run_id = make_new_run_id()
         if progress:
             instance.add_event_listener(run_id, _progress_listener(summary, total, progress))
@@ -160,23 +150,6 @@ def _run_stages(
         if not result.success:
             summary.success = False
             break
-
-
-def _start_first_parse(stages: Sequence[str]) -> subprocess.Popen[bytes] | None:
-    """Start dbt's parse of a home's first build while the earlier stages load data.
-
-    dbt reuses its parse from one build of a home to the next, but the first build there parses the
-    whole project (4.5 s on 2 cores: dbt keys its parse on the profile, which holds the warehouse path).
-    A parse needs no warehouse connection, so it runs beside the usage load, and the transform stage's
-    ``dbt build`` finds it. If it fails, ``dbt build`` parses from scratch and reports what is wrong.
-    """
-    settings = get_settings()
-    target = settings.dbt_build_target
-    # Alone, the transform stage has nothing to overlap the parse with.
-    if "transform" not in stages or len(stages) < 2 or (target / "partial_parse.msgpack").exists():
-        return None
-    target.mkdir(parents=True, exist_ok=True)
-    return start_dbt(["parse", "--quiet"], target_path=target, log_file=settings.log_dir / "build.log")
 
 
 def _progress_listener(summary: BuildSummary, total: int, progress: ProgressCallback) -> Callable:
