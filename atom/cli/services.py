@@ -106,14 +106,19 @@ def supervise(processes: list[subprocess.Popen[bytes]]) -> None:
     except KeyboardInterrupt:
         err.print("stopping…")
     finally:
-        for p in processes:
-            if p.poll() is None:
-                p.send_signal(signal.SIGINT)
-        for p in processes:
-            try:
-                p.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                p.kill()
+        stop(processes)
+
+
+def stop(processes: list[subprocess.Popen[bytes]]) -> None:
+    """Ask each service to stop as Ctrl-C does; kill what still runs 20 s later."""
+    for p in processes:
+        if p.poll() is None:
+            p.send_signal(signal.SIGINT)
+    for p in processes:
+        try:
+            p.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            p.kill()
 
 
 def start_orchestrator(host: str, port: int) -> list[subprocess.Popen[bytes]]:
