@@ -91,11 +91,6 @@ class Settings(BaseSettings):
         return self.home / "dbt_target"
 
     @property
-    def dbt_build_target(self) -> Path:
-        """The one target folder every build of this home reuses, so dbt parses only what changed."""
-        return self.dbt_target_dir / "build"
-
-    @property
     def log_dir(self) -> Path:
         return self.home / "logs"
 

@@ -59,7 +59,7 @@ def measure(events: int, work: Path, seed: int) -> dict[str, float | int]:
 
     with err.status("loading the Dagster definitions"):
         # Python imports (and dbt's manifest when the project changed) are not pipeline work: done before
-        # the clock starts, for every size alike. A fresh `atom build` process pays them once, ~4 s.
+        # the clock starts, for every size alike. A fresh `atom build` process pays them once.
         import orchestration.definitions  # noqa: F401
 
     with err.status("atom build: reference data, usage, dbt and snapshot"):

@@ -106,50 +106,38 @@ def run_build(
     summary = BuildSummary()
     started = datetime.now(UTC)
     with dg.DagsterInstance.get() as instance, _quiet_console():
-        _run_stages(instance, job, selections, stages, days, summary, progress)
+        if "usage" in stages:
+            loaded = instance.get_materialized_partitions(USAGE_KEY)
+            summary.days = list(days) if days is not None else days_to_load(loaded)
+        plan: list[tuple[str, dict[str, str]]] = []
+        for stage in stages:
+            if stage == "usage":
+                plan += [("usage", partition_range_tags(a, b)) for a, b in contiguous_ranges(summary.days)]
+            else:
+                plan.append((stage, {}))
+        total = sum(len(selections[stage]) for stage in stages)
+        for stage, tags in plan:
+            stage_started = time.perf_counter()
+            run_id = make_new_run_id()
+            if progress:
+                instance.add_event_listener(run_id, _progress_listener(summary, total, progress))
+            result = job.execute_in_process(
+                instance=instance,
+                run_id=run_id,
+                asset_selection=sorted(selections[stage]),
+                tags={**tags, "atom/stage": stage},
+                raise_on_error=False,
+            )
+            summary.run_ids.append(result.run_id)
+            summary.stage_seconds[stage] = (
+                summary.stage_seconds.get(stage, 0.0) + time.perf_counter() - stage_started
+            )
+            _collect(result, summary)
+            if not result.success:
+                summary.success = False
+                break
     summary.seconds = (datetime.now(UTC) - started).total_seconds()
     return summary
-
-
-def _run_stages(
-    instance: dg.DagsterInstance,
-    job: dg.JobDefinition,
-    selections: dict[str, set[dg.AssetKey]],
-    stages: Sequence[str],
-    days: Sequence[date] | None,
-    summary: BuildSummary,
-    progress: ProgressCallback | None,
-) -> None:
-    if "usage" in stages:
-        loaded = instance.get_materialized_partitions(USAGE_KEY)
-        summary.days = list(days) if days is not None else days_to_load(loaded)
-    plan: list[tuple[str, dict[str, str]]] = []
-    for stage in stages:
-        if stage == "usage":
-            plan += [("usage", partition_range_tags(a, b)) for a, b in contiguous_ranges(summary.days)]
-        else:
-            plan.append((stage, {}))
-    total = sum(len(selections[stage]) for stage in stages)
-    for stage, tags in plan:
-        stage_started = time.perf_counter()
-        run_id = make_new_run_id()
-        if progress:
-            instance.add_event_listener(run_id, _progress_listener(summary, total, progress))
-        result = job.execute_in_process(
-            instance=instance,
-            run_id=run_id,
-            asset_selection=sorted(selections[stage]),
-            tags={**tags, "atom/stage": stage},
-            raise_on_error=False,
-        )
-        summary.run_ids.append(result.run_id)
-        summary.stage_seconds[stage] = (
-            summary.stage_seconds.get(stage, 0.0) + time.perf_counter() - stage_started
-        )
-        _collect(result, summary)
-        if not result.success:
-            summary.success = False
-            break
 
 
 def _progress_listener(summary: BuildSummary, total: int, progress: ProgressCallback) -> Callable:
