@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, timedelta
+
+from atom import clock
 
 
 def utc_today() -> date:
-    return datetime.now(UTC).date()
+    """The platform's today (``ATOM_TODAY`` pins it; atom/clock.py)."""
+    return clock.today()
 
 
 def period_of(day: date) -> str:

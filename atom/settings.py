@@ -8,6 +8,7 @@ settings to a subprocess (dbt, Dagster's webserver) asks :func:`subprocess_env` 
 from __future__ import annotations
 
 import os
+from datetime import date
 from functools import lru_cache
 from pathlib import Path
 
@@ -42,6 +43,12 @@ class Settings(BaseSettings):
     # its portal account, or ATOM_OIDC_DEFAULT_ROLE when it has none (unset: such users are refused).
     atom_oidc_provider: str | None = Field(default=None, validation_alias="ATOM_OIDC_PROVIDER")
     atom_oidc_default_role: str | None = Field(default=None, validation_alias="ATOM_OIDC_DEFAULT_ROLE")
+    # One definition of a valid event (DESIGN 3.1): an event older than this many days before it is
+    # received is refused as timestamp_out_of_range (a year of late usage, and a month of slack).
+    atom_event_max_age_days: int = Field(default=400, ge=1, validation_alias="ATOM_EVENT_MAX_AGE_DAYS")
+    # The platform's "today" (atom/clock.py): unset, the real UTC date. Pinning it makes a demo generated
+    # as of a day build and rate as of that day too; tests pin it so month boundaries are fixed.
+    atom_today: date | None = Field(default=None, validation_alias="ATOM_TODAY")
     dagster_url: str | None = Field(default=None, validation_alias="DAGSTER_URL")
     stripe_api_key: str | None = Field(default=None, validation_alias="STRIPE_API_KEY")
     stripe_api_base: str | None = Field(default=None, validation_alias="STRIPE_API_BASE")
@@ -150,6 +157,8 @@ def subprocess_env(settings: Settings | None = None, **overrides: str) -> dict[s
             "DAGSTER_EVENT_BATCH_SIZE": DAGSTER_EVENT_BATCH_SIZE,
         }
     )
+    if s.atom_today is not None:
+        env["ATOM_TODAY"] = s.atom_today.isoformat()
     env.update(overrides)
     return env
 

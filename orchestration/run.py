@@ -26,6 +26,7 @@ from datetime import UTC, date, datetime, timedelta
 import dagster as dg
 from dagster._core.utils import make_new_run_id
 
+from atom import clock
 from atom.settings import apply_to_process_env, get_settings
 from ingest.landing import landing_days
 from orchestration.partitions import partition_range_tags
@@ -66,7 +67,7 @@ def _quiet_console() -> Iterator[None]:
 
 def days_to_load(materialized: set[str], today: date | None = None) -> list[date]:
     """Landing days never loaded, plus yesterday and today, where new batches still arrive."""
-    today = today or datetime.now(UTC).date()
+    today = today or clock.today()
     recent = {today - timedelta(days=1), today}
     landed = set(landing_days(get_settings().landing_dir))
     return sorted({d for d in landed if d.isoformat() not in materialized} | recent)

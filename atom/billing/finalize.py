@@ -27,6 +27,7 @@ import orjson
 from sqlalchemy import Engine, func, insert, select, update
 from sqlalchemy.orm import Session
 
+from atom import clock
 from atom.billing.drafts import DraftLine, read_draft_lines
 from atom.billing.money import format_quantity
 from atom.billing.periods import next_month_start, parse_period, period_of
@@ -336,7 +337,7 @@ def finalize_period(
     documents. Idempotent: a closed month is returned as it is. ``on_document(index, number)`` is called
     after each document is written, before the commit (progress; the crash test kills the process there)."""
     parse_period(period)
-    today = today or datetime.now(UTC).date()
+    today = today or clock.today()
     if period >= period_of(today):
         raise FinalizeError(
             f"{period} has not ended yet (today is {today}): only past months can be finalized"

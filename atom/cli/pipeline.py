@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Annotated
 
 import typer
 from rich.table import Table
 
+from atom import clock
 from atom.cli.console import err, fail, out, step_progress
 from atom.settings import Settings, get_settings
 
@@ -168,4 +169,4 @@ def _parse_day(text: str) -> date:
 
 
 def utc_today() -> date:
-    return datetime.now(UTC).date()
+    return clock.today()

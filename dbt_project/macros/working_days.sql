@@ -21,9 +21,16 @@
     {%- set as_of = var('governance_as_of', none) -%}
     {%- if as_of -%}
         cast('{{ as_of }}' as timestamp)
+    {%- elif env_var('ATOM_TODAY', '') -%}
+        {#- A pinned day (clock.sql) keeps the wall clock's time of day, as atom.clock.now does. -#}
+        ({{ atom_today() }} + ({{ utc_now_unpinned() }} - {{ dbt.date_trunc('day', utc_now_unpinned()) }}))
     {%- else -%}
-        {{ return(adapter.dispatch('utc_now', 'atom')()) }}
+        {{ utc_now_unpinned() }}
     {%- endif -%}
+{%- endmacro %}
+
+{% macro utc_now_unpinned() -%}
+    {{ return(adapter.dispatch('utc_now', 'atom')()) }}
 {%- endmacro %}
 
 {% macro default__utc_now() -%}

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, timedelta
 from typing import Any
 
 from sqlalchemy import delete, insert
 
+from atom import clock
 from atom.opdb import (
     Package,
     PackageVersion,
@@ -96,7 +97,7 @@ def generate(
 ) -> GenerationSummary:
     """Write a deterministic demo marketplace: same seed and ``today``, byte-identical outputs."""
     size = scale if isinstance(scale, Scale) else get_scale(scale)
-    today = today or datetime.now(UTC).date()
+    today = today or clock.today()
     days = usage_days(today)
     report = progress or (lambda _step, _done, _total: None)
 

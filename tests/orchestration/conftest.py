@@ -10,7 +10,8 @@ import pytest
 
 from atom.settings import Settings, get_settings, reset_settings_cache, subprocess_env
 
-# A fixed "today" keeps the generated marketplace identical from run to run.
+# A fixed "today" (ATOM_TODAY, atom/clock.py) keeps the generated marketplace identical from run to run,
+# and makes the build rate the months the generator wrote, whatever the wall clock says.
 TODAY = date(2026, 11, 20)
 EXPORTED = (
     "ATOM_HOME",
@@ -21,11 +22,12 @@ EXPORTED = (
     "DAGSTER_HOME",
     "DBT_PROFILES_DIR",
     "DAGSTER_EVENT_BATCH_SIZE",
+    "ATOM_TODAY",
 )
 
 
-def use_home(monkeypatch: pytest.MonkeyPatch, home: Path) -> Settings:
-    """Point every setting at ``home``.
+def use_home(monkeypatch: pytest.MonkeyPatch, home: Path, today: date = TODAY) -> Settings:
+    """Point every setting at ``home``, with the platform's clock pinned to ``today``.
 
     Every exported key is set through monkeypatch (not only deleted: pytest records nothing for a key it
     deletes that was absent), so what apply_to_process_env later writes into os.environ is undone after
@@ -34,6 +36,7 @@ def use_home(monkeypatch: pytest.MonkeyPatch, home: Path) -> Settings:
     for key in EXPORTED:
         monkeypatch.delenv(key, raising=False)
     monkeypatch.setenv("ATOM_HOME", str(home))
+    monkeypatch.setenv("ATOM_TODAY", today.isoformat())
     reset_settings_cache()
     settings = get_settings()
     resolved = subprocess_env(settings)
@@ -45,7 +48,7 @@ def use_home(monkeypatch: pytest.MonkeyPatch, home: Path) -> Settings:
 def generate_small(settings: Settings, seed: int = 11) -> None:
     from ingest.synthetic import generate
 
-    generate(settings, scale="small", seed=seed, today=TODAY)
+    generate(settings, scale="small", seed=seed)  # as of the pinned ATOM_TODAY
 
 
 @pytest.fixture

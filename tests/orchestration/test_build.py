@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import date
+from pathlib import Path
 
 import duckdb
 import pytest
 
+from atom import clock
 from atom.settings import Settings
 from orchestration.run import run_build
+from tests.orchestration.conftest import generate_small, use_home
 
 pytestmark = pytest.mark.slow
 
@@ -74,7 +77,7 @@ def test_rebuilding_loads_nothing_twice_and_changes_no_invoice(small_home: Setti
     lines_before = _invoice_lines(small_home.serving_path)
 
     # A file nobody can read lands later: it is set aside with its reason instead of blocking every build.
-    day = small_home.landing_dir / datetime.now(UTC).date().isoformat()  # builds always reload today
+    day = small_home.landing_dir / clock.today().isoformat()  # builds always reload today
     day.mkdir(parents=True, exist_ok=True)
     unreadable = day / "batch_from_a_broken_exporter.csv"
     unreadable.write_text("id,tenant_id,metric,quantity\ne1,t1,workflow_runs,1\n")
@@ -90,3 +93,35 @@ def test_rebuilding_loads_nothing_twice_and_changes_no_invoice(small_home: Setti
     assert not unreadable.exists() and kept.read_text().startswith("id,tenant_id")
     reason = (kept.parent / (kept.name + ".reason.txt")).read_text()
     assert "missing column(s) timestamp" in reason
+
+
+@pytest.mark.parametrize(
+    ("today", "last_period"),
+    [(date(2026, 11, 30), "2026-11"), (date(2026, 12, 1), "2026-12")],
+    ids=["last-day-of-month", "first-day-of-month"],
+)
+def test_generator_and_build_share_one_clock_across_a_month_boundary(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, today: date, last_period: str
+) -> None:
+    """Generated as of ATOM_TODAY and built as of it too, whatever the wall clock says: the rated months
+    are exactly the generator's six whole months plus the pinned month, and MRR is measured that day."""
+    settings = use_home(monkeypatch, tmp_path / "home", today=today)
+    settings.ensure_dirs()
+    generate_small(settings)
+    summary = run_build()
+    assert summary.success, summary.error
+    with duckdb.connect(str(settings.serving_path), read_only=True) as conn:
+        periods = [
+            p
+            for (p,) in conn.execute(
+                "select distinct period from marts.fct_invoice_lines order by 1"
+            ).fetchall()
+        ]
+        aging_as_of = conn.execute("select distinct as_of_date from marts.fct_ar_aging").fetchall()
+    first = date(today.year, today.month, 1)
+    assert len(periods) == 7 and periods[-1] == last_period, periods
+    assert (
+        periods[0]
+        == f"{first.replace(year=first.year - (first.month <= 6), month=(first.month - 7) % 12 + 1):%Y-%m}"
+    )
+    assert aging_as_of in ([], [(today,)])

@@ -10,7 +10,7 @@ plans as (select * from {{ ref('stg_price_book__plans') }}),
 month_bounds as (
     select
         cast({{ dbt.date_trunc('month', 'min(started_on_date)') }} as date) as first_month_start_date,
-        cast({{ dbt.date_trunc('month', 'current_date') }} as date) as last_month_start_date
+        cast({{ dbt.date_trunc('month', atom_today()) }} as date) as last_month_start_date
     from subscriptions
 ),
 
@@ -29,7 +29,7 @@ months_measured as (
         -- The day MRR is measured: the month's last day, or today while the month runs.
         least(
             cast({{ dbt.dateadd('day', -1, dbt.dateadd('month', 1, 'period_start_date')) }} as date),
-            current_date
+            {{ atom_today() }}
         ) as measured_on_date
     from months
 ),

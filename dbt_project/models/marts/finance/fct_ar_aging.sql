@@ -7,7 +7,7 @@ invoices as (select * from {{ ref('stg_operational__invoices') }}),
 open_invoices as (
     select
         *,
-        cast({{ dbt.datediff('due_on_date', 'current_date', 'day') }} as integer) as days_past_due
+        cast({{ dbt.datediff('due_on_date', atom_today(), 'day') }} as integer) as days_past_due
     from invoices
     where status = 'finalized' and document_type = 'invoice' and total_amount > 0
 ),
@@ -21,7 +21,7 @@ final as (
         total_amount as open_amount,
         issued_on_date,
         due_on_date,
-        current_date as as_of_date,
+        {{ atom_today() }} as as_of_date,
         days_past_due,
         case
             when days_past_due <= 0 then 'current'
