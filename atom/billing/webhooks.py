@@ -2,11 +2,15 @@
 
 Verification is the official library's (``stripe.WebhookSignature.verify_header``): HMAC-SHA256 over
 ``"{t}.{payload}"``, any one of several ``v1`` signatures may match (secret rotation), constant-time
-comparison, timestamps older than the tolerance (300 s) refused.
+comparison. The library refuses only timestamps older than its tolerance; a signature dated in the future
+would pass it, so the freshness check here is ours and two-sided (DESIGN 3.8: within 300 s either way).
+An attacker who once captured a signed delivery cannot replay it later, and one who could get a payload
+signed ahead of time cannot bank it for the future.
 """
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -40,16 +44,37 @@ class SignatureError(ValueError):
     pass
 
 
-def verify_event(payload: bytes, signature_header: str | None, secret: str) -> dict[str, Any]:
-    """The event of a correctly signed, fresh payload; :class:`SignatureError` otherwise."""
+def signed_at(signature_header: str) -> int:
+    """The ``t=`` of a ``Stripe-Signature`` header: the first one, as the library signs over the first."""
+    for item in signature_header.split(","):
+        key, _, value = item.partition("=")
+        if key == "t":
+            return int(value)
+    raise ValueError("no t= in the header")
+
+
+def verify_event(
+    payload: bytes, signature_header: str | None, secret: str, now: float | None = None
+) -> dict[str, Any]:
+    """The event of a correctly signed, fresh payload; :class:`SignatureError` otherwise.
+
+    Fresh means signed within :data:`TOLERANCE_S` of ``now`` (default: the wall clock), before or after."""
     if not signature_header:
         raise SignatureError("missing Stripe-Signature header")
     try:
-        stripe.WebhookSignature.verify_header(payload.decode("utf-8"), signature_header, secret, TOLERANCE_S)
+        # tolerance=None: the library's one-sided check is replaced by the two-sided one below.
+        stripe.WebhookSignature.verify_header(payload.decode("utf-8"), signature_header, secret, None)
     except stripe.SignatureVerificationError as exc:
         raise SignatureError(str(exc).split(" (")[0] or "signature does not match") from exc
     except UnicodeDecodeError as exc:
         raise SignatureError("payload is not UTF-8") from exc
+    now = time.time() if now is None else now
+    skew = signed_at(signature_header) - now  # parses: the library has just read the same t=
+    if abs(skew) > TOLERANCE_S:
+        when = "in the future" if skew > 0 else "ago"
+        raise SignatureError(
+            f"signature timestamp is {abs(skew):.0f} s {when}; at most {TOLERANCE_S} s either way is accepted"
+        )
     try:
         event = orjson.loads(payload)
     except orjson.JSONDecodeError as exc:

@@ -13,6 +13,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
+from atom.billing.webhooks import SignatureError, verify_event
 from atom.opdb import Invoice, StripeEvent, Tenant, make_engine, migrate
 from atom.settings import Settings, reset_settings_cache
 from tests.orchestration.conftest import use_home
@@ -142,6 +143,32 @@ def test_a_stale_signature_older_than_300_seconds_gets_400(api) -> None:
     assert _post(client, payload, _sign(payload, at=int(time.time()) - 301)).status_code == 400
     assert _post(client, payload, _sign(payload, at=int(time.time()) - 200)).status_code == 200
     assert _state(settings) == ("paid", 1)
+
+
+def test_a_signature_dated_more_than_300_seconds_in_the_future_gets_400(api) -> None:
+    client, settings = api
+    payload = _event("evt_8", "invoice.paid")
+    response = _post(client, payload, _sign(payload, at=int(time.time()) + 301))
+    assert response.status_code == 400 and response.json()["reason"] == "bad_signature"
+    assert "future" in response.json()["detail"]
+    assert _state(settings) == ("finalized", 0)
+    assert _post(client, payload, _sign(payload, at=int(time.time()) + 200)).status_code == 200
+    assert _state(settings) == ("paid", 1)
+
+
+@pytest.mark.parametrize(
+    ("offset", "fresh"),
+    [(-301, False), (-300, True), (0, True), (300, True), (301, False), (86_400 * 365, False)],
+)
+def test_freshness_is_300_seconds_either_way_of_the_receiving_clock(offset: int, fresh: bool) -> None:
+    payload = _event("evt_9", "invoice.paid")
+    now = 1_790_000_000
+    header = _sign(payload, at=now + offset)
+    if fresh:
+        assert verify_event(payload, header, SECRET, now=now)["id"] == "evt_9"
+    else:
+        with pytest.raises(SignatureError, match="either way"):
+            verify_event(payload, header, SECRET, now=now)
 
 
 def test_any_of_several_v1_signatures_may_match_for_secret_rotation(api) -> None:
