@@ -13,11 +13,13 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import APIRouter, FastAPI
+from fastapi.routing import APIRoute
 
 import ingest.api.routers as routers_package
 from atom.opdb import make_engine, migrate
 from atom.settings import Settings, get_settings
 from ingest.api.context import ApiConfig, ApiContext
+from ingest.api.docs_pages import install_docs_pages
 from ingest.api.errors import install_error_handlers
 from ingest.api.observability import ApiMetrics, RequestMiddleware, configure_logging
 
@@ -39,6 +41,27 @@ def discover_routers() -> list[APIRouter]:
         if isinstance(router, APIRouter):
             found.append(router)
     return found
+
+
+def operation_id(route: APIRoute) -> str:
+    """The OpenAPI ``operationId`` of a route: its handler's name in camelCase (``list_packages`` ->
+    ``listPackages``). FastAPI's default glues the path and method on (``list_packages_v1_packages_get``),
+    which generated clients turn into unreadable method names that change whenever a path does."""
+    head, *rest = route.name.split("_")
+    return head + "".join(word[:1].upper() + word[1:] for word in rest)
+
+
+def check_unique_operation_ids(app: FastAPI) -> None:
+    """Two handlers with one name would share an operationId: refuse to start rather than serve that."""
+    seen: dict[str, str] = {}
+    for route in app.routes:
+        if isinstance(route, APIRoute) and route.include_in_schema:
+            op = operation_id(route)
+            if op in seen:
+                raise RuntimeError(
+                    f"operationId {op!r} of {route.path} is also {seen[op]}'s: rename one handler"
+                )
+            seen[op] = route.path
 
 
 def create_app(
@@ -68,11 +91,16 @@ def create_app(
         version=API_VERSION,
         description=DESCRIPTION,
         lifespan=lifespan,
+        generate_unique_id_function=operation_id,
+        docs_url=None,  # served by install_docs_pages from local files, not from a CDN
+        redoc_url=None,
     )
     app.state.ctx = ctx
     install_error_handlers(app)
     for router in discover_routers():
         app.include_router(router)
+    check_unique_operation_ids(app)
+    install_docs_pages(app)
     upload_limit = config.archive_limits.max_compressed_bytes + config.multipart_overhead_bytes
     app.add_middleware(
         RequestMiddleware,

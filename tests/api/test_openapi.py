@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 from fastapi.testclient import TestClient
 
@@ -38,3 +39,15 @@ def test_every_contract_call_is_in_the_spec(client: TestClient) -> None:
         ("/metrics", "get"),
     ]:
         assert method in paths.get(path, {}), f"{method.upper()} {path} missing from the spec"
+
+
+def test_operation_ids_are_the_handlers_names_in_camel_case(client: TestClient) -> None:
+    operations = [
+        operation
+        for methods in client.get("/openapi.json").json()["paths"].values()
+        for operation in methods.values()
+    ]
+    ids = [operation["operationId"] for operation in operations]
+    assert len(ids) == len(set(ids))
+    assert {"listPackages", "publishPackage", "postUsage", "stripeWebhook", "healthz"} <= set(ids)
+    assert all(re.fullmatch(r"[a-z]+(?:[A-Z][a-z0-9]*)*", op) for op in ids), ids
