@@ -1,37 +1,53 @@
-"""Who is signed in, and with which role.
+"""Who is signed in, and with which role: asked of the operational DB at every page run.
 
-Two ways in, one role table (``portal_users``, created by ``atom users add``):
-- local accounts: e-mail and password, checked against the argon2 hash;
+Two ways in, one role table (``portal_users``, managed with ``atom users add|role|disable``):
+- local accounts: e-mail and password, checked against the argon2 hash, throttled per account and per
+  client address (``atom.opdb.portal.password_sign_in``);
 - OIDC through ``st.login`` when ``ATOM_OIDC_PROVIDER`` names a provider of ``.streamlit/secrets.toml``:
   the provider vouches for the e-mail, the role comes from its portal account (or
-  ``ATOM_OIDC_DEFAULT_ROLE``); an e-mail with neither is refused.
+  ``ATOM_OIDC_DEFAULT_ROLE`` for an e-mail with no account); a disabled account or an e-mail with neither
+  is refused.
 
-The identity lives in ``st.session_state`` for the browser session (a reload asks again), which is what
-Streamlit keeps per tab; OIDC identities survive reloads through Streamlit's own signed cookie.
+``st.session_state`` remembers *who* signed in with a password in this browser tab (a reload asks again),
+never *what they may do*: the role and the disabled flag are read from ``portal_users`` at every page run,
+so ``atom users role`` and ``atom users disable`` take effect at the next click of every open session
+(issue 11, finding 4). OIDC identities come from Streamlit's own signed cookie, checked the same way.
 """
 
 from __future__ import annotations
 
+import ipaddress
+import math
+from datetime import datetime
 from typing import Any
 
 import streamlit as st
 
 from app import operational
-from atom.opdb.portal import PORTAL_ROLES, Identity, audit, authenticate, role_of
+from atom.opdb.portal import Identity, audit, live_identity, password_sign_in, utcnow
 from atom.settings import get_settings
 
-SESSION_KEY = "atom_identity"
+SESSION_KEY = "atom_identity"  # the e-mail signed in with a password in this browser session
+OIDC_SEEN_KEY = "atom_oidc_signed_in"  # the OIDC e-mail whose sign-in this session has audited
+ENDED_KEY = "atom_session_ended"  # why the last identity of this session was signed out
 
 
 def current_identity() -> Identity | None:
-    identity = st.session_state.get(SESSION_KEY)
-    if isinstance(identity, Identity):
+    """The signed-in user with the role their account has now; None when signed out, disabled or
+    without a role (an ended session is forgotten and audited once)."""
+    email = st.session_state.get(SESSION_KEY)
+    if isinstance(email, Identity):  # the form before 0601 kept the whole identity; only the e-mail counts
+        email = email.email
+    if isinstance(email, str):
+        with operational.session() as session:
+            identity = live_identity(session, email)
+            if identity is None:
+                audit(session, email, "portal.session_ended", "portal_user", email, {"reason": "no_role"})
+        if identity is None:
+            st.session_state.pop(SESSION_KEY, None)
+            st.session_state[ENDED_KEY] = "Your account was disabled or removed: you have been signed out."
         return identity
-    oidc = _oidc_identity()
-    if oidc is not None:
-        st.session_state[SESSION_KEY] = oidc
-        record(oidc, "portal.sign_in", "portal_user", oidc.email, {"method": "oidc"})
-    return oidc
+    return _oidc_identity()
 
 
 def _oidc_user() -> Any | None:
@@ -46,15 +62,28 @@ def _oidc_user() -> Any | None:
 
 def _oidc_identity() -> Identity | None:
     user = _oidc_user()
-    if user is None or not user.get("email"):
+    if user is None or not user.get("email") or user.get("email_verified") is False:
         return None
     email = str(user["email"]).lower()
     with operational.session() as session:
-        role = role_of(session, email)
-    role = role or get_settings().atom_oidc_default_role
-    if role not in PORTAL_ROLES:
+        identity = live_identity(session, email, default_role=get_settings().atom_oidc_default_role)
+    if identity is not None and st.session_state.get(OIDC_SEEN_KEY) != identity.email:
+        st.session_state[OIDC_SEEN_KEY] = identity.email
+        record(identity, "portal.sign_in", "portal_user", identity.email, {"method": "oidc"})
+    return identity
+
+
+def client_address() -> str | None:
+    """The browser's address as the portal's server sees it (None on loopback, as Streamlit reports it).
+
+    Behind a reverse proxy this is the proxy's address; Streamlit does not read X-Forwarded-For, which a
+    client could forge, so the per-address limit then counts everyone behind the proxy together.
+    """
+    try:
+        value = st.context.ip_address
+        return str(ipaddress.ip_address(value)) if isinstance(value, str) else None
+    except Exception:  # no browser connection (AppTest, bare mode) or an unparsable address
         return None
-    return Identity(email, role)
 
 
 def record(
@@ -70,27 +99,57 @@ def sign_out() -> None:
     if identity is not None:
         record(identity, "portal.sign_out", "portal_user", identity.email, {})
     st.session_state.pop(SESSION_KEY, None)
+    st.session_state.pop(OIDC_SEEN_KEY, None)
     if _oidc_user() is not None:
         st.logout()
+
+
+def wait_phrase(retry_at: datetime, now: datetime) -> str:
+    """``try again in 8 seconds (after 21:45:03 UTC)``: when the next attempt may be made."""
+    seconds = max(1, math.ceil((retry_at - now).total_seconds()))
+    amount = f"{seconds} second{'s' if seconds != 1 else ''}"
+    if seconds >= 120:
+        amount = f"{math.ceil(seconds / 60)} minutes"
+    return f"try again in {amount} (after {retry_at:%H:%M:%S} UTC)"
 
 
 def sign_in_page() -> None:
     """The only page a signed-out visitor sees."""
     st.title("Sign in to ATOM Marketplace")
+    ended = st.session_state.pop(ENDED_KEY, None)
+    if ended:
+        st.warning(ended)
     with st.form("sign_in", border=True):
         email = st.text_input("E-mail", key="sign_in_email")
         password = st.text_input("Password", type="password", key="sign_in_password")
         submitted = st.form_submit_button("Sign in", type="primary")
     if submitted:
-        with operational.session() as session:
-            identity = authenticate(session, email, password)
-        if identity is None:
+        now = utcnow()
+        outcome = password_sign_in(operational.session, email, password, client_address(), now)
+        if outcome.throttled and outcome.retry_at is not None:
+            st.error(
+                "Too many failed sign-ins for this account or from this address: "
+                f"{wait_phrase(outcome.retry_at, now)}. The password was not checked."
+            )
+        elif outcome.identity is None:
+            wait = (
+                f" Wait before the next attempt: {wait_phrase(outcome.retry_at, now)}."
+                if outcome.retry_at
+                else ""
+            )
             st.error(
                 "Wrong e-mail or password. An admin creates accounts with `atom users add EMAIL --role ...`."
+                + wait
             )
         else:
-            st.session_state[SESSION_KEY] = identity
-            record(identity, "portal.sign_in", "portal_user", identity.email, {"method": "password"})
+            st.session_state[SESSION_KEY] = outcome.identity.email
+            record(
+                outcome.identity,
+                "portal.sign_in",
+                "portal_user",
+                outcome.identity.email,
+                {"method": "password"},
+            )
             st.rerun()
     provider = get_settings().atom_oidc_provider
     if provider:
@@ -100,5 +159,7 @@ def sign_in_page() -> None:
                 f"{st.user.get('email')} signed in with single sign-on but has no portal role: "
                 "ask an admin for `atom users add EMAIL --role ... --no-password`."
             )
+            if st.button("Sign out of single sign-on", key="sign_out_oidc"):
+                st.logout()
         elif st.button("Sign in with single sign-on", key="sign_in_oidc"):
             st.login(None if provider == "default" else provider)

@@ -26,12 +26,22 @@ def measure(runs: int) -> list[tuple[str, float, float, float]]:
     from streamlit.testing.v1 import AppTest
 
     from app.navigation import PAGES
-    from atom.opdb.portal import Identity
+    from atom.opdb import make_engine, migrate, session_scope
+    from atom.opdb.portal import add_user
+    from atom.settings import get_settings
+
+    # The portal reads the role from the operational DB at every run: an OIDC-only (passwordless) admin.
+    url = get_settings().database_url
+    migrate(url)
+    engine = make_engine(url)
+    with session_scope(engine) as session:
+        perf_account = add_user(session, "perf@atom.local", "admin", None, replace=True).email
+    engine.dispose()
 
     figures = []
     for spec in PAGES:
         at = AppTest.from_file(str(APP_FILE), default_timeout=300)
-        at.session_state["atom_identity"] = Identity("perf@atom.local", "admin")
+        at.session_state["atom_identity"] = perf_account
         at.run()  # the default page, so that st.navigation has registered every page
         at.switch_page(f"app_pages/{spec.file}")
         timings = []

@@ -490,11 +490,11 @@ def portal_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Por
 
 def run_portal(timeout: float = 30, *, role: str | None = "admin") -> AppTest:
     """The portal's entry point, run once on its default page, signed in as ``role`` (None: signed out)."""
-    from atom.opdb.portal import Identity
+    from tests.app.opdb_seed import ensure_account
 
     at = AppTest.from_file(str(APP_FILE), default_timeout=timeout)
     if role is not None:
-        at.session_state["atom_identity"] = Identity(f"{role}@atom.test", role)
+        at.session_state["atom_identity"] = ensure_account(f"{role}@atom.test", role)
     return at.run()
 
 

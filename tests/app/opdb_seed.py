@@ -14,7 +14,7 @@ from streamlit.testing.v1 import AppTest
 
 from atom.opdb import make_engine, migrate, session_scope
 from atom.opdb.models import Package, PackageVersion, Publisher
-from atom.opdb.portal import Identity, add_user
+from atom.opdb.portal import add_user
 from atom.opdb.registry import PublisherKey, Submission
 from atom.settings import get_settings
 from ingest.artifacts import store_artifact
@@ -93,6 +93,16 @@ def seed_account(email: str, role: str, password: str) -> None:
     engine.dispose()
 
 
+def ensure_account(email: str, role: str) -> str:
+    """An enabled account with ``role`` (created or replaced, no password), as ``atom users add`` makes
+    it; the portal reads the role from it at every page run. Returns the stored e-mail."""
+    engine = make_engine(engine_url())
+    with session_scope(engine) as session:
+        address = add_user(session, email, role, None, replace=True).email
+    engine.dispose()
+    return address
+
+
 def seed_submissions(now: datetime) -> tuple[str, str]:
     """Publisher acme with slack-notify 1.0.0 (approved) and 1.1.0 (in review, risky). Returns the ids."""
     settings = get_settings()
@@ -163,10 +173,11 @@ def seed_submissions(now: datetime) -> tuple[str, str]:
 
 
 def run_as(role: str, page: str | None = None, *, email: str | None = None, timeout: float = 30) -> AppTest:
-    """The portal signed in as ``role`` (identity set as the sign-in form sets it), on ``page``
+    """The portal signed in as ``role`` (an account with that role, its e-mail in the session as the
+    sign-in form leaves it), on ``page``
     (a file under app/app_pages/) or the default page."""
     at = AppTest.from_file(str(APP_FILE), default_timeout=timeout)
-    at.session_state["atom_identity"] = Identity(email or f"{role}@atom.test", role)
+    at.session_state["atom_identity"] = ensure_account(email or f"{role}@atom.test", role)
     at.run()
     if page is not None:
         at.switch_page(f"app_pages/{page}")

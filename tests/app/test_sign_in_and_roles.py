@@ -10,11 +10,11 @@ from streamlit.testing.v1 import AppTest
 
 from app.navigation import PAGES, PAGES_DIR, PageSpec, pages_for
 from atom.opdb import make_engine, session_scope
-from atom.opdb.portal import PORTAL_ROLES, Identity
+from atom.opdb.portal import PORTAL_ROLES
 from atom.opdb.registry import AuditLog
 from atom.settings import get_settings
 from tests.app.conftest import PortalHome, run_portal
-from tests.app.opdb_seed import run_as, seed_account
+from tests.app.opdb_seed import ensure_account, run_as, seed_account
 
 ROLE_PAGES = [(spec, role) for spec in PAGES for role in PORTAL_ROLES]
 
@@ -101,7 +101,7 @@ def test_page_renders_for_roles_that_may_see_it_and_is_absent_for_the_others(
             at.switch_page(f"app_pages/{spec.file}")
         # And run on its own (a stale session, a guessed script), the page refuses before reading anything.
         direct = AppTest.from_file(str(PAGES_DIR / spec.file), default_timeout=30)
-        direct.session_state["atom_identity"] = Identity(f"{role}@atom.test", role)
+        direct.session_state["atom_identity"] = ensure_account(f"{role}@atom.test", role)
         direct.run()
         assert [e.value for e in direct.error] == ["Your role may not use this page."]
         assert not direct.metric and not direct.get("plotly_chart")
