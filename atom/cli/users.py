@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 import sys
-from typing import Annotated
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Annotated
 
 import typer
+from rich.markup import escape
 
 from atom.cli.console import err, fail, out
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
 
 users_app = typer.Typer(help="Portal accounts: who may sign in, with which role.", no_args_is_help=True)
 
@@ -15,7 +20,7 @@ users_app = typer.Typer(help="Portal accounts: who may sign in, with which role.
 @users_app.callback()
 def users() -> None:
     """Portal accounts: who may sign in, with which role."""
-    # A callback keeps `users` a command group even while `add` is its only command.
+    # A callback keeps `users` a command group whatever the number of its commands.
 
 
 def _read_password(password_stdin: bool, no_password: bool) -> str | None:
@@ -73,6 +78,72 @@ def add(
         engine.dispose()
     err.print(f"{user.email} may now sign in to the portal as {user.role}")
     out.print(user.email)
+
+
+@users_app.command("role")
+def role(
+    email: Annotated[str, typer.Argument(help="The account's e-mail address.")],
+    new_role: Annotated[str, typer.Argument(metavar="ROLE", help="admin, reviewer, finance or analyst.")],
+) -> None:
+    """Change an account's role. Every open portal session of the account gets the new role at its next
+    page run; a user who may no longer review loses the review locks they hold."""
+    from atom.opdb.portal import audit, set_role
+
+    def change(session: Session) -> str:
+        user, previous, released = set_role(session, email, new_role)
+        audit(
+            session,
+            "cli",
+            "portal_user.role",
+            "portal_user",
+            user.email,
+            {"from": previous, "to": user.role, "review_locks_released": released},
+        )
+        return f"{user.email} is now {user.role} (was {previous}); open sessions follow at their next click"
+
+    out.print(_in_transaction(change), markup=False)
+
+
+@users_app.command("disable")
+def disable(email: Annotated[str, typer.Argument(help="The account's e-mail address.")]) -> None:
+    """Disable an account: it can no longer sign in (password or single sign-on), and every open portal
+    session of it is signed out at its next page run. `atom users add EMAIL --replace` enables it again."""
+    from atom.opdb.portal import audit, disable_user
+
+    def change(session: Session) -> str:
+        user, was_enabled, released = disable_user(session, email)
+        audit(
+            session,
+            "cli",
+            "portal_user.disable",
+            "portal_user",
+            user.email,
+            {"role": user.role, "was_enabled": was_enabled, "review_locks_released": released},
+        )
+        if not was_enabled:
+            return f"{user.email} was already disabled"
+        return f"{user.email} is disabled; open sessions are signed out at their next click"
+
+    out.print(_in_transaction(change), markup=False)
+
+
+def _in_transaction(change: Callable[[Session], str]) -> str:
+    """Run ``change`` in one transaction of the operational DB; a PortalUserError exits with code 2."""
+    from atom.opdb import make_engine, migrate, session_scope
+    from atom.opdb.portal import PortalUserError
+    from atom.settings import get_settings
+
+    settings = get_settings()
+    settings.ensure_dirs()
+    migrate(settings.database_url)
+    engine = make_engine(settings.database_url)
+    try:
+        with session_scope(engine) as session:
+            return change(session)
+    except PortalUserError as exc:
+        fail(escape(str(exc)), 2)
+    finally:
+        engine.dispose()
 
 
 DEMO_ROLES = ("admin", "reviewer", "finance", "analyst")
