@@ -152,3 +152,13 @@ def is_outside_scratch(path: str) -> bool:
     if lowered.startswith(SCRATCH_PREFIXES):
         return False
     return lowered.startswith(("/", "~", "c:\\", "\\\\")) or "../" in lowered
+
+
+# Calls whose reach through computed names (getattr with built strings, __import__ tricks) is obfuscation.
+DANGEROUS = EXEC_SINKS | PROCESS_SINKS | {"__import__", "importlib.import_module", "open"}
+# Native libraries by file name (``libx.so.1``, ``x.dll``, ``x.dylib``, ``x.pyd``).
+NATIVE_LIBRARY_RE = re.compile(r"\.(dll|so(\.\d+)*|dylib|pyd)$", re.IGNORECASE)
+PRELOAD_FILE_RE = re.compile(r"(^|/)ld\.so\.preload$")
+# Environment variables that make every later process load a library first.
+PRELOAD_VARS = frozenset({"LD_PRELOAD", "DYLD_INSERT_LIBRARIES", "LD_AUDIT"})
+LIBRARY_PATH_VARS = frozenset({"LD_LIBRARY_PATH", "DYLD_LIBRARY_PATH", "DYLD_FALLBACK_LIBRARY_PATH"})

@@ -9,6 +9,8 @@ from pathlib import Path
 import pytest
 
 CORPUS = Path(__file__).resolve().parent / "corpus"
+# The corpora are data to scan, not tests to run (some hold test files of honest packages).
+collect_ignore_glob = ["corpus/*", "corpus_setaside/*"]
 
 MANIFEST = """\
 [package]
