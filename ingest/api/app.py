@@ -21,6 +21,7 @@ from atom.settings import Settings, get_settings
 from ingest.api.context import ApiConfig, ApiContext
 from ingest.api.docs_pages import install_docs_pages
 from ingest.api.errors import install_error_handlers
+from ingest.api.key_throttle import KeyThrottle
 from ingest.api.observability import ApiMetrics, RequestMiddleware, configure_logging
 
 API_VERSION = "1.0.0"
@@ -29,7 +30,8 @@ The front door of ATOM Marketplace: tenants report usage, publishers publish sig
 
 Every call but `/healthz`, `/metrics` and the Stripe webhook needs `Authorization: Bearer <key>`
 (`atom keys create`). A key acts only for its own subject: 401 without a valid key, 403 outside its
-subject, 429 with `Retry-After` over the key's rate limit. Errors are `{"reason", "detail"}`.
+subject, 429 with `Retry-After` over the key's rate limit or after too many invalid keys from one
+address. Errors are `{"reason", "detail"}`.
 """
 
 
@@ -65,9 +67,14 @@ def check_unique_operation_ids(app: FastAPI) -> None:
 
 
 def create_app(
-    settings: Settings | None = None, config: ApiConfig | None = None, *, migrate_db: bool = True
+    settings: Settings | None = None,
+    config: ApiConfig | None = None,
+    *,
+    migrate_db: bool = True,
+    key_throttle: KeyThrottle | None = None,
 ) -> FastAPI:
-    """The API on ``settings`` (default: the environment's); migrates the operational DB to every head."""
+    """The API on ``settings`` (default: the environment's); migrates the operational DB to every head.
+    ``key_throttle``: how many invalid keys an address may send (default: ingest.api.key_throttle's)."""
     settings = settings or get_settings()
     config = config or ApiConfig()
     configure_logging()
@@ -96,6 +103,7 @@ def create_app(
         redoc_url=None,
     )
     app.state.ctx = ctx
+    app.state.key_throttle = key_throttle or KeyThrottle()
     install_error_handlers(app)
     for router in discover_routers():
         app.include_router(router)

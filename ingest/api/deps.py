@@ -2,7 +2,8 @@
 
 * :func:`get_db_session`: a session on the operational DB that commits when the handler returns
   normally and rolls back when it raises (the Stripe webhook router reuses it).
-* :func:`require_key`: the caller's :class:`Principal` from ``Authorization: Bearer``, rate-limited per key.
+* :func:`require_key`: the caller's :class:`Principal` from ``Authorization: Bearer``, rate-limited per key;
+  an address that sent too many invalid keys is refused before its key is looked at (ingest.api.key_throttle).
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from sqlalchemy.orm import Session
 from atom.opdb import session_scope
 from ingest.api.context import ApiContext
 from ingest.api.errors import ApiError, forbidden, unauthorized
+from ingest.api.key_throttle import KeyThrottle, client_address
 from ingest.api.keys import Principal
 
 _bearer = HTTPBearer(auto_error=False, description="An API key from `atom keys create`")
@@ -38,6 +40,16 @@ def require_key(
     request: Request,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> Principal:
+    throttle: KeyThrottle = request.app.state.key_throttle
+    address = client_address(request)
+    retry_after = throttle.retry_after(address)
+    if retry_after is not None:
+        raise ApiError(
+            429,
+            "too_many_invalid_keys",
+            f"more than {throttle.limit} invalid API keys from this address; retry after {retry_after} s",
+            {"Retry-After": str(retry_after)},
+        )
     if credentials is None or credentials.scheme.lower() != "bearer":
         raise unauthorized(
             "send an API key as 'Authorization: Bearer <key>' (create one with atom keys create)"
@@ -45,6 +57,7 @@ def require_key(
     ctx = get_context(request)
     principal = ctx.keys.resolve(credentials.credentials)
     if principal is None:
+        throttle.record_failure(address)
         raise unauthorized("this API key is not valid or was revoked")
     request.state.key_id = principal.key_id
     if not ctx.limiter.hit(ctx.rate_limit, principal.key_id):

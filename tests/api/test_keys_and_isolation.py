@@ -13,6 +13,9 @@ from typer.testing import CliRunner
 from atom.cli.api import keys_app
 from atom.opdb import ApiKey, AuditLog, make_engine, session_scope
 from atom.settings import reset_settings_cache
+from ingest.api.app import create_app
+from ingest.api.context import ApiConfig
+from ingest.api.key_throttle import KeyThrottle, client_address
 from tests.api.conftest import World, build_wpk, event, landed_files, make_client, register_key, upload
 
 
@@ -182,6 +185,55 @@ def test_a_key_over_its_rate_limit_gets_429_with_retry_after(world: World) -> No
         assert 1 <= int(limited.headers["Retry-After"]) <= 60
         # Limits are per key: another key is unaffected.
         assert client.get("/v1/packages", headers=world.auth("ten_beta")).status_code == 200
+
+
+def test_invalid_keys_from_one_address_get_429_before_any_more_keys_are_looked_up(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    app = create_app(world.settings, ApiConfig(access_log=False), key_throttle=KeyThrottle("5/minute"))
+    attacker = TestClient(app, client=("203.0.113.9", 40000))
+    bystander = TestClient(app, client=("198.51.100.7", 40000))
+    guesses = [f"atom_guess{i:039d}" for i in range(7)]
+    with attacker, bystander:
+        statuses = [
+            attacker.get("/v1/packages", headers={"Authorization": f"Bearer {g}"}).status_code
+            for g in guesses
+        ]
+        assert statuses == [401] * 5 + [429] * 2
+        looked_up: list[str] = []
+        resolve = app.state.ctx.keys.resolve
+        monkeypatch.setattr(app.state.ctx.keys, "resolve", lambda key: looked_up.append(key) or resolve(key))
+        blocked = attacker.get("/v1/packages", headers=world.auth("ten_acme"))
+        assert blocked.status_code == 429 and blocked.json()["reason"] == "too_many_invalid_keys"
+        assert 1 <= int(blocked.headers["Retry-After"]) <= 60
+        assert looked_up == []  # refused before its key was hashed or read
+        # Another address with a valid key is served as usual.
+        assert bystander.get("/v1/packages", headers=world.auth("ten_acme")).status_code == 200
+        assert looked_up == [world.keys["ten_acme"]]
+
+
+def test_valid_keys_and_calls_without_a_key_do_not_count_as_invalid_keys(world: World) -> None:
+    app = create_app(world.settings, ApiConfig(access_log=False), key_throttle=KeyThrottle("2/minute"))
+    with TestClient(app) as client:
+        for _ in range(5):
+            assert client.get("/v1/packages", headers=world.auth("ten_acme")).status_code == 200
+            assert client.get("/v1/packages").status_code == 401
+
+
+@pytest.mark.parametrize(
+    ("host", "counted_as"),
+    [
+        ("203.0.113.9", "203.0.113.9"),
+        ("2001:db8:1:2:aaaa::1", "2001:db8:1:2::/64"),
+        ("2001:db8:1:2:ffff::9", "2001:db8:1:2::/64"),
+        ("::ffff:203.0.113.9", "203.0.113.9"),
+        ("testclient", "testclient"),
+    ],
+)
+def test_invalid_keys_are_counted_per_ipv4_address_and_per_ipv6_64(host: str, counted_as: str) -> None:
+    from starlette.requests import Request
+
+    assert client_address(Request({"type": "http", "client": (host, 1), "headers": []})) == counted_as
 
 
 # -- audit ----------------------------------------------------------------------------------------------------
