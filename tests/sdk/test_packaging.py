@@ -153,6 +153,29 @@ def test_the_python_sdk_builds_and_installs_into_a_fresh_venv(tmp_path: Path) ->
     assert {"atom-sdk", "httpx", "pydantic", "cryptography"} <= set(report["distributions"])
 
 
+@pytest.mark.slow
+def test_the_lowest_setuptools_the_python_sdk_admits_builds_it(tmp_path: Path) -> None:
+    """The floor is not just declared: the oldest release line it lets in (setuptools 77.x) builds the
+    wheel, with the SPDX license in its metadata. Under 77 the same file is refused."""
+    requires = tomllib.loads((PY_SDK / "pyproject.toml").read_text())["build-system"]["requires"]
+    floor = next(r for r in requires if r.startswith("setuptools>="))
+    (tmp_path / "floor.txt").write_text(f"setuptools=={floor.split('>=')[1].split('.')[0]}.*\n")
+    source = _clean_copy(PY_SDK, tmp_path / "src" / "python")
+    out = tmp_path / "out"
+    _run(
+        [sys.executable, "-m", "pip", "wheel", "--no-deps", "--build-constraint", tmp_path / "floor.txt",
+         "--wheel-dir", out, source],
+        cwd=tmp_path,
+    )  # fmt: skip
+    (wheel,) = out.glob("atom_sdk-*.whl")
+    with zipfile.ZipFile(wheel) as zf:
+        info = {n.rsplit("/", 1)[-1]: zf.read(n).decode() for n in zf.namelist() if ".dist-info/" in n}
+        assert "atom_sdk/py.typed" in zf.namelist()
+    generator = re.search(r"^Generator: setuptools \((\d+)\.", info["WHEEL"], re.M)
+    assert generator and generator[1] == floor.split(">=")[1].split(".")[0], info["WHEEL"]
+    assert "License-Expression: Apache-2.0" in info["METADATA"]
+
+
 def _pack_json(stdout: str) -> dict[str, object]:
     """`npm pack --json` output; lifecycle scripts may print before the JSON array."""
     start = stdout.index("[\n") if "[\n" in stdout else stdout.index("[")
