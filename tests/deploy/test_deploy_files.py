@@ -198,6 +198,7 @@ class Renderer:
             "and": lambda *args: all(_truthy(a) for a in args),
             "or": lambda *args: next((a for a in args if _truthy(a)), args[-1]),
             "eq": lambda a, b: a == b,
+            "contains": lambda needle, haystack: needle in haystack,
             "ne": lambda a, b: a != b,
             "b64enc": lambda text: base64.b64encode(_format(text).encode()).decode(),
             "toString": _format,
