@@ -410,7 +410,7 @@ def enabled_everything() -> dict[str, Any]:
     v["imagePullSecrets"] = [{"name": "registry"}]
     v["vault"].update(enabled=True, roleId="role")
     v["secrets"]["env"].update(ATOM_DATABASE_URL="postgresql+psycopg://atom:pw@pg:5432/atom")
-    v["secrets"]["files"].update(STRIPE_API_KEY="sk_test_x")
+    v["secrets"]["files"].update(STRIPE_API_KEY="sk_test_x")  # the webhook secret stays unset
     v["persistence"]["home"]["storageClassName"] = "nfs"
     for part in ("api", "portal"):
         v[part]["ingress"].update(enabled=True, tlsSecretName=f"{part}-tls")
@@ -439,13 +439,25 @@ def render_chart(chart_values: dict[str, Any]) -> tuple[list[dict[str, Any]], Re
     return documents, renderer
 
 
-@pytest.mark.parametrize("variant", ["defaults", "everything-enabled"])
+def external_secrets() -> dict[str, Any]:
+    """Secrets made by the operator (External Secrets, a CSI driver): every <NAME>_FILE is set."""
+    v = yaml.safe_load((CHART / "values.yaml").read_text())
+    v["secrets"]["create"] = False
+    return v
+
+
+@pytest.mark.parametrize("variant", ["defaults", "everything-enabled", "external-secrets"])
 def test_chart_renders_to_kubernetes_objects(variant: str) -> None:
-    chart_values = values() if variant == "defaults" else enabled_everything()
+    chart_values = {
+        "defaults": values,
+        "everything-enabled": enabled_everything,
+        "external-secrets": external_secrets,
+    }[variant]()
     documents, _ = render_chart(chart_values)
     kinds = [doc["kind"] for doc in documents]
-    for expected in ("Deployment", "Service", "Secret", "PersistentVolumeClaim", "Job"):
+    for expected in ("Deployment", "Service", "PersistentVolumeClaim", "Job"):
         assert expected in kinds
+    assert ("Secret" in kinds) == chart_values["secrets"]["create"]
     if variant == "everything-enabled":
         for expected in ("Ingress", "HorizontalPodAutoscaler", "ServiceMonitor", "PodDisruptionBudget"):
             assert expected in kinds
@@ -480,6 +492,11 @@ def check_pod(doc: dict[str, Any], chart_values: dict[str, Any]) -> None:
         assert {"secretRef": {"name": secrets["envSecretName"]}} in container["envFrom"]
         env = {item["name"]: item.get("value") for item in container["env"]}
         assert env["ATOM_HOME"] == ATOM_HOME
+        if doc["kind"] == "Deployment":  # a <NAME>_FILE only for a secret file that is there
+            expected = {
+                f"{key}_FILE" for key, value in secrets["files"].items() if value or not secrets["create"]
+            }
+            assert expected == {name for name in env if name.startswith("STRIPE_")}, where
         for name, value in env.items():
             if name.endswith("_FILE"):
                 key = Path(value).name
