@@ -51,14 +51,29 @@ def _as_float(values: pd.Series) -> pd.Series:
     return values.map(float)
 
 
+def revenue_stream(kind: str, metric_id: str | None) -> str:
+    """``usage · <metric>`` for usage lines, the kind (``recurring``) otherwise."""
+    if kind == "usage":
+        return f"usage · {metric_id or 'unknown metric'}"
+    return kind
+
+
 def revenue_by_month(frame: pd.DataFrame) -> Chart:
-    """Stacked bars of monthly revenue by stream (usage per metric, recurring plan fees)."""
+    """Stacked bars of monthly revenue by stream (usage per metric, recurring plan fees), from
+    ``marts.fct_revenue_streams_monthly`` rows or rows already labelled with a ``revenue_stream``."""
     currency = currency_label(frame)
     amount_label = f"Revenue ({currency})"
+    if "revenue_stream" in frame:  # already labelled
+        streams = list(frame["revenue_stream"])
+    else:  # marts.fct_revenue_streams_monthly rows: kind and metric_id
+        streams = [
+            revenue_stream(str(kind), None if pd.isna(metric) else str(metric))
+            for kind, metric in zip(frame["kind"], frame["metric_id"], strict=True)
+        ]
     table = pd.DataFrame(
         {
             "Month": frame["period"],
-            "Revenue stream": frame["revenue_stream"],
+            "Revenue stream": pd.Series(streams, index=frame.index, dtype=object),
             "Currency": frame["currency"].str.upper(),
             amount_label: _money_column(frame, "line_amount"),
         }
@@ -247,16 +262,19 @@ def arpa(metrics: pd.DataFrame) -> Chart:
 
 
 def cohort_heatmap(cohorts: pd.DataFrame) -> Chart:
-    """Cohort MRR retention: MRR the cohort still holds ÷ its starting MRR, by months since start."""
+    """Cohort MRR retention (``marts.fct_mrr_cohorts``): MRR the cohort still holds ÷ its starting MRR, by
+    months since start."""
     table = pd.DataFrame(
         {
-            "Cohort": cohorts["cohort"],
+            "Cohort": cohorts["cohort_period"],
             "Months since start": cohorts["months_since_start"].astype("int64"),
             "Tenants in cohort": cohorts["cohort_tenants"].astype("int64"),
-            "MRR retained (%)": [
-                (Decimal(m) / Decimal(s) * 100).quantize(Decimal("0.1")) if Decimal(s) else None
-                for m, s in zip(cohorts["mrr_amount"], cohorts["starting_mrr_amount"], strict=True)
-            ],
+            "Tenants retained": cohorts["retained_tenants"].astype("int64"),
+            "MRR retained (%)": pd.Series(
+                [(Decimal(r) * 100).quantize(Decimal("0.1")) for r in cohorts["mrr_retention"]],
+                index=cohorts.index,
+                dtype=object,
+            ),
         }
     )
     grid = table.pivot(index="Cohort", columns="Months since start", values="MRR retained (%)").map(
@@ -281,11 +299,12 @@ def cohort_heatmap(cohorts: pd.DataFrame) -> Chart:
 
 
 def package_gmv(frame: pd.DataFrame, period: str, limit: int = 15) -> Chart:
+    """The packages with the most GMV in ``period`` (``marts.fct_package_performance_monthly`` rows)."""
     top = frame.head(limit)
     code = currency_label(top)
     table = pd.DataFrame(
         {
-            "Package": top["name"],
+            "Package": top["package_name"],
             "Publisher": top["publisher_name"],
             f"GMV ({code})": _money_column(top, "gmv_amount"),
             f"Platform fee ({code})": _money_column(top, "platform_fee_amount"),
@@ -300,6 +319,22 @@ def package_gmv(frame: pd.DataFrame, period: str, limit: int = 15) -> Chart:
     )
     figure.update_yaxes(autorange="reversed")
     return Chart(figure, table, f"package_gmv_{period}.csv")
+
+
+def tenant_usage(usage: pd.DataFrame, tenant_id: str) -> Chart:
+    """One tenant's events per month, stacked by metric (``marts.fct_usage_monthly`` rows of the tenant)."""
+    by_metric = usage.groupby(["period", "metric_id"], as_index=False)["event_count"].sum()
+    table = by_metric.rename(columns={"period": "Month", "metric_id": "Metric", "event_count": "Events"})
+    figure = px.bar(
+        table,
+        x="Month",
+        y="Events",
+        color="Metric",
+        barmode="stack",
+        title=f"Usage events by metric, {tenant_id} (events/month)",
+        labels={"Month": "Month (UTC)"},
+    )
+    return Chart(figure, table, f"usage_{tenant_id}.csv")
 
 
 AGING_BUCKETS = ("current", "1-30", "31-60", "61-90", "90+")

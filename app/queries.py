@@ -1,6 +1,7 @@
 """Read models of the portal: SQL on the serving snapshot's ``marts`` schema, returned as DataFrames.
 
-No Streamlit here besides the cache decorators. Every function takes the snapshot identity as its
+Each query is a plain select of one mart (filters, ordering, a limit): metrics are computed, tested and
+documented in dbt_project/models/marts, never here. No Streamlit here besides the cache decorators. Every function takes the snapshot identity as its
 first argument, so a swapped snapshot is a new cache key; the TTL only bounds memory and the age of
 anything keyed by a date. Money columns come back as ``decimal.Decimal``.
 """
@@ -17,11 +18,13 @@ from app.connection import Snapshot, read_frame
 QUERY_TTL = timedelta(minutes=10)
 
 OVERVIEW_TABLES: tuple[str, ...] = (
-    "fct_revenue_monthly",
+    "fct_revenue_totals_monthly",
+    "fct_revenue_streams_monthly",
     "fct_active_tenants_monthly",
-    "fct_usage_daily",
+    "fct_usage_totals_daily",
     "fct_quarantine_by_reason",
-    "dim_packages",
+    "fct_quarantine_daily",
+    "fct_package_performance_monthly",
 )
 
 
@@ -40,96 +43,86 @@ def mart_tables(snapshot: Snapshot) -> pd.DataFrame:
 
 
 @st.cache_data(ttl=QUERY_TTL, show_spinner=False)
-def revenue_month_over_month(snapshot: Snapshot, this_period: str, last_period: str) -> pd.DataFrame:
+def revenue_month_over_month(snapshot: Snapshot, this_period: str) -> pd.DataFrame:
     """One row per currency: ``currency, this_month_amount, last_month_amount`` (Decimal)."""
     return read_frame(
         snapshot,
         """
-        with
-
-        currencies as (select distinct currency from marts.fct_revenue_monthly),
-
-        two_months as (
-            select currency, period, sum(line_amount) as line_amount
-            from marts.fct_revenue_monthly
-            where period in ($this_period, $last_period)
-            group by currency, period
-        ),
-
-        final as (
-            select
-                currencies.currency,
-                coalesce(max(case when two_months.period = $this_period then two_months.line_amount end), 0)
-                    as this_month_amount,
-                coalesce(max(case when two_months.period = $last_period then two_months.line_amount end), 0)
-                    as last_month_amount,
-            from currencies
-            left join two_months on two_months.currency = currencies.currency
-            group by currencies.currency
-        )
-
-        select * from final order by currency
+        select currency, line_amount as this_month_amount, previous_line_amount as last_month_amount
+        from marts.fct_revenue_totals_monthly
+        where period = $this_period
+        order by currency
         """,
-        {"this_period": this_period, "last_period": last_period},
+        {"this_period": this_period},
     )
 
 
 @st.cache_data(ttl=QUERY_TTL, show_spinner=False)
-def overview_counts(snapshot: Snapshot, today: date, this_period: str, last_period: str) -> pd.DataFrame:
-    """A single row of counters for the live tiles, plus the latest dates the snapshot holds.
-
-    Quarantine "last 7 days" counts landing days ``today - 6 .. today``: the mart is by landing day,
-    the day a batch arrived, not the day its events happened.
-    """
+def active_tenants(snapshot: Snapshot, periods: tuple[str, ...]) -> pd.DataFrame:
+    """``period, active_tenants`` of the given months (``marts.fct_active_tenants_monthly``)."""
     return read_frame(
         snapshot,
         """
-        select
-            (select cast(coalesce(sum(active_tenants), 0) as bigint)
-               from marts.fct_active_tenants_monthly where period = $this_period)
-                as active_tenants_this_month,
-            (select cast(coalesce(sum(active_tenants), 0) as bigint)
-               from marts.fct_active_tenants_monthly where period = $last_period)
-                as active_tenants_last_month,
-            (select cast(coalesce(sum(event_count), 0) as bigint)
-               from marts.fct_usage_daily where usage_date = $today) as events_today,
-            (select cast(coalesce(sum(event_count), 0) as bigint)
-               from marts.fct_usage_daily where usage_date = $yesterday) as events_yesterday,
-            (select cast(coalesce(sum(quarantined), 0) as bigint)
-               from marts.fct_quarantine_by_reason) as quarantined_total,
-            (select cast(coalesce(sum(quarantined), 0) as bigint)
-               from marts.fct_quarantine_by_reason where landing_date >= $week_start)
-                as quarantined_last_7_days,
-            (select max(usage_date) from marts.fct_usage_daily) as latest_usage_date,
-            (select max(period) from marts.fct_revenue_monthly) as latest_revenue_period
+        select period, active_tenants
+        from marts.fct_active_tenants_monthly
+        where list_contains($periods, period)
+        order by period
         """,
-        {
-            "this_period": this_period,
-            "last_period": last_period,
-            "today": today,
-            "yesterday": today - timedelta(days=1),
-            "week_start": today - timedelta(days=6),
-        },
+        {"periods": list(periods)},
+    )
+
+
+@st.cache_data(ttl=QUERY_TTL, show_spinner=False)
+def usage_totals(snapshot: Snapshot, days: tuple[date, ...]) -> pd.DataFrame:
+    """``usage_date, event_count, active_tenants`` of the given days that had usage."""
+    return read_frame(
+        snapshot,
+        """
+        select usage_date, event_count, active_tenants
+        from marts.fct_usage_totals_daily
+        where list_contains($days, usage_date)
+        order by usage_date
+        """,
+        {"days": list(days)},
+    )
+
+
+@st.cache_data(ttl=QUERY_TTL, show_spinner=False)
+def latest_usage_date(snapshot: Snapshot) -> date | None:
+    """The latest day the snapshot holds usage for, or None."""
+    frame = read_frame(
+        snapshot,
+        "select usage_date from marts.fct_usage_totals_daily order by usage_date desc limit 1",
+    )
+    return None if frame.empty else frame["usage_date"].iloc[0]
+
+
+@st.cache_data(ttl=QUERY_TTL, show_spinner=False)
+def quarantine_as_of(snapshot: Snapshot, today: date) -> pd.DataFrame:
+    """The latest row of ``marts.fct_quarantine_daily`` up to ``today``: ``landing_date, quarantined,
+    quarantined_last_7_days, quarantined_to_date`` (none when nothing was ever quarantined)."""
+    return read_frame(
+        snapshot,
+        """
+        select landing_date, quarantined, quarantined_last_7_days, quarantined_to_date
+        from marts.fct_quarantine_daily
+        where landing_date <= $today
+        order by landing_date desc
+        limit 1
+        """,
+        {"today": today},
     )
 
 
 @st.cache_data(ttl=QUERY_TTL, show_spinner=False)
 def revenue_by_month(snapshot: Snapshot) -> pd.DataFrame:
-    """``period, revenue_stream, currency, line_amount``; a stream is ``usage · <metric>`` or the kind."""
+    """``period, kind, metric_id, currency, line_amount`` (``marts.fct_revenue_streams_monthly``)."""
     return read_frame(
         snapshot,
         """
-        select
-            period,
-            case
-                when kind = 'usage' then 'usage · ' || coalesce(metric_id, 'unknown metric')
-                else kind
-            end as revenue_stream,
-            currency,
-            sum(line_amount) as line_amount,
-        from marts.fct_revenue_monthly
-        group by all
-        order by period, revenue_stream, currency
+        select period, kind, metric_id, currency, line_amount
+        from marts.fct_revenue_streams_monthly
+        order by period, kind desc, metric_id, currency
         """,
     )
 
@@ -138,33 +131,20 @@ def revenue_by_month(snapshot: Snapshot) -> pd.DataFrame:
 def events_per_day(snapshot: Snapshot) -> pd.DataFrame:
     """``usage_date, event_count`` over every day the snapshot holds usage for."""
     return read_frame(
-        snapshot,
-        """
-        select usage_date, cast(sum(event_count) as bigint) as event_count
-        from marts.fct_usage_daily
-        group by usage_date
-        order by usage_date
-        """,
+        snapshot, "select usage_date, event_count from marts.fct_usage_totals_daily order by usage_date"
     )
 
 
 @st.cache_data(ttl=QUERY_TTL, show_spinner=False)
 def top_packages_by_revenue(snapshot: Snapshot, period: str, limit: int = 10) -> pd.DataFrame:
-    """``package_id, package_name, publisher_name, currency, line_amount``, largest first."""
+    """``package_id, package_name, publisher_name, currency, line_amount`` (the package's GMV), largest first."""
     return read_frame(
         snapshot,
         """
-        select
-            revenue.package_id,
-            coalesce(any_value(packages.name), revenue.package_id) as package_name,
-            any_value(packages.publisher_name) as publisher_name,
-            revenue.currency,
-            sum(revenue.line_amount) as line_amount,
-        from marts.fct_revenue_monthly as revenue
-        left join marts.dim_packages as packages on packages.package_id = revenue.package_id
-        where revenue.period = $period and revenue.package_id is not null
-        group by revenue.package_id, revenue.currency
-        order by line_amount desc, revenue.package_id
+        select package_id, package_name, publisher_name, currency, gmv_amount as line_amount
+        from marts.fct_package_performance_monthly
+        where period = $period and gmv_amount > 0
+        order by gmv_amount desc, package_id, currency
         limit $limit
         """,
         {"period": period, "limit": limit},
@@ -187,12 +167,16 @@ def quarantine_by_reason(snapshot: Snapshot) -> pd.DataFrame:
 
 # --- Revenue (finance marts; formulas in dbt_project/models/marts/finance/_finance__models.yml) ---
 
-REVENUE_TABLES: tuple[str, ...] = ("fct_revenue_metrics_monthly", "fct_mrr_movements", "dim_tenants")
-TENANT_TABLES: tuple[str, ...] = ("dim_tenants", "fct_usage_daily", "fct_invoices", "fct_ar_aging")
+REVENUE_TABLES: tuple[str, ...] = (
+    "fct_revenue_metrics_monthly",
+    "fct_mrr_movements",
+    "fct_mrr_cohorts",
+    "dim_tenants",
+)
+TENANT_TABLES: tuple[str, ...] = ("fct_tenant_activity", "fct_usage_monthly", "fct_invoices")
 MARKETPLACE_TABLES: tuple[str, ...] = (
     "dim_packages",
-    "fct_revenue_monthly",
-    "fct_usage_daily",
+    "fct_package_performance_monthly",
     "fct_partner_statements",
 )
 BILLING_TABLES: tuple[str, ...] = ("fct_revenue_metrics_monthly", "fct_ar_aging", "fct_invoices")
@@ -229,62 +213,16 @@ def mrr_movement_tenants(snapshot: Snapshot, period: str, movement_type: str) ->
 
 @st.cache_data(ttl=QUERY_TTL, show_spinner=False)
 def mrr_cohorts(snapshot: Snapshot) -> pd.DataFrame:
-    """``cohort, period, months_since_start, cohort_tenants, starting_mrr_amount, mrr_amount``.
-
-    A tenant's cohort is its first month with MRR; ``mrr_amount`` is the MRR its cohort still holds
-    (ChartMogul's cohort NRR: cohort MRR in the period / the cohort's starting MRR).
-    """
+    """``marts.fct_mrr_cohorts``: per cohort (first month with MRR) and later month, the tenants and MRR it
+    still holds and ``mrr_retention`` (ChartMogul's cohort NRR)."""
     return read_frame(
         snapshot,
         """
-        with
-
-        movements as (select * from marts.fct_mrr_movements),
-
-        first_months as (
-            select tenant_id, min(period_start_date) as cohort_start_date
-            from movements
-            where mrr_amount > 0
-            group by tenant_id
-        ),
-
-        cohort_starts as (
-            select
-                first_months.cohort_start_date,
-                count(*) as cohort_tenants,
-                sum(movements.mrr_amount) as starting_mrr_amount,
-            from first_months
-            join movements
-                on movements.tenant_id = first_months.tenant_id
-                and movements.period_start_date = first_months.cohort_start_date
-            group by first_months.cohort_start_date
-        ),
-
-        cohort_mrr as (
-            select
-                first_months.cohort_start_date,
-                movements.period_start_date,
-                sum(movements.mrr_amount) as mrr_amount,
-            from first_months
-            join movements on movements.tenant_id = first_months.tenant_id
-            where movements.period_start_date >= first_months.cohort_start_date
-            group by all
-        ),
-
-        final as (
-            select
-                strftime(cohort_mrr.cohort_start_date, '%Y-%m') as cohort,
-                strftime(cohort_mrr.period_start_date, '%Y-%m') as period,
-                cast(datediff('month', cohort_mrr.cohort_start_date, cohort_mrr.period_start_date) as integer)
-                    as months_since_start,
-                cohort_starts.cohort_tenants,
-                cohort_starts.starting_mrr_amount,
-                cohort_mrr.mrr_amount,
-            from cohort_mrr
-            join cohort_starts using (cohort_start_date)
-        )
-
-        select * from final order by cohort, months_since_start
+        select
+            cohort_period, period, months_since_start, currency, cohort_tenants, retained_tenants,
+            starting_mrr_amount, mrr_amount, mrr_retention
+        from marts.fct_mrr_cohorts
+        order by cohort_period, months_since_start
         """,
     )
 
@@ -293,71 +231,22 @@ def mrr_cohorts(snapshot: Snapshot) -> pd.DataFrame:
 
 
 @st.cache_data(ttl=QUERY_TTL, show_spinner=False)
-def tenant_signals(snapshot: Snapshot, today: date) -> pd.DataFrame:
-    """One row per tenant: ``tenant_id, name, segment, country, current_state, current_plan_id,
-    events_last_30_days, events_prior_30_days, max_days_past_due, open_amount``: the health score's inputs.
-    """
-    return read_frame(
-        snapshot,
-        """
-        with
-
-        tenants as (select * from marts.dim_tenants),
-
-        usage_windows as (
-            select
-                tenant_id,
-                sum(case when usage_date > $today - 30 then event_count else 0 end) as events_last_30_days,
-                sum(case when usage_date <= $today - 30 then event_count else 0 end) as events_prior_30_days,
-            from marts.fct_usage_daily
-            where usage_date > $today - 60 and usage_date <= $today
-            group by tenant_id
-        ),
-
-        receivables as (
-            select tenant_id, max(days_past_due) as max_days_past_due, sum(open_amount) as open_amount
-            from marts.fct_ar_aging
-            group by tenant_id
-        ),
-
-        final as (
-            select
-                tenants.tenant_id,
-                tenants.name,
-                tenants.segment,
-                tenants.country,
-                tenants.current_state,
-                tenants.current_plan_id,
-                cast(coalesce(usage_windows.events_last_30_days, 0) as bigint) as events_last_30_days,
-                cast(coalesce(usage_windows.events_prior_30_days, 0) as bigint) as events_prior_30_days,
-                cast(coalesce(greatest(receivables.max_days_past_due, 0), 0) as integer) as max_days_past_due,
-                coalesce(receivables.open_amount, 0) as open_amount,
-            from tenants
-            left join usage_windows using (tenant_id)
-            left join receivables using (tenant_id)
-        )
-
-        select * from final order by tenant_id
-        """,
-        {"today": today},
-    )
+def tenant_activity(snapshot: Snapshot) -> pd.DataFrame:
+    """``marts.fct_tenant_activity``: one row per tenant with its 30/60-day usage windows and how overdue
+    it is, as of the build's ``as_of_date``: the health score's inputs."""
+    return read_frame(snapshot, "select * from marts.fct_tenant_activity order by tenant_id")
 
 
 @st.cache_data(ttl=QUERY_TTL, show_spinner=False)
 def tenant_usage_by_month(snapshot: Snapshot, tenant_id: str) -> pd.DataFrame:
-    """``period, metric_id, package_id, event_count, quantity`` for one tenant."""
+    """``period, metric_id, package_id, event_count, quantity`` for one tenant (``marts.fct_usage_monthly``);
+    ``package_id`` is NULL for platform services."""
     return read_frame(
         snapshot,
         """
-        select
-            strftime(usage_date, '%Y-%m') as period,
-            metric_id,
-            coalesce(package_id, '(platform)') as package_id,
-            cast(sum(event_count) as bigint) as event_count,
-            sum(quantity) as quantity,
-        from marts.fct_usage_daily
+        select period, metric_id, package_id, event_count, quantity
+        from marts.fct_usage_monthly
         where tenant_id = $tenant_id
-        group by all
         order by period, metric_id, package_id
         """,
         {"tenant_id": tenant_id},
@@ -384,63 +273,26 @@ def tenant_draft_invoices(snapshot: Snapshot, tenant_id: str) -> pd.DataFrame:
 
 @st.cache_data(ttl=QUERY_TTL, show_spinner=False)
 def package_performance(snapshot: Snapshot, period: str) -> pd.DataFrame:
-    """Per package: ``package_id, name, publisher_name, category, latest_version, tenants_ever,
-    active_tenants, gmv_amount, platform_fee_amount, partner_payout_amount, currency`` for ``period``.
-
-    ``tenants_ever`` stands in for installs (the marts hold no install events: a tenant that ever ran
-    the package has installed it); ``active_tenants`` ran it in the period.
-    """
+    """``marts.fct_package_performance_monthly`` for ``period``: every package with its adoption (active, new
+    and cumulative tenants) and, per currency, GMV, platform fee, partner payout and take rate."""
     return read_frame(
         snapshot,
         """
-        with
-
-        packages as (select * from marts.dim_packages),
-
-        adoption as (
-            select
-                package_id,
-                count(distinct tenant_id) as tenants_ever,
-                count(distinct case when strftime(usage_date, '%Y-%m') = $period then tenant_id end)
-                    as active_tenants,
-            from marts.fct_usage_daily
-            where package_id is not null
-            group by package_id
-        ),
-
-        revenue as (
-            select
-                package_id,
-                any_value(currency) as currency,
-                sum(line_amount) as gmv_amount,
-                sum(platform_fee_amount) as platform_fee_amount,
-                sum(partner_payout_amount) as partner_payout_amount,
-            from marts.fct_revenue_monthly
-            where period = $period and package_id is not null
-            group by package_id
-        ),
-
-        final as (
-            select
-                packages.package_id,
-                packages.name,
-                packages.publisher_name,
-                packages.category,
-                packages.latest_version,
-                cast(coalesce(adoption.tenants_ever, 0) as bigint) as tenants_ever,
-                cast(coalesce(adoption.active_tenants, 0) as bigint) as active_tenants,
-                coalesce(revenue.gmv_amount, 0) as gmv_amount,
-                coalesce(revenue.platform_fee_amount, 0) as platform_fee_amount,
-                coalesce(revenue.partner_payout_amount, 0) as partner_payout_amount,
-                coalesce(revenue.currency, 'usd') as currency,
-            from packages
-            left join adoption using (package_id)
-            left join revenue using (package_id)
-        )
-
-        select * from final order by gmv_amount desc, package_id
+        select *
+        from marts.fct_package_performance_monthly
+        where period = $period
+        order by gmv_amount desc, package_id, currency
         """,
         {"period": period},
+    )
+
+
+@st.cache_data(ttl=QUERY_TTL, show_spinner=False)
+def marketplace_periods(snapshot: Snapshot) -> pd.DataFrame:
+    """``period``: the months ``marts.fct_package_performance_monthly`` covers, newest first."""
+    return read_frame(
+        snapshot,
+        "select distinct period from marts.fct_package_performance_monthly order by period desc",
     )
 
 

@@ -15,44 +15,54 @@ ui.require_identity({"admin", "finance", "analyst"})
 snapshot = ui.require_snapshot(queries.MARKETPLACE_TABLES)
 st.title("Marketplace")
 
-months = sorted(queries.revenue_by_month(snapshot)["period"].unique(), reverse=True) or [
-    period_of(utc_today())
-]
+months = list(queries.marketplace_periods(snapshot)["period"]) or [period_of(utc_today())]
 period = st.selectbox("Month", months, key="marketplace_period")
 packages = queries.package_performance(snapshot, period)
 
-gmv = sum((Decimal(v) for v in packages["gmv_amount"]), Decimal(0))
-fee = sum((Decimal(v) for v in packages["platform_fee_amount"]), Decimal(0))
-currency = str(packages["currency"].iloc[0]) if not packages.empty else charts.DEFAULT_CURRENCY
-cols = st.columns(4)
-cols[0].metric("Packages", f"{len(packages):,}", border=True)
-cols[1].metric(
-    f"GMV, {period}", money(gmv, currency), help="Tenant billings for packages (not revenue).", border=True
-)
-cols[2].metric("Platform fee", money(fee, currency), border=True)
-cols[3].metric(
-    "Take rate", f"{fee / gmv * 100:.1f}%" if gmv else "n/a", help="Platform fee ÷ GMV.", border=True
-)
+currencies = sorted(packages["currency"].unique()) or [charts.DEFAULT_CURRENCY]
+st.metric("Packages", f"{packages['package_id'].nunique():,}", border=True)
+for currency in currencies:  # amounts in different currencies are never added together
+    rows = packages[packages["currency"] == currency]
+    gmv = sum((Decimal(v) for v in rows["gmv_amount"]), Decimal(0))
+    fee = sum((Decimal(v) for v in rows["platform_fee_amount"]), Decimal(0))
+    code = "" if len(currencies) == 1 else f" ({currency.upper()})"
+    cols = st.columns(3)
+    cols[0].metric(
+        f"GMV, {period}{code}",
+        money(gmv, currency),
+        help="Tenant billings for packages (not revenue).",
+        border=True,
+    )
+    cols[1].metric(f"Platform fee{code}", money(fee, currency), border=True)
+    cols[2].metric(
+        f"Take rate{code}",
+        f"{fee / gmv * 100:.1f}%" if gmv else "n/a",
+        help="Platform fee ÷ GMV.",
+        border=True,
+    )
 st.caption(
-    "Installs: tenants that ever ran the package (the marts record runs, not installs). Active tenants: ran it "
-    "this month. GMV: the package's rated lines. Take rate = platform fee ÷ GMV. Partner payout = GMV − platform fee."
+    "Installs: tenants that ran the package up to this month (the marts record runs, not installs). Active "
+    "tenants: ran it this month. GMV: the package's rated lines. Take rate = platform fee ÷ GMV. Partner "
+    "payout = GMV − platform fee."
 )
 
 ui.chart_with_table(charts.package_gmv(packages, period), key="package_gmv", empty_message="No packages yet.")
 table = pd.DataFrame(
     {
-        "Package": packages["name"],
+        "Package": packages["package_name"],
         "Publisher": packages["publisher_name"],
         "Category": packages["category"],
         "Latest version": packages["latest_version"],
-        "Installs (tenants ever)": packages["tenants_ever"],
+        "Installs (tenants to date)": packages["cumulative_tenants"],
         "Active tenants": packages["active_tenants"],
+        "New tenants": packages["new_tenants"],
+        "Currency": packages["currency"].str.upper(),
         "GMV": packages["gmv_amount"],
         "Platform fee": packages["platform_fee_amount"],
         "Partner payout": packages["partner_payout_amount"],
         "Take rate (%)": [
-            (Decimal(f) / Decimal(g) * 100).quantize(Decimal("0.1")) if Decimal(g) else None
-            for f, g in zip(packages["platform_fee_amount"], packages["gmv_amount"], strict=True)
+            None if rate is None or pd.isna(rate) else (Decimal(rate) * 100).quantize(Decimal("0.1"))
+            for rate in packages["take_rate"]
         ],
     }
 )

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 import pandas as pd
@@ -28,10 +28,17 @@ def live_tiles() -> None:
         return
     today = utc_today()
     this_period, last_period = period_of(today), previous_period(today)
-    counts = queries.overview_counts(live, today, this_period, last_period).iloc[0]
-    revenue = queries.revenue_month_over_month(live, this_period, last_period)
+    yesterday = today - timedelta(days=1)
+    revenue = queries.revenue_month_over_month(live, this_period)
+    tenant_months = queries.active_tenants(live, (this_period, last_period))
+    tenants_by_period = dict(zip(tenant_months["period"], tenant_months["active_tenants"], strict=True))
+    usage_days = queries.usage_totals(live, (today, yesterday))
+    events_by_day = dict(zip(usage_days["usage_date"], usage_days["event_count"], strict=True))
+    quarantine = queries.quarantine_as_of(live, today)
+    # From a snapshot built before today, the 7-day window ends on the day it was built (said in the help).
+    quarantine_row = None if quarantine.empty else quarantine.iloc[0]
 
-    latest_usage = None if pd.isna(counts["latest_usage_date"]) else counts["latest_usage_date"]
+    latest_usage = queries.latest_usage_date(live)
     if latest_usage is None or period_of(latest_usage) < this_period:
         held = "it holds no usage" if latest_usage is None else f"its latest usage is from {latest_usage}"
         st.warning(
@@ -58,20 +65,27 @@ def live_tiles() -> None:
         second.metric(f"Revenue last month ({code})", money(last_month, row.currency), border=True)
 
     tenants, today_col, yesterday_col, quarantine_total, quarantine_week = st.columns(5)
-    active, active_before = int(counts["active_tenants_this_month"]), int(counts["active_tenants_last_month"])
+    active = int(tenants_by_period.get(this_period, 0))
+    active_before = int(tenants_by_period.get(last_period, 0))
     tenants.metric(
         "Active tenants this month", count(active), count_delta(active - active_before), border=True
     )
-    today_events, yesterday_events = int(counts["events_today"]), int(counts["events_yesterday"])
+    today_events, yesterday_events = int(events_by_day.get(today, 0)), int(events_by_day.get(yesterday, 0))
     today_col.metric(
         "Events today", count(today_events), count_delta(today_events - yesterday_events), border=True
     )
     yesterday_col.metric("Events yesterday", count(yesterday_events), border=True)
-    quarantine_total.metric("Quarantined events", count(int(counts["quarantined_total"])), border=True)
+    quarantine_total.metric(
+        "Quarantined events",
+        count(0 if quarantine_row is None else int(quarantine_row["quarantined_to_date"])),
+        border=True,
+    )
+    week_end = None if quarantine_row is None else quarantine_row["landing_date"]
     quarantine_week.metric(
         "Quarantined, last 7 days",
-        count(int(counts["quarantined_last_7_days"])),
-        help="By landing day: the day the batch arrived.",
+        count(0 if quarantine_row is None else int(quarantine_row["quarantined_last_7_days"])),
+        help="By landing day: the day the batch arrived"
+        + ("." if week_end is None or week_end == today else f"; the 7 days up to {week_end}."),
         border=True,
     )
 

@@ -3,18 +3,16 @@
 from __future__ import annotations
 
 import pandas as pd
-import plotly.express as px
 import streamlit as st
 
 from app import backoffice, charts, operational, queries, ui
 from app.health import BADGE, tenant_health
-from app.periods import utc_today
 
 ui.require_identity({"admin", "finance", "analyst"})
 snapshot = ui.require_snapshot(queries.TENANT_TABLES)
 st.title("Tenants")
 
-signals = queries.tenant_signals(snapshot, utc_today())
+signals = queries.tenant_activity(snapshot)
 with operational.session() as session:
     failed = backoffice.uncollectible_by_tenant(session)
 healths = [
@@ -30,7 +28,7 @@ healths = [
 tenants = pd.DataFrame(
     {
         "Tenant": signals["tenant_id"],
-        "Name": signals["name"],
+        "Name": signals["tenant_name"],
         "State": signals["current_state"],
         "Health": [h.badge for h in healths],
         "Why": ["; ".join(h.reasons) for h in healths],
@@ -65,6 +63,8 @@ if states:
 if scores:
     shown = shown[shown["Health"].isin(scores)]
 ui.table_with_csv(shown, key="tenants", file_name="tenants.csv", height=320)
+if not signals.empty:
+    st.caption(f"Usage windows as of {signals['as_of_date'].iloc[0]} (UTC), the day the snapshot was built.")
 st.caption(
     "Health: red = past due or churned, over 30 days overdue, or a failed payment; amber = overdue, usage down 30 % or more, or no usage in 60 days."
 )
@@ -87,21 +87,11 @@ usage = queries.tenant_usage_by_month(snapshot, tenant_id)
 if usage.empty:
     st.info("No usage from this tenant in the snapshot.")
 else:
-    by_metric = usage.groupby(["period", "metric_id"], as_index=False)["event_count"].sum()
-    table = by_metric.rename(columns={"period": "Month", "metric_id": "Metric", "event_count": "Events"})
-    figure = px.bar(
-        table,
-        x="Month",
-        y="Events",
-        color="Metric",
-        barmode="stack",
-        title=f"Usage events by metric, {tenant_id} (events/month)",
-        labels={"Month": "Month (UTC)"},
-    )
-    ui.chart_with_table(charts.Chart(figure, table, f"usage_{tenant_id}.csv"), key="tenant_usage")
+    ui.chart_with_table(charts.tenant_usage(usage, tenant_id), key="tenant_usage")
     st.markdown("**Usage by package**")
     ui.table_with_csv(
-        usage.groupby(["package_id", "metric_id"], as_index=False)[["event_count", "quantity"]]
+        usage.assign(package_id=usage["package_id"].fillna("(platform)"))
+        .groupby(["package_id", "metric_id"], as_index=False)[["event_count", "quantity"]]
         .sum()
         .rename(
             columns={

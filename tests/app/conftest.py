@@ -118,6 +118,86 @@ MART_COLUMNS: dict[str, dict[str, str]] = {
         "is_reconciled": "BOOLEAN",
     },
     "fct_quarantine_by_reason": {"landing_date": "DATE", "reason": "VARCHAR", "quarantined": "BIGINT"},
+    "fct_quarantine_daily": {
+        "landing_date": "DATE",
+        "quarantined": "BIGINT",
+        "quarantined_last_7_days": "BIGINT",
+        "quarantined_to_date": "BIGINT",
+    },
+    "fct_usage_totals_daily": {"usage_date": "DATE", "event_count": "BIGINT", "active_tenants": "BIGINT"},
+    "fct_usage_monthly": {
+        "period": "VARCHAR",
+        "period_start_date": "DATE",
+        "tenant_id": "VARCHAR",
+        "package_id": "VARCHAR",
+        "metric_id": "VARCHAR",
+        "event_count": "BIGINT",
+        "quantity": QUANTITY,
+    },
+    # dbt_project/models/marts/billing/_billing__models.yml
+    "fct_revenue_streams_monthly": {
+        "revenue_stream_id": "VARCHAR",
+        "period": "VARCHAR",
+        "period_start_date": "DATE",
+        "kind": "VARCHAR",
+        "metric_id": "VARCHAR",
+        "currency": "VARCHAR",
+        "tenant_count": "BIGINT",
+        "line_amount": MONEY,
+        "partner_payout_amount": MONEY,
+        "platform_fee_amount": MONEY,
+    },
+    "fct_revenue_totals_monthly": {
+        "revenue_total_id": "VARCHAR",
+        "period": "VARCHAR",
+        "period_start_date": "DATE",
+        "currency": "VARCHAR",
+        "billed_tenants": "BIGINT",
+        "line_amount": MONEY,
+        "usage_amount": MONEY,
+        "recurring_amount": MONEY,
+        "partner_payout_amount": MONEY,
+        "platform_fee_amount": MONEY,
+        "previous_line_amount": MONEY,
+    },
+    # dbt_project/models/marts/marketplace/_marketplace__models.yml
+    "fct_package_performance_monthly": {
+        "package_performance_id": "VARCHAR",
+        "period": "VARCHAR",
+        "period_start_date": "DATE",
+        "package_id": "VARCHAR",
+        "package_name": "VARCHAR",
+        "publisher_id": "VARCHAR",
+        "publisher_name": "VARCHAR",
+        "category": "VARCHAR",
+        "latest_version": "VARCHAR",
+        "currency": "VARCHAR",
+        "active_tenants": "BIGINT",
+        "new_tenants": "BIGINT",
+        "cumulative_tenants": "BIGINT",
+        "event_count": "BIGINT",
+        "billed_tenants": "BIGINT",
+        "gmv_amount": MONEY,
+        "platform_fee_amount": MONEY,
+        "partner_payout_amount": MONEY,
+        "take_rate": "DECIMAL(18, 6)",
+    },
+    # dbt_project/models/marts/tenants/_tenants__models.yml
+    "fct_tenant_activity": {
+        "tenant_id": "VARCHAR",
+        "as_of_date": "DATE",
+        "tenant_name": "VARCHAR",
+        "segment": "VARCHAR",
+        "country": "VARCHAR",
+        "current_state": "VARCHAR",
+        "current_plan_id": "VARCHAR",
+        "events_last_30_days": "BIGINT",
+        "events_prior_30_days": "BIGINT",
+        "active_days_last_30_days": "INTEGER",
+        "last_usage_date": "DATE",
+        "open_invoices": "BIGINT",
+        "max_days_past_due": "INTEGER",
+    },
     # dbt_project/models/marts/finance/_finance__models.yml
     "fct_mrr_movements": {
         "mrr_movement_id": "VARCHAR",
@@ -159,6 +239,20 @@ MART_COLUMNS: dict[str, dict[str, str]] = {
         "collected_amount": MONEY,
         "receivables_amount": MONEY,
         "days_sales_outstanding": "DECIMAL(18, 2)",
+    },
+    "fct_mrr_cohorts": {
+        "mrr_cohort_id": "VARCHAR",
+        "cohort_period": "VARCHAR",
+        "cohort_start_date": "DATE",
+        "period": "VARCHAR",
+        "period_start_date": "DATE",
+        "months_since_start": "INTEGER",
+        "currency": "VARCHAR",
+        "cohort_tenants": "BIGINT",
+        "retained_tenants": "BIGINT",
+        "starting_mrr_amount": MONEY,
+        "mrr_amount": MONEY,
+        "mrr_retention": "DECIMAL(18, 6)",
     },
     "fct_ar_aging": {
         "invoice_number": "VARCHAR",
@@ -357,6 +451,7 @@ def sample_marts(
             "current_plan_id": "business",
         },
     ]
+    rows = {**rows, **derived_marts(rows, today)}
     facts = SampleFacts(
         revenue_this_month=slack_usage_this_month + Decimal("50.10") + Decimal("49.00"),
         revenue_last_month=Decimal("178.00"),
@@ -368,6 +463,224 @@ def sample_marts(
         quarantined_last_7_days=3,
     )
     return rows, facts
+
+
+def derived_marts(rows: Rows, today: date) -> dict[str, list[dict[str, Any]]]:
+    """The marts dbt derives from the sample's base marts, derived the same way here so that every page
+    agrees with every other: revenue streams and totals, usage per day and month, quarantine as of today,
+    package performance, tenant activity and MRR cohorts."""
+    revenue = rows["fct_revenue_monthly"]
+    usage = rows["fct_usage_daily"]
+    periods = sorted({r["period_start_date"] for r in revenue})
+
+    def total(items: Sequence[Mapping[str, Any]], column: str) -> Decimal:
+        return sum((Decimal(r[column]) for r in items), Decimal(0))
+
+    streams: dict[tuple[Any, ...], list[Mapping[str, Any]]] = {}
+    for r in revenue:
+        streams.setdefault(
+            (r["period"], r["period_start_date"], r["kind"], r["metric_id"], r["currency"]), []
+        ).append(r)
+    revenue_streams = [
+        {
+            "revenue_stream_id": f"{period}/{kind}/{metric or ''}/{currency}",
+            "period": period,
+            "period_start_date": start,
+            "kind": kind,
+            "metric_id": metric,
+            "currency": currency,
+            "tenant_count": max(r["tenant_count"] for r in items),
+            "line_amount": total(items, "line_amount"),
+            "partner_payout_amount": total(items, "partner_payout_amount"),
+            "platform_fee_amount": total(items, "platform_fee_amount"),
+        }
+        for (period, start, kind, metric, currency), items in streams.items()
+    ]
+    revenue_totals = []
+    previous = Decimal(0)
+    for start in periods:
+        items = [r for r in revenue if r["period_start_date"] == start]
+        amount = total(items, "line_amount")
+        revenue_totals.append(
+            {
+                "revenue_total_id": f"{_period(start)}/usd",
+                "period": _period(start),
+                "period_start_date": start,
+                "currency": "usd",
+                "billed_tenants": 2,
+                "line_amount": amount,
+                "usage_amount": total([r for r in items if r["kind"] == "usage"], "line_amount"),
+                "recurring_amount": total([r for r in items if r["kind"] == "recurring"], "line_amount"),
+                "partner_payout_amount": total(items, "partner_payout_amount"),
+                "platform_fee_amount": total(items, "platform_fee_amount"),
+                "previous_line_amount": previous,
+            }
+        )
+        previous = amount
+
+    days = sorted({r["usage_date"] for r in usage})
+    usage_totals = [
+        {
+            "usage_date": day,
+            "event_count": sum(r["event_count"] for r in usage if r["usage_date"] == day),
+            "active_tenants": len({r["tenant_id"] for r in usage if r["usage_date"] == day}),
+        }
+        for day in days
+    ]
+    monthly: dict[tuple[Any, ...], list[Mapping[str, Any]]] = {}
+    for r in usage:
+        key = (_month_start(r["usage_date"]), r["tenant_id"], r["package_id"], r["metric_id"])
+        monthly.setdefault(key, []).append(r)
+    usage_monthly = [
+        {
+            "period": _period(start),
+            "period_start_date": start,
+            "tenant_id": tenant,
+            "package_id": package,
+            "metric_id": metric,
+            "event_count": sum(r["event_count"] for r in items),
+            "quantity": total(items, "quantity"),
+        }
+        for (start, tenant, package, metric), items in monthly.items()
+    ]
+
+    quarantine = rows["fct_quarantine_by_reason"]
+    landing_days = sorted({r["landing_date"] for r in quarantine} | {today})
+    quarantine_daily = [
+        {
+            "landing_date": day,
+            "quarantined": sum(r["quarantined"] for r in quarantine if r["landing_date"] == day),
+            "quarantined_last_7_days": sum(
+                r["quarantined"] for r in quarantine if day - timedelta(days=7) < r["landing_date"] <= day
+            ),
+            "quarantined_to_date": sum(r["quarantined"] for r in quarantine if r["landing_date"] <= day),
+        }
+        for day in landing_days
+    ]
+
+    package_performance = []
+    for package in rows["dim_packages"]:
+        for start in periods:
+            items = [
+                r
+                for r in revenue
+                if r["package_id"] == package["package_id"] and r["period_start_date"] == start
+            ]
+            ran = [r for r in usage if r["package_id"] == package["package_id"]]
+            active = {r["tenant_id"] for r in ran if _month_start(r["usage_date"]) == start}
+            gmv, fee = total(items, "line_amount"), total(items, "platform_fee_amount")
+            package_performance.append(
+                {
+                    "package_performance_id": f"{_period(start)}/{package['package_id']}/usd",
+                    "period": _period(start),
+                    "period_start_date": start,
+                    "package_id": package["package_id"],
+                    "package_name": package["name"],
+                    "publisher_id": package["publisher_id"],
+                    "publisher_name": package["publisher_name"],
+                    "category": package["category"],
+                    "latest_version": package["latest_version"],
+                    "currency": "usd",
+                    "active_tenants": len(active),
+                    "new_tenants": len(active) if start == _month_start(today) else 0,
+                    "cumulative_tenants": len(
+                        {r["tenant_id"] for r in ran if _month_start(r["usage_date"]) <= start}
+                    ),
+                    "event_count": sum(
+                        r["event_count"] for r in ran if _month_start(r["usage_date"]) == start
+                    ),
+                    "billed_tenants": 2 if items else 0,
+                    "gmv_amount": gmv,
+                    "platform_fee_amount": fee,
+                    "partner_payout_amount": total(items, "partner_payout_amount"),
+                    "take_rate": (fee / gmv).quantize(Decimal("0.000001")) if gmv else None,
+                }
+            )
+
+    receivables = rows["fct_ar_aging"]
+    tenant_activity = [
+        {
+            "tenant_id": tenant["tenant_id"],
+            "as_of_date": today,
+            "tenant_name": tenant["name"],
+            "segment": tenant["segment"],
+            "country": tenant["country"],
+            "current_state": tenant["current_state"],
+            "current_plan_id": tenant["current_plan_id"],
+            "events_last_30_days": sum(
+                r["event_count"]
+                for r in usage
+                if r["tenant_id"] == tenant["tenant_id"]
+                and today - timedelta(days=30) < r["usage_date"] <= today
+            ),
+            "events_prior_30_days": sum(
+                r["event_count"]
+                for r in usage
+                if r["tenant_id"] == tenant["tenant_id"]
+                and today - timedelta(days=60) < r["usage_date"] <= today - timedelta(days=30)
+            ),
+            "active_days_last_30_days": len(
+                {r["usage_date"] for r in usage if r["tenant_id"] == tenant["tenant_id"]}
+            ),
+            "last_usage_date": max(
+                (r["usage_date"] for r in usage if r["tenant_id"] == tenant["tenant_id"]), default=None
+            ),
+            "open_invoices": sum(1 for r in receivables if r["tenant_id"] == tenant["tenant_id"]),
+            "max_days_past_due": max(
+                (max(r["days_past_due"], 0) for r in receivables if r["tenant_id"] == tenant["tenant_id"]),
+                default=0,
+            ),
+        }
+        for tenant in rows["dim_tenants"]
+    ]
+
+    # MRR cohorts from the sample's MRR movements (every tenant has a row in every month from its first).
+    movements = rows["fct_mrr_movements"]
+    first_month = {}
+    for m in sorted(movements, key=lambda m: m["period_start_date"]):
+        if m["mrr_amount"] > 0:
+            first_month.setdefault(m["tenant_id"], m["period_start_date"])
+    mrr_cohorts = []
+    for cohort_start in sorted(set(first_month.values())):
+        members = [t for t, start in first_month.items() if start == cohort_start]
+        held = {
+            start: [m for m in movements if m["tenant_id"] in members and m["period_start_date"] == start]
+            for start in sorted(
+                {m["period_start_date"] for m in movements if m["period_start_date"] >= cohort_start}
+            )
+        }
+        starting = total(held[cohort_start], "mrr_amount")
+        for start, items in held.items():
+            mrr = total(items, "mrr_amount")
+            mrr_cohorts.append(
+                {
+                    "mrr_cohort_id": f"{_period(cohort_start)}/{_period(start)}",
+                    "cohort_period": _period(cohort_start),
+                    "cohort_start_date": cohort_start,
+                    "period": _period(start),
+                    "period_start_date": start,
+                    "months_since_start": (start.year - cohort_start.year) * 12
+                    + start.month
+                    - cohort_start.month,
+                    "currency": "usd",
+                    "cohort_tenants": len(members),
+                    "retained_tenants": sum(1 for m in items if m["mrr_amount"] > 0),
+                    "starting_mrr_amount": starting,
+                    "mrr_amount": mrr,
+                    "mrr_retention": (mrr / starting).quantize(Decimal("0.000001")),
+                }
+            )
+
+    return {
+        "fct_revenue_streams_monthly": revenue_streams,
+        "fct_revenue_totals_monthly": revenue_totals,
+        "fct_usage_totals_daily": usage_totals,
+        "fct_usage_monthly": usage_monthly,
+        "fct_quarantine_daily": quarantine_daily,
+        "fct_package_performance_monthly": package_performance,
+        "fct_tenant_activity": tenant_activity,
+        "fct_mrr_cohorts": mrr_cohorts,
+    }
 
 
 def finance_marts(today: date) -> dict[str, list[dict[str, Any]]]:
