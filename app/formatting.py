@@ -50,3 +50,38 @@ def age(seconds: float) -> str:
     if seconds < 86400:
         return f"{int(seconds // 3600)} h"
     return f"{int(seconds // 86400)} d"
+
+
+# --- Text from outside (archive file names, scanner messages, identity claims) in markdown ---------------
+# Streamlit renders st.markdown, captions, headers and widget labels as GitHub-flavoured markdown, so a
+# file named ``[click](http://evil)`` inside a .wpk would become a link. Names are shown as code spans
+# instead; other foreign text has every markdown character escaped.
+
+_CONTROL = {c: f"\\x{c:02x}" for c in (*range(0x20), 0x7F)} | {
+    ord("\n"): "\\n",
+    ord("\r"): "\\r",
+    ord("\t"): "\\t",
+}
+
+
+def code_span(text: object) -> str:
+    """``text`` as an inline code span that nothing in it can close: the fence is one backtick longer than
+    its longest run of backticks (CommonMark 6.1), and control characters (a newline would end the span's
+    paragraph) are shown escaped."""
+    value = str(text).translate(_CONTROL)
+    longest, run = 0, 0
+    for char in value:
+        run = run + 1 if char == "`" else 0
+        longest = max(longest, run)
+    fence = "`" * (longest + 1)
+    return f"{fence} {value} {fence}"
+
+
+_MARKDOWN_PUNCTUATION = frozenset("\\`*_{}[]()<>#+-.!|~:$=\"'&%@/^?,;")
+
+
+def literal(text: object) -> str:
+    """``text`` with every ASCII punctuation character backslash-escaped (CommonMark 2.4), so markdown
+    shows it as typed: no links, emphasis, HTML, Streamlit colour directives or LaTeX."""
+    value = str(text).translate(_CONTROL)
+    return "".join(f"\\{char}" if char in _MARKDOWN_PUNCTUATION else char for char in value)

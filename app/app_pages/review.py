@@ -9,6 +9,7 @@ import streamlit as st
 from sqlalchemy.exc import IntegrityError
 
 from app import operational, review, ui
+from app.formatting import code_span, literal
 from atom.opdb.portal import ReviewLockHeld, current_lock
 from atom.opdb.registry import Submission, utcnow
 from atom.settings import get_settings
@@ -75,14 +76,16 @@ with operational.session() as session:
     previous_archive = review.load_archive(settings.artifacts_dir, previous) if previous is not None else None
 report = review.report_of(submission)
 
-st.header(f"{submission.package_name} {submission.version}")
+# Everything below that comes from the package (names, paths, the scanner's messages quoting it) is
+# shown as code or escaped, never as markdown: a file named "[click](http://evil)" stays text (issue 11).
+st.header(literal(f"{submission.package_name} {submission.version}"))
 st.caption(
-    f"Publisher `{submission.publisher_id}` · submitted {submission.submitted_at:%Y-%m-%d %H:%M} UTC · "
+    f"Publisher {code_span(submission.publisher_id)} · submitted {submission.submitted_at:%Y-%m-%d %H:%M} UTC · "
     f"due {entry.due_at:%Y-%m-%d %H:%M} UTC · risk {entry.risk_score if entry.risk_score is not None else '-'} · "
     f"sha256 `{submission.sha256[:16]}…`"
 )
 for reason in entry.reasons:
-    st.markdown(f"- {reason}")
+    st.markdown(f"- {literal(reason)}")
 
 mine = lock is not None and lock.locked_by == identity.email
 if lock is not None and not mine:
@@ -126,11 +129,11 @@ with findings_tab:
     for finding in findings:
         where = f"{finding.get('file')}:{finding.get('line')}" if finding.get("file") else "package"
         st.markdown(
-            f"**{str(finding.get('severity', '')).upper()}** · `{finding.get('rule')}` ({finding.get('category')}) "
-            f"· `{where}` — {finding.get('message', '')}"
+            f"**{literal(str(finding.get('severity', '')).upper())}** · {code_span(finding.get('rule'))} "
+            f"({literal(finding.get('category'))}) · {code_span(where)} — {literal(finding.get('message', ''))}"
         )
         if finding.get("recommendation"):
-            st.caption(f"Recommendation: {finding['recommendation']}")
+            st.caption(f"Recommendation: {literal(finding['recommendation'])}")
         if archive is not None and finding.get("file") and finding.get("line"):
             context = review.code_context(archive, str(finding["file"]), int(finding["line"]))
             if context:
@@ -140,7 +143,8 @@ with manifest_tab:
     signature = report.get("signature") or {}
     status = signature.get("status", "not checked")
     (st.success if status == "valid" else st.error)(
-        f"Signature: {status}" + (f" (key `{signature.get('key_id')}`)" if signature.get("key_id") else "")
+        f"Signature: {literal(status)}"
+        + (f" (key {code_span(signature.get('key_id'))})" if signature.get("key_id") else "")
     )
     st.json(json.loads(submission.manifest_json or "{}"), expanded=True)
 
@@ -167,7 +171,7 @@ with diff_tab:
             st.info("First version of this package: every file is new.")
         else:
             st.caption(
-                f"Against {previous.version} ({previous.status}), submitted {previous.submitted_at:%Y-%m-%d}."
+                f"Against {literal(previous.version)} ({previous.status}), submitted {previous.submitted_at:%Y-%m-%d}."
             )
         changes = review.file_diff(previous_archive, archive)
         st.dataframe(
@@ -187,7 +191,7 @@ with diff_tab:
         )
         for change in changes:
             if change.diff and previous is not None:
-                with st.expander(f"{change.change}: {change.path}"):
+                with st.expander(f"{change.change}: {code_span(change.path)}"):
                     st.code(change.diff, language="diff")
 
 with history_tab:
