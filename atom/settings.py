@@ -15,6 +15,8 @@ from pathlib import Path
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from atom.permissions import close_tree, is_open, make_private_dirs
+
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DBT_PROJECT_DIR = PROJECT_ROOT / "dbt_project"
 
@@ -102,14 +104,24 @@ class Settings(BaseSettings):
         return self.home / "logs"
 
     def ensure_dirs(self) -> None:
-        for path in (self.home, self.landing_dir, self.artifacts_dir, self.dagster_home, self.log_dir):
-            path.mkdir(parents=True, exist_ok=True)
+        """The home's folders, private to this account (0700, atom/permissions.py); a home made before
+        that was the rule is tightened, files included, the first time it is found open."""
+        upgrading = self.home.exists() and is_open(self.home)
+        make_private_dirs(self.home, (self.landing_dir, self.artifacts_dir, self.dagster_home, self.log_dir))
         instance_config = self.dagster_home / "dagster.yaml"
         # Written unless someone has configured the instance themselves (another storage, say).
         if not instance_config.exists() or instance_config.read_text() in _EARLIER_DAGSTER_YAML:
             instance_config.write_text(dagster_instance_yaml(self.dagster_home))
+        if upgrading:
+            # Only what the platform itself keeps there: ATOM_HOME may be a folder with other contents.
+            close_tree(path for pattern in _HOME_ENTRIES for path in self.home.glob(pattern))
 
 
+# What the platform writes directly under ATOM_HOME (docs/architecture.md), for ensure_dirs' upgrade.
+_HOME_ENTRIES = (
+    *("landing", "artifacts", "dagster", "logs", "dbt_target", "api", "price_book.yaml"),
+    *("atom.db*", "warehouse.duckdb*", "serving.duckdb*", ".serving.duckdb.*"),
+)
 # What ensure_dirs wrote before the event log storage was configured: homes made then are upgraded.
 _EARLIER_DAGSTER_YAML = ("telemetry:\n  enabled: false\n",)
 # Dagster buffers the events it can batch (planned and per-partition materializations) up to this many.

@@ -7,6 +7,7 @@ import warnings
 import typer
 
 from atom.cli import api, billing, governance, pipeline, services, users
+from atom.permissions import restrict_umask
 
 # Dagster marks some of the parameters we use (backfill policies, sensor owners) as beta; the CLI's users
 # cannot act on that, so it stays out of their terminal.
@@ -18,6 +19,16 @@ app = typer.Typer(
     no_args_is_help=True,
     pretty_exceptions_show_locals=False,
 )
+
+
+@app.callback()
+def private_files() -> None:
+    """ATOM Marketplace: generate, ingest, rate, orchestrate and serve a marketplace of workflow packages."""
+    # Before any subcommand: everything this process and its children (the API's workers, Dagster, the
+    # portal, dbt) create under ATOM_HOME is private to this account (atom/permissions.py).
+    restrict_umask()
+
+
 app.command()(pipeline.generate)
 app.command()(pipeline.ingest)
 app.command()(pipeline.build)

@@ -17,6 +17,7 @@ from fastapi.routing import APIRoute
 
 import ingest.api.routers as routers_package
 from atom.opdb import make_engine, migrate
+from atom.permissions import make_private_dirs, restrict_umask
 from atom.settings import Settings, get_settings
 from ingest.api.context import ApiConfig, ApiContext
 from ingest.api.docs_pages import install_docs_pages
@@ -78,9 +79,7 @@ def create_app(
     settings = settings or get_settings()
     config = config or ApiConfig()
     configure_logging()
-    settings.home.mkdir(parents=True, exist_ok=True)
-    settings.landing_dir.mkdir(parents=True, exist_ok=True)
-    settings.artifacts_dir.mkdir(parents=True, exist_ok=True)
+    make_private_dirs(settings.home, (settings.landing_dir, settings.artifacts_dir))
     if migrate_db:
         migrate(settings.database_url)
     engine = make_engine(settings.database_url)
@@ -127,5 +126,7 @@ def openapi_document(app: FastAPI | None = None) -> dict[str, object]:
 
 def create_served_app() -> FastAPI:
     """Factory for ``atom serve`` (uvicorn ``factory=True``): the CLI migrates once before starting
-    workers, so workers starting together do not race on the migration."""
+    workers, so workers starting together do not race on the migration. Also the entry point of a server
+    started without the CLI (a container's uvicorn), so it sets the private umask itself."""
+    restrict_umask()
     return create_app(migrate_db=False)

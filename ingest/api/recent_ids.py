@@ -61,7 +61,7 @@ class RecentIdStore:
         return self.directory / f"ids-{bucket}.bin"
 
     def _open_journal(self, bucket: int) -> int:
-        return os.open(self._journal(bucket), os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
+        return os.open(self._journal(bucket), os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
 
     def _load(self) -> None:
         oldest = self._bucket(time.time() - self.retention_s)

@@ -5,6 +5,7 @@ ingest assets (``["raw", "usage_events"]``), so the graph joins up without a han
 """
 
 import importlib.metadata
+import shutil
 from collections.abc import Mapping, Sequence
 from functools import cache, cached_property
 from pathlib import Path
@@ -50,6 +51,7 @@ def _build_dbt_assets() -> dg.AssetsDefinition:
         apply_to_process_env(settings)
         # One target folder per home, reused by every build: dbt parses only what changed since the last
         # build there (its partial_parse.msgpack; a full parse is 8 s), and nothing piles up in the source
+        _seed_partial_parse(project.project_dir / "target" / "partial_parse.msgpack", target)
         # tree. Builds of one home never overlap: DuckDB admits one writer.
         target = settings.dbt_target_dir / "build"
         # Unit tests pin the rating logic and run in CI (tests/dbt); data tests guard every build.
@@ -58,6 +60,16 @@ def _build_dbt_assets() -> dg.AssetsDefinition:
         ).stream()
 
     return atom_dbt_models
+def _seed_partial_parse(source: Path, target: Path) -> None:
+    """Give a new target folder the project's partial parse, data only. dagster-dbt would do it with
+    ``shutil.copy``, which also copies the source's mode: 0644 from a checkout, world-readable in a home
+    that is otherwise private (atom/permissions.py)."""
+    destination = target / source.name
+    if source.exists() and not destination.exists():
+        target.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(source, destination)
+
+
 
 
 atom_dbt_models = _build_dbt_assets()
