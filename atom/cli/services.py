@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import signal
 import subprocess
 import sys
@@ -121,11 +122,32 @@ def stop(processes: list[subprocess.Popen[bytes]]) -> None:
             p.kill()
 
 
+def is_loopback(host: str) -> bool:
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return host == "localhost"
+
+
+def exposure_warning(host: str) -> str | None:
+    """What to say when Dagster's UI is bound beyond this machine: it has no sign-in of its own, and anyone
+    who reaches it can launch builds and billing runs (docs/security.md)."""
+    if is_loopback(host):
+        return None
+    return (
+        f"the orchestrator's UI on {host} has no authentication: anyone who reaches it can launch builds "
+        "and billing runs. Keep it on 127.0.0.1 behind an authenticating proxy (docs/security.md)."
+    )
+
+
 def start_orchestrator(host: str, port: int) -> list[subprocess.Popen[bytes]]:
     from atom.opdb import migrate
     from orchestration.dbt_manifest import ensure_manifest
     from orchestration.defs.dbt import dbt_project
 
+    warning = exposure_warning(host)
+    if warning:
+        err.print(f"[yellow]warning:[/] {warning}")
     migrate(get_settings().database_url)  # sensors read the operational DB from their first tick
     ensure_manifest(dbt_project().manifest_path)  # parse once here, not in each Dagster process
     processes = start(orchestrator_commands(host, port), get_settings().home / "logs")
@@ -144,7 +166,9 @@ def start_portal(host: str, port: int) -> list[subprocess.Popen[bytes]]:
 
 
 def orchestrator(
-    host: Annotated[str, typer.Option(help="Interface to bind.")] = "127.0.0.1",
+    host: Annotated[
+        str, typer.Option(help="Interface to bind. Dagster's UI has no sign-in: keep it on loopback.")
+    ] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port of Dagster's web UI.")] = 3000,
 ) -> None:
     """Dagster's webserver and daemon together: schedules and sensors run only while this runs."""
