@@ -838,9 +838,7 @@ def test_healthcheck_script_uses_the_documented_urls() -> None:
     assert services["api"]["environment"]["ATOM_HEALTHCHECK_URL"].endswith(":8000/healthz")
     assert services["portal"]["environment"]["ATOM_HEALTHCHECK_URL"].endswith(":8501/_stcore/health")
     assert services["dagster-webserver"]["environment"]["ATOM_HEALTHCHECK_URL"].endswith(":3000/server_info")
-    from ingest.api.routers import health
-
-    assert "/healthz" in Path(health.__file__).read_text()
+    assert '"/healthz"' in (ROOT / "ingest" / "api" / "routers" / "health.py").read_text()
 
 
 # ------------------------------------------------------------------------------------------------------------
