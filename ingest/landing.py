@@ -8,11 +8,13 @@ the ingest asset loads.
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
 
@@ -72,9 +74,57 @@ def _fsync_dir(directory: Path) -> None:
         os.close(fd)
 
 
-def land_bytes(landing_dir: Path, payload: bytes, suffix: str, landing_date: date | None = None) -> Path:
-    """Write one batch durably and return its final path."""
+@dataclass(frozen=True)
+class Manifest:
+    """What the intake API knew of a batch, beside it as ``<batch>.manifest``.
+
+    ``tenant_id``: the tenant whose key posted it (None for an admin key: unpinned); the loader quarantines
+    any row naming another tenant as ``tenant_mismatch``. ``received_at``: when the API received it (UTC),
+    the instant ``timestamp_out_of_range`` is judged against. A batch without a manifest (a file given to
+    ``atom ingest`` or dropped in the landing zone by hand) is unpinned and received when it is loaded."""
+
+    tenant_id: str | None
+    received_at: datetime
+
+    def encode(self) -> bytes:
+        return json.dumps(
+            {"tenant_id": self.tenant_id, "received_at": self.received_at.astimezone(UTC).isoformat()},
+            sort_keys=True,
+        ).encode()
+
+
+MANIFEST_SUFFIX = ".manifest"
+
+
+def manifest_path(batch: Path) -> Path:
+    return batch.with_name(batch.name + MANIFEST_SUFFIX)
+
+
+def read_manifest(batch: Path) -> Manifest | None:
+    """The batch's manifest, or None; a manifest that cannot be read is an error, never "unpinned"."""
+    path = manifest_path(batch)
+    try:
+        data = json.loads(path.read_bytes())
+    except FileNotFoundError:
+        return None
+    tenant = data["tenant_id"]
+    if tenant is not None and not isinstance(tenant, str):
+        raise ValueError(f"{path}: tenant_id must be a string or null")
+    return Manifest(tenant, datetime.fromisoformat(data["received_at"]).astimezone(UTC))
+
+
+def land_bytes(
+    landing_dir: Path,
+    payload: bytes,
+    suffix: str,
+    landing_date: date | None = None,
+    manifest: Manifest | None = None,
+) -> Path:
+    """Write one batch durably (its manifest first: the batch's rename is the commit) and return its path."""
     target = day_dir(landing_dir, landing_date or datetime.now(UTC).date()) / new_batch_name(suffix)
+    if manifest is not None:
+        with atomic_path(manifest_path(target)) as tmp:
+            tmp.write_bytes(manifest.encode())
     with atomic_path(target) as tmp:
         tmp.write_bytes(payload)
     return target
@@ -97,6 +147,8 @@ def set_aside(rejected_dir: Path, path: Path, reason: str) -> Path:
     with atomic_path(target.with_name(target.name + ".reason.txt")) as tmp:
         tmp.write_text(reason + "\n", encoding="utf-8")
     target.parent.mkdir(parents=True, exist_ok=True)
+    if manifest_path(path).exists():
+        os.replace(manifest_path(path), manifest_path(target))
     os.replace(path, target)
     _fsync_dir(target.parent)
     return target

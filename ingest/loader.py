@@ -36,23 +36,22 @@ from pathlib import Path
 
 import duckdb
 
-from ingest.landing import file_format
-from ingest.raw_schema import QUANTITY, create_raw_schema
-
-# Quarantine reasons, in the order they are checked: a row gets the first that applies.
-REASONS = (
-    "malformed_record",
-    "missing_field",
-    "bad_timestamp",
-    "bad_quantity",
-    "negative_quantity",
-    "unknown_metric",
-    "unknown_tenant",
-    "duplicate_id_conflict",
+from atom import clock
+from atom.settings import get_settings
+from ingest.landing import MANIFEST_SUFFIX, file_format, read_manifest
+from ingest.raw_schema import create_raw_schema
+from ingest.validation import (
+    CONTRACT_COLUMNS,
+    REASONS,
+    REQUIRED_COLUMNS,
+    detail_of,
+    numbered_lines,
+    parse_line,
+    sql_stages,
 )
-REQUIRED_COLUMNS = ("id", "tenant_id", "metric", "quantity", "timestamp")
-OPTIONAL_COLUMNS = ("package_id", "properties")
-CONTRACT_COLUMNS = REQUIRED_COLUMNS + OPTIONAL_COLUMNS
+
+# The rules of a valid event live in ingest/validation.py, shared with the intake API and the preview.
+__all__ = ["REASONS", "REQUIRED_COLUMNS", "BatchResult", "IngestFileError", "load_file", "load_files"]
 
 # A chunk is one transaction and one set of temp tables: large enough that per-statement costs vanish
 # (and that the semi-join against raw.usage_events runs a few times per 10M rows, not once per file),
@@ -62,19 +61,8 @@ CHUNK_ROWS = 5_000_000
 # Text files are sized before they are read: usage records are 100-250 bytes, so this overestimates rows.
 _TEXT_BYTES_PER_ROW = 100
 
-# RFC 3339 date-time: 'T' (or 't'), optional fraction, and a mandatory 'Z' or ±hh:mm offset.
-_RFC3339 = r"\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})"
-_QUANTITY_PLACES = 9
 _MAX_LINE_BYTES = 64 * 1024 * 1024
 _CHUNK = 8 * 1024 * 1024
-# NDJSON is read as one text column: the delimiter is a control character, which valid JSON never
-# holds unescaped, so a line that contains one is malformed anyway.
-_NO_DELIMITER = "\x01"
-
-# Public names of the two rules above: the intake API (ingest/api/intake.py) checks events with them
-# before it lands a batch, so both report the same reason for the same event.
-RFC3339_PATTERN = _RFC3339
-QUANTITY_PLACES = _QUANTITY_PLACES
 
 
 class IngestFileError(ValueError):
@@ -105,8 +93,13 @@ def load_files(
     *,
     check_tenants: bool = True,
     landing_date_of: Callable[[Path], date | None] | None = None,
+    check_received: bool = True,
 ) -> list[BatchResult]:
     """Load each file as one batch; one result per file, in the order given.
+
+    ``check_received``: judge ``timestamp_out_of_range`` against the time each batch was received (its
+    manifest's ``received_at``, else the time of this load, :func:`atom.clock.now`); a preview passes False
+    and rates any period.
 
     Earlier files win duplicate ids. A file already loaded (or given twice: the second time) is skipped
     with zero counts. Files are loaded in chunks, each chunk in its own transaction, in input order.
@@ -119,6 +112,7 @@ def load_files(
     """
     date_of = landing_date_of or landing_date_from_path
     _prepare(conn, check_tenants)
+    window_days = get_settings().atom_event_max_age_days if check_received else None
     planned, failure = _plan(conn, [Path(f) for f in files], date_of)
     results: dict[int, BatchResult] = {}
     pending: list[_File] = []
@@ -130,7 +124,7 @@ def load_files(
             seen.add(item.batch_id)
             pending.append(item)
     for chunk in _chunks(pending):
-        loaded, failure_in_chunk = _load_chunk(conn, chunk, check_tenants)
+        loaded, failure_in_chunk = _load_chunk(conn, chunk, check_tenants, window_days)
         results.update(loaded)
         if failure_in_chunk is not None:
             raise failure_in_chunk
@@ -176,8 +170,12 @@ def landing_date_from_path(path: Path) -> date | None:
         return None
 
 
-def batch_id_of(path: Path) -> str:
+def batch_id_of(path: Path, pinned_tenant: str | None = None) -> str:
+    """SHA-256 of the file; a pinned batch's tenant is hashed too, so the same bytes posted by two
+    tenants are two batches (and one tenant cannot make another's batch look already loaded)."""
     digest = hashlib.sha256()
+    if pinned_tenant is not None:
+        digest.update(b"atom-pinned-batch\x00" + pinned_tenant.encode() + b"\x00")
     with open(path, "rb") as handle:
         while chunk := handle.read(_CHUNK):
             digest.update(chunk)
@@ -190,9 +188,16 @@ def load_file(
     *,
     check_tenants: bool = True,
     landing_date: date | None = None,
+    check_received: bool = True,
 ) -> BatchResult:
     """Load one usage file as one batch; see :func:`load_files`."""
-    return load_files(conn, [path], check_tenants=check_tenants, landing_date_of=lambda _: landing_date)[0]
+    return load_files(
+        conn,
+        [path],
+        check_tenants=check_tenants,
+        landing_date_of=lambda _: landing_date,
+        check_received=check_received,
+    )[0]
 
 
 def _prepare(conn: duckdb.DuckDBPyConnection, check_tenants: bool) -> None:
@@ -243,6 +248,8 @@ class _File:
     parquet_types: tuple[tuple[str, str], ...] = ()  # top-level (column, DuckDB type)
     rows: int = 0  # Parquet: exact; text: an estimate from the size
     already_loaded: bool = False
+    pinned_tenant: str | None = None  # the manifest's tenant: rows naming another are tenant_mismatch
+    received_at: datetime | None = None  # the manifest's, naive UTC; None: the time of the load
 
     def skipped(self) -> BatchResult:
         return BatchResult(
@@ -310,16 +317,23 @@ def _check_file(path: Path) -> tuple[str, tuple[str, ...]]:
 def _plan_file(position: int, path: Path, date_of: Callable[[Path], date | None]) -> _File:
     fmt, columns = _check_file(path)
     size = path.stat().st_size
+    try:
+        manifest = read_manifest(path)
+    except (ValueError, KeyError, TypeError) as exc:
+        raise IngestFileError(f"{path}: its manifest ({MANIFEST_SUFFIX}) cannot be read: {exc}") from exc
+    pinned = manifest.tenant_id if manifest else None
     return _File(
         position,
         path,
         fmt,
-        batch_id_of(path),
+        batch_id_of(path, pinned),
         str(path.resolve()),
         date_of(path),
         size,
         columns=columns,
         rows=size // _TEXT_BYTES_PER_ROW + 1,
+        pinned_tenant=pinned,
+        received_at=manifest.received_at.astimezone(UTC).replace(tzinfo=None) if manifest else None,
     )
 
 
@@ -415,10 +429,10 @@ def _chunks(files: list[_File]) -> list[list[_File]]:
 
 
 def _load_chunk(
-    conn: duckdb.DuckDBPyConnection, files: list[_File], check_tenants: bool
+    conn: duckdb.DuckDBPyConnection, files: list[_File], check_tenants: bool, window_days: int | None
 ) -> tuple[dict[int, BatchResult], Exception | None]:
     """Load a chunk; if a file of it cannot be read, load the files before it and return its error."""
-    chunk = _Chunk(conn, files, check_tenants)
+    chunk = _Chunk(conn, files, check_tenants, window_days)
     try:
         try:
             # Reading and classifying fill temp tables only, so they run before the transaction: that
@@ -427,7 +441,7 @@ def _load_chunk(
             chunk.stage()
         except duckdb.Error as exc:
             chunk.drop_temp_tables()
-            return _load_up_to_unreadable(conn, files, check_tenants, exc)
+            return _load_up_to_unreadable(conn, files, check_tenants, window_days, exc)
         conn.execute("BEGIN TRANSACTION")
         try:
             done = chunk.loaded_meanwhile()
@@ -437,7 +451,7 @@ def _load_chunk(
                 chunk.drop_temp_tables()
                 results = {f.position: f.skipped() for f in files if f.batch_id in done}
                 rest = [f for f in files if f.batch_id not in done]
-                more, failure = _load_chunk(conn, rest, check_tenants) if rest else ({}, None)
+                more, failure = _load_chunk(conn, rest, check_tenants, window_days) if rest else ({}, None)
                 return results | more, failure
             results = chunk.write()
             conn.execute("COMMIT")
@@ -450,11 +464,15 @@ def _load_chunk(
 
 
 def _load_up_to_unreadable(
-    conn: duckdb.DuckDBPyConnection, files: list[_File], check_tenants: bool, error: duckdb.Error
+    conn: duckdb.DuckDBPyConnection,
+    files: list[_File],
+    check_tenants: bool,
+    window_days: int | None,
+    error: duckdb.Error,
 ) -> tuple[dict[int, BatchResult], Exception | None]:
     # Only on this error path: read the files one at a time to find the first unreadable one.
     for index, f in enumerate(files):
-        probe = _Chunk(conn, [f], check_tenants)
+        probe = _Chunk(conn, [f], check_tenants, window_days)
         try:
             probe.stage()
         except duckdb.Error as exc:
@@ -462,7 +480,7 @@ def _load_up_to_unreadable(
             failure = IngestFileError(f"{f.path}: cannot be read as {f.fmt}: {exc}")
             if not index:
                 return {}, failure
-            loaded, earlier = _load_chunk(conn, files[:index], check_tenants)
+            loaded, earlier = _load_chunk(conn, files[:index], check_tenants, window_days)
             return loaded, earlier or failure
         probe.drop_temp_tables()
     names = ", ".join(str(f.path) for f in files)
@@ -486,10 +504,19 @@ _TEXT_COLUMNS = ", ".join(f"{c} VARCHAR" for c in CONTRACT_COLUMNS)
 class _Chunk:
     """The SQL of loading many files at once; rows carry ``file_seq``, the file's index in ``files``."""
 
-    def __init__(self, conn: duckdb.DuckDBPyConnection, files: list[_File], check_tenants: bool) -> None:
+    def __init__(
+        self,
+        conn: duckdb.DuckDBPyConnection,
+        files: list[_File],
+        check_tenants: bool,
+        window_days: int | None,
+    ) -> None:
         self.conn = conn
         self.files = files
         self.check_tenants = check_tenants
+        self.window_days = window_days
+        # "Received" of a batch without a manifest: this load (the platform's clock, ATOM_TODAY aware).
+        self.now = clock.now().astimezone(UTC).replace(tzinfo=None)
         started = datetime.now(UTC).replace(tzinfo=None)
         # All files of a chunk commit together; a microsecond apart keeps loaded_at in load order.
         self.loaded_at = [started + timedelta(microseconds=seq) for seq in range(len(files))]
@@ -512,8 +539,15 @@ class _Chunk:
         """Read and classify every file of the chunk into ``_ingest_rows``."""
         self.conn.execute(
             "CREATE TEMP TABLE _ingest_files AS SELECT CAST(unnest(?) AS INTEGER) AS file_seq, unnest(?) AS batch_id,"
-            " unnest(?) AS loaded_at",
-            [list(range(len(self.files))), [f.batch_id for f in self.files], self.loaded_at],
+            " unnest(?) AS loaded_at, CAST(unnest(?) AS TIMESTAMP) AS received_at,"
+            " CAST(unnest(?) AS VARCHAR) AS pinned_tenant",
+            [
+                list(range(len(self.files))),
+                [f.batch_id for f in self.files],
+                self.loaded_at,
+                [f.received_at or self.now for f in self.files],
+                [f.pinned_tenant for f in self.files],
+            ],
         )
         for seqs in self.scans.values():
             fmt = self.files[seqs[0]].fmt
@@ -568,8 +602,9 @@ class _Chunk:
 
     def _source(self, only: Sequence[int] | None = None) -> str:
         """A query with ``file_seq, row_no, id, tenant_id, metric, quantity, timestamp, package_id,
-        properties, raw_record, malformed_detail``, all VARCHAR but the first two; ``only`` limits it to
-        those files."""
+        properties, raw_record, malformed_detail, record_reason``, all VARCHAR but the first two; ``only``
+        limits it to those files. ``record_reason`` is malformed_record for an unreadable record, or the
+        reason the intake API landed a record as rejected with."""
         wanted = None if only is None else set(only)
         parts = []
         has_csv = has_ndjson = False
@@ -585,10 +620,14 @@ class _Chunk:
         if has_csv:
             parts.append(
                 f"SELECT file_seq, row_no, {', '.join(CONTRACT_COLUMNS)}, raw_line AS raw_record,"
-                f" reject_detail AS malformed_detail FROM _ingest_csv{where}"
+                " reject_detail AS malformed_detail,"
+                f" CASE WHEN reject_detail IS NOT NULL THEN 'malformed_record' END AS record_reason FROM _ingest_csv{where}"
             )
         if has_ndjson:
-            parts.append(self._ndjson_source(where))
+            parts.append(
+                f"SELECT file_seq, row_no, {', '.join(CONTRACT_COLUMNS)}, raw_record, malformed_detail,"
+                f" record_reason FROM _ingest_ndjson{where}"
+            )
         return "\nUNION ALL\n".join(parts)
 
     def _parquet_source(self, seqs: list[int]) -> str:
@@ -603,7 +642,8 @@ class _Chunk:
             SELECT {_sql_list(seqs)}[CAST(file_index AS BIGINT) + 1] AS file_seq, file_row_number + 1 AS row_no,
                    {", ".join(f"{exprs[c]} AS {c}" for c in CONTRACT_COLUMNS)},
                    NULL AS raw_record,
-                   NULL AS malformed_detail
+                   NULL AS malformed_detail,
+                   NULL AS record_reason
             FROM {relation}
         """
 
@@ -629,21 +669,49 @@ class _Chunk:
         )
 
     def _stage_ndjson(self, seqs: list[int]) -> None:
+        """NDJSON records through :func:`ingest.validation.parse_line`, the intake API's own reader, so a
+        line means the same to both: lines split on ``\\n`` only, strict JSON, no repeated key.
+
+        Written by hand, not DuckDB's JSON reader: that one splits lines on a bare CR, stops at control
+        bytes, keeps the first of two repeated keys and accepts trailing commas, NaN and Infinity (issue 11),
+        and none of it can be switched off. Records go to DuckDB as Arrow columns, in batches."""
+        import pyarrow as pa
+
         self.conn.execute(
-            "CREATE TEMP TABLE IF NOT EXISTS _ingest_ndjson"
-            " (file_seq INTEGER, row_no BIGINT, line VARCHAR, raw_line VARCHAR, reject_detail VARCHAR)"
+            "CREATE TEMP TABLE IF NOT EXISTS _ingest_ndjson (file_seq INTEGER, row_no BIGINT,"
+            f" {_TEXT_COLUMNS}, raw_record VARCHAR, malformed_detail VARCHAR, record_reason VARCHAR)"
         )
-        self._stage_text(
-            seqs,
-            f"""read_csv({{files}}, header = false, auto_detect = false,
-                         columns = {{{{'line': 'VARCHAR'}}}}, delim = '{_NO_DELIMITER}', quote = '', escape = '',
-                         strict_mode = false, encoding = 'utf-8', store_rejects = true,
-                         rejects_table = '_ingest_rejects', rejects_scan = '_ingest_reject_scans',
-                         max_line_size = {_MAX_LINE_BYTES})""",
-            target="_ingest_ndjson",
-            fields="line",
-            header_lines=0,
-        )
+        names = ["file_seq", "row_no", *CONTRACT_COLUMNS, "raw_record", "malformed_detail", "record_reason"]
+        for seq in seqs:
+            columns: list[list[object]] = [[] for _ in names]
+            with open(self.files[seq].path, "rb") as handle:
+                lines = numbered_lines(handle.read())
+            for row_no, line in lines:
+                record = parse_line(line)
+                values = [seq, row_no, *(record.fields[c] for c in CONTRACT_COLUMNS)]
+                values += [record.raw, record.detail, record.reason]
+                for column, value in zip(columns, values, strict=True):
+                    column.append(value)
+            if not lines:
+                continue
+            table = pa.table(
+                {
+                    name: pa.array(
+                        column,
+                        type=pa.int32()
+                        if name == "file_seq"
+                        else pa.int64()
+                        if name == "row_no"
+                        else pa.string(),
+                    )
+                    for name, column in zip(names, columns, strict=True)
+                }
+            )
+            self.conn.register("_ingest_ndjson_arrow", table)
+            try:
+                self.conn.execute("INSERT INTO _ingest_ndjson BY NAME SELECT * FROM _ingest_ndjson_arrow")
+            finally:
+                self.conn.unregister("_ingest_ndjson_arrow")
 
     def _stage_text(self, seqs: list[int], reader: str, target: str, fields: str, header_lines: int) -> None:
         """Append a CSV-reader scan of many files to ``target`` with record numbers; records the reader
@@ -715,88 +783,71 @@ class _Chunk:
         for table in ("_ingest_read", "_ingest_reject_rows", "_ingest_rejects", "_ingest_reject_scans"):
             self.conn.execute(f"DROP TABLE IF EXISTS {table}")
 
-    def _ndjson_source(self, where: str) -> str:
-        shape = (
-            '{"id": "VARCHAR", "tenant_id": "VARCHAR", "metric": "VARCHAR", "quantity": "VARCHAR", '
-            '"timestamp": "VARCHAR", "package_id": "VARCHAR", "properties": "JSON"}'
-        )
-        # DuckDB's JSON reader turns numbers into doubles, so a quantity with more than ~16 significant
-        # digits would come back rounded; for those the number's own text is taken from the line.
-        number_text = r"""regexp_extract(line, '"quantity"\s*:\s*(-?[0-9][0-9.eE+-]*)', 1)"""
-        filters = ["(reject_detail IS NOT NULL OR trim(line) <> '')"]
-        if where:
-            filters.append(where.removeprefix(" WHERE "))
-        return f"""
-            SELECT * FROM (
-            WITH parsed AS (
-                SELECT file_seq, row_no, line, reject_detail, try(json_transform(line, {_quote(shape)})) AS rec
-                FROM _ingest_ndjson
-                WHERE {" AND ".join(filters)}
-            )
-            SELECT file_seq, row_no,
-                   rec.id, rec.tenant_id, rec.metric,
-                   CASE
-                       WHEN (length(rec.quantity) >= 16 OR contains(lower(rec.quantity), 'e'))
-                            AND try_cast({number_text} AS DOUBLE) = try_cast(rec.quantity AS DOUBLE)
-                       THEN coalesce(nullif({number_text}, ''), rec.quantity)
-                       ELSE rec.quantity
-                   END AS quantity,
-                   rec.timestamp, rec.package_id,
-                   CAST(rec.properties AS VARCHAR) AS properties,
-                   line AS raw_record,
-                   CASE
-                       WHEN reject_detail IS NOT NULL THEN reject_detail
-                       WHEN rec IS NULL THEN 'not valid JSON'
-                       WHEN NOT starts_with(ltrim(line), '{{') THEN 'not a JSON object'
-                   END AS malformed_detail
-            FROM parsed)
-        """
-
     # -- classify -----------------------------------------------------------------------------------------
 
     def _classify(self, source: str) -> None:
+        """Give every row at most one reason, in the order of :data:`ingest.validation.REASONS`, with the
+        rules of :func:`ingest.validation.sql_stages` (the SQL twin of the API's Python checks)."""
         tenant_check = (
             "WHEN tenant_id NOT IN (SELECT tenant_id FROM raw.operational_tenants) THEN 'unknown_tenant'"
             if self.check_tenants
+            else ""
+        )
+        window = (
+            f"""WHEN occurred_at < received_at - INTERVAL {int(self.window_days)} DAY
+                     OR occurred_at > received_at + INTERVAL 1 DAY THEN 'timestamp_out_of_range'"""
+            if self.window_days is not None
             else ""
         )
         missing = " OR ".join(f"{c} IS NULL OR {c} = ''" for c in REQUIRED_COLUMNS)
         missing_list = ", ".join(
             f"CASE WHEN {c} IS NULL OR {c} = '' THEN '{c}' END" for c in REQUIRED_COLUMNS
         )
-        # More than 9 decimal places would be rounded by DECIMAL(38, 9): refuse rather than change a quantity.
-        too_precise = (
-            "CASE WHEN contains(quantity, '.') THEN strpos(quantity, 'e') = 0 AND strpos(quantity, 'E') = 0"
-            f" AND length(rtrim(trim(quantity), '0')) - strpos(trim(quantity), '.') > {_QUANTITY_PLACES}"
-            " ELSE false END"
+        stages = sql_stages("timestamp", "quantity")
+        stage_ctes = ",\n".join(
+            f"stage_{n} AS (SELECT *, {', '.join(exprs)} FROM {'source' if n == 0 else f'stage_{n - 1}'})"
+            for n, exprs in enumerate(stages)
         )
+        sample = dict.fromkeys(CONTRACT_COLUMNS, "\x00")
+
+        def words(reason: str) -> str:
+            # detail_of's text with each field spliced in as SQL, so both paths say the same thing.
+            parts = detail_of(reason, sample).split("\x00")
+            fields = {
+                "tenant_mismatch": "tenant_id",
+                "unknown_tenant": "tenant_id",
+                "unknown_metric": "metric",
+            }
+            column = fields.get(reason, "timestamp" if "timestamp" in reason else "quantity")
+            return f" || coalesce({column}, '') || ".join(_quote(part) for part in parts)
+
         self.conn.execute(
             f"""
             CREATE TEMP TABLE _ingest_rows AS
-            WITH source AS ({source}),
+            WITH source AS (
+                SELECT s.*, f.received_at, f.pinned_tenant
+                FROM ({source}) AS s JOIN _ingest_files AS f USING (file_seq)
+            ),
+            {stage_ctes},
             parsed AS (
                 SELECT *,
-                    try_cast(quantity AS {QUANTITY}) AS quantity_value,
-                    CASE WHEN regexp_full_match(timestamp, {_quote(_RFC3339)}) THEN
-                        make_timestamp(epoch_us(coalesce(
-                            try_cast(timestamp AS TIMESTAMPTZ), try_cast(upper(timestamp) AS TIMESTAMPTZ))))
-                    END AS occurred_at,
                     CASE
                         WHEN properties IS NULL OR properties IN ('{{}}', '', 'null') THEN '{{}}'
                         ELSE CAST(try(json(properties)) AS VARCHAR)
                     END AS properties_json,
                     nullif(package_id, '') AS package
-                FROM source
+                FROM stage_{len(stages) - 1}
             ),
             checked AS (
                 SELECT *,
                     CASE
-                        WHEN malformed_detail IS NOT NULL THEN 'malformed_record'
+                        WHEN record_reason IS NOT NULL THEN record_reason
                         WHEN properties_json IS NULL OR NOT starts_with(properties_json, '{{') THEN 'malformed_record'
                         WHEN {missing} THEN 'missing_field'
+                        WHEN pinned_tenant IS NOT NULL AND tenant_id <> pinned_tenant THEN 'tenant_mismatch'
                         WHEN occurred_at IS NULL THEN 'bad_timestamp'
-                        WHEN quantity_value IS NULL OR {too_precise} THEN 'bad_quantity'
-                        WHEN quantity_value < 0 THEN 'negative_quantity'
+                        {window}
+                        WHEN quantity_reason IS NOT NULL THEN quantity_reason
                         WHEN metric NOT IN (SELECT metric_id FROM raw.price_book_metrics) THEN 'unknown_metric'
                         {tenant_check}
                     END AS reason
@@ -808,24 +859,16 @@ class _Chunk:
                 id AS event_id,
                 tenant_id,
                 metric AS metric_id,
-                quantity_value AS quantity,
+                CASE WHEN reason IS NULL THEN quantity_value END AS quantity,
                 occurred_at,
                 package AS package_id,
                 properties_json AS properties,
                 reason,
                 CASE WHEN reason IS NOT NULL THEN CASE
-                    WHEN malformed_detail IS NOT NULL THEN malformed_detail
+                    WHEN record_reason IS NOT NULL THEN malformed_detail
                     WHEN reason = 'malformed_record' THEN 'properties is not a JSON object'
                     WHEN reason = 'missing_field' THEN 'missing field(s): ' || concat_ws(', ', {missing_list})
-                    WHEN reason = 'bad_timestamp' THEN 'timestamp ' || timestamp
-                        || ' is not RFC 3339 with an offset (e.g. 2026-10-03T12:00:00Z)'
-                    WHEN reason = 'bad_quantity' AND quantity_value IS NOT NULL
-                        THEN 'quantity ' || quantity || ' has more than {_QUANTITY_PLACES} decimal places'
-                    WHEN reason = 'bad_quantity' THEN 'quantity ' || quantity || ' is not a decimal'
-                    WHEN reason = 'negative_quantity' THEN 'quantity ' || quantity || ' is negative'
-                    WHEN reason = 'unknown_metric'
-                        THEN 'metric ' || metric || ' is not in the price book'
-                    WHEN reason = 'unknown_tenant' THEN 'tenant ' || tenant_id || ' is not a known tenant'
+                    {" ".join(f"WHEN reason = '{r}' THEN {words(r)}" for r in REASONS[2:-1])}
                 END END AS detail,
                 CASE WHEN reason IS NOT NULL THEN coalesce(raw_record, CAST(to_json({{
                     'id': id, 'tenant_id': tenant_id, 'metric': metric, 'quantity': quantity,

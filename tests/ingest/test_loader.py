@@ -114,13 +114,13 @@ def test_quantity_may_be_a_json_number_and_stays_exact(
             '{"id": "a", "tenant_id": "ten_acme", "metric": "compute_seconds", "quantity": 0.1,'
             ' "timestamp": "2026-10-03T12:00:00Z"}',
             '{"id": "b", "tenant_id": "ten_acme", "metric": "compute_seconds",'
-            ' "quantity": 12345678901234567890.123456789, "timestamp": "2026-10-03T12:00:00Z"}',
+            ' "quantity": 123456789012.123456789, "timestamp": "2026-10-03T12:00:00Z"}',
         ],
     )
     load_files(warehouse, [path])
     assert [row[3] for row in loaded_events(warehouse)] == [
         Decimal("0.1"),
-        Decimal("12345678901234567890.123456789"),
+        Decimal("123456789012.123456789"),
     ]
 
 
@@ -154,7 +154,7 @@ def test_missing_package_and_properties_are_stored_as_null_and_empty_object(
         (event(timestamp="2026-10-03T12:00:00+0200"), "bad_timestamp", "is not RFC 3339"),
         (event(timestamp="yesterday"), "bad_timestamp", "is not RFC 3339"),
         (event(quantity="two"), "bad_quantity", "quantity two is not a decimal"),
-        (event(quantity="0.0000000001"), "bad_quantity", "more than 9 decimal places"),
+        (event(quantity="0.0000000001"), "quantity_out_of_range", "more than 9 decimal places"),
         (event(quantity=True), "bad_quantity", "is not a decimal"),
         (event(quantity="-1"), "negative_quantity", "quantity -1 is negative"),
         (event(metric="gpu_hours"), "unknown_metric", "metric gpu_hours is not in the price book"),
