@@ -24,6 +24,7 @@ from typing import Any
 import streamlit as st
 
 from app import operational
+from app.formatting import literal
 from atom.opdb.portal import Identity, audit, live_identity, password_sign_in, utcnow
 from atom.settings import get_settings
 
@@ -156,7 +157,7 @@ def sign_in_page() -> None:
         st.divider()
         if _oidc_user() is not None:
             st.error(
-                f"{st.user.get('email')} signed in with single sign-on but has no portal role: "
+                f"{literal(st.user.get('email'))} signed in with single sign-on but has no portal role: "
                 "ask an admin for `atom users add EMAIL --role ... --no-password`."
             )
             if st.button("Sign out of single sign-on", key="sign_out_oidc"):

@@ -35,13 +35,21 @@ CHROMIUM_ARGS = [
 
 
 @contextmanager
-def running_portal(port: int) -> Iterator[str]:
-    """The portal on 127.0.0.1:``port`` (the same command `atom portal` runs), stopped on exit."""
+def running_portal(port: int, *, cwd: Path | None = None, env: dict[str, str] | None = None) -> Iterator[str]:
+    """The portal on 127.0.0.1:``port`` (the same command `atom portal` runs), stopped on exit.
+
+    ``cwd`` is where Streamlit looks for ``.streamlit/secrets.toml`` (the ``[auth]`` of single sign-on);
+    ``env`` adds variables (``ATOM_OIDC_PROVIDER``) to the portal's environment.
+    """
     from atom.cli.services import portal_command, wait_until_up
 
     (command,) = portal_command("127.0.0.1", port).values()
     process = subprocess.Popen(
-        command, env=subprocess_env(), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+        command,
+        env=subprocess_env(**(env or {})),
+        cwd=cwd,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
     )
     url = f"http://127.0.0.1:{port}"
     try:

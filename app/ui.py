@@ -12,7 +12,7 @@ import streamlit as st
 from app import queries
 from app.charts import Chart
 from app.connection import Snapshot, SnapshotUnavailable, current_snapshot, serving_path
-from app.formatting import age
+from app.formatting import age, literal
 from atom.opdb.portal import Identity
 from atom.settings import get_settings
 
@@ -59,7 +59,7 @@ def render_sidebar(identity: Identity | None = None) -> None:
     snapshot = current_snapshot()
     with st.sidebar:
         if identity is not None:
-            st.caption(f"Signed in as **{identity.email}** ({identity.role})")
+            st.caption(f"Signed in as **{literal(identity.email)}** ({identity.role})")
             if st.button("Sign out", key="sign_out", icon=":material/logout:"):
                 from app.auth import sign_out
 

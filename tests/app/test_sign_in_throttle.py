@@ -13,6 +13,7 @@ import pytest
 from sqlalchemy import Engine, select
 from streamlit.testing.v1 import AppTest
 
+from app.formatting import literal
 from atom.opdb import make_engine, session_scope
 from atom.opdb.portal import ACCOUNT_THROTTLE, ADDRESS_THROTTLE, SignInOutcome, password_sign_in
 from atom.opdb.registry import AuditLog
@@ -170,7 +171,7 @@ def test_the_form_says_when_to_retry_and_a_new_session_does_not_reset_the_count(
     monkeypatch.setattr("app.auth.utcnow", lambda: T0 + timedelta(seconds=1))
     signed_in = sign_in(EMAIL, PASSWORD)
     assert not signed_in.exception, [e.message for e in signed_in.exception]
-    assert any(f"Signed in as **{EMAIL}**" in c.value for c in signed_in.sidebar.caption)
+    assert any(f"Signed in as **{literal(EMAIL)}**" in c.value for c in signed_in.sidebar.caption)
 
 
 def test_a_locked_account_is_told_the_minutes_to_wait(
