@@ -70,7 +70,8 @@ def preview_invoices(price_book_path: Path, usage_paths: Sequence[Path], period:
         with duckdb.connect(str(warehouse)) as conn:
             create_raw_schema(conn)
             write_price_book_tables(conn, book, source_uri=price_book_path.resolve().as_uri())
-            batches = load_files(conn, list(usage_paths), check_tenants=False)
+            # A preview rates any period it is asked for: no received-time window.
+            batches = load_files(conn, list(usage_paths), check_tenants=False, check_received=False)
         run_dbt(
             ["run", "--select", "+fct_invoice_lines", "--vars", "{atom_preview: true}", "--quiet"],
             warehouse=warehouse,

@@ -41,6 +41,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import dataclasses
 import json
 import re
 from dataclasses import dataclass
@@ -103,6 +104,7 @@ class Record:
     reason: str | None = None  # malformed_record, or an intake API reason of a rejected line
     detail: str | None = None
     raw: str | None = None  # the original line as text, for the quarantine
+    line: bytes | None = None  # the original bytes (an NDJSON line), landed opaque when rejected
 
 
 _decoder = msgspec.json.Decoder(float_hook=Decimal)
@@ -213,8 +215,13 @@ def parse_line(line: bytes) -> Record:
     try:
         event = decode_json(line)
     except (MalformedJson, ValueError) as exc:
-        return Record(_EMPTY_FIELDS, None, "malformed_record", str(exc), raw)
-    return parse_value(event, raw)
+        return Record(_EMPTY_FIELDS, None, "malformed_record", str(exc), raw, line)
+    return dataclasses.replace(parse_value(event, raw), line=line)
+
+
+def encode_event(event: Any) -> bytes:
+    """A decoded event as one NDJSON line: what the intake API lands (numbers stay numbers, exactly)."""
+    return _encoder.encode(event)
 
 
 def rejected_line(reason: str, original: bytes) -> bytes:

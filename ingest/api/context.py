@@ -6,8 +6,11 @@ reach it through the dependencies in :mod:`ingest.api.deps`.
 
 from __future__ import annotations
 
+import asyncio
 import threading
 import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -43,14 +46,20 @@ class ApiConfig:
     # Non-file fields of the multipart upload (the signature) fit in a few KB.
     multipart_overhead_bytes: int = 64 * 1024
     default_body_bytes: int = 1024 * 1024
+    # Usage bodies held at once (read, parsed, classified), summed over concurrent requests: two bodies of
+    # the largest size; parsing multiplies a body's bytes about tenfold in Python objects.
+    max_usage_bytes_in_flight: int = 64 * 1024 * 1024
     key_cache_ttl_s: float = 2.0
     recent_ids_retention_s: float = 3600.0
     access_log: bool = True
 
 
 class TenantDirectory:
-    """Known tenant ids, re-read at most every ``ttl_s``, and at once (at most once a second) on a miss,
-    so a tenant created a moment ago through another process is found without a DB read per event."""
+    """Known tenant ids, re-read every ``ttl_s``; a miss is read through from the operational DB at once.
+
+    Tenants are never deleted, so a cached "known" is never wrong; a cached "unknown" could be (the tenant
+    may have been created a moment ago through another worker), so no negative answer is ever cached:
+    :meth:`known` asks the DB for every id it does not know, on every request that names one."""
 
     def __init__(self, engine: Engine, ttl_s: float = 5.0) -> None:
         self.engine = engine
@@ -64,10 +73,22 @@ class TenantDirectory:
             self.refresh()
         return self._ids
 
-    def refresh_on_miss(self, wanted: set[str]) -> frozenset[str]:
-        if not wanted <= self._ids and time.monotonic() - self._loaded_at > 1.0:
-            self.refresh()
-        return self._ids
+    def known(self, wanted: set[str]) -> frozenset[str]:
+        """The known ids, with those of ``wanted`` that exist in the DB now (read through on a miss)."""
+        ids = self.ids()
+        missing = sorted(wanted - ids)
+        if not missing:
+            return ids
+        found: set[str] = set()
+        with Session(self.engine) as session:
+            for start in range(0, len(missing), 500):
+                found.update(
+                    session.scalars(select(Tenant.id).where(Tenant.id.in_(missing[start : start + 500])))
+                )
+        if found:
+            with self._lock:
+                self._ids = self._ids | found
+        return ids | found
 
     def refresh(self) -> None:
         with Session(self.engine) as session:
@@ -75,6 +96,28 @@ class TenantDirectory:
         with self._lock:
             self._ids = ids
             self._loaded_at = time.monotonic()
+
+
+class ByteBudget:
+    """Bytes of request bodies in flight, at most ``limit``: :meth:`hold` waits until its share fits."""
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self.used = 0
+        self._changed = asyncio.Condition()
+
+    @asynccontextmanager
+    async def hold(self, size: int) -> AsyncIterator[None]:
+        size = min(size, self.limit)
+        async with self._changed:
+            await self._changed.wait_for(lambda: self.used + size <= self.limit)
+            self.used += size
+        try:
+            yield
+        finally:
+            async with self._changed:
+                self.used -= size
+                self._changed.notify_all()
 
 
 class PriceBookMetrics:
@@ -110,6 +153,7 @@ class ApiContext:
     keys: KeyResolver
     tenants: TenantDirectory
     metrics_ids: PriceBookMetrics
+    body_budget: ByteBudget
     recent_ids: RecentIdStore
     metrics: ApiMetrics
     limiter: MovingWindowRateLimiter
@@ -124,6 +168,7 @@ class ApiContext:
             keys=KeyResolver(engine, ttl_s=config.key_cache_ttl_s),
             tenants=TenantDirectory(engine),
             metrics_ids=PriceBookMetrics(settings.price_book_path),
+            body_budget=ByteBudget(config.max_usage_bytes_in_flight),
             recent_ids=RecentIdStore(
                 settings.home / "api" / "recent_ids", retention_s=config.recent_ids_retention_s
             ),

@@ -1,38 +1,44 @@
 """Usage intake: parse a request body into events, classify each one as the loader will, build the batch.
 
-Pure functions, no I/O: the router lands :attr:`Batch.payload` and consults the recent-id store.
+Pure functions, no I/O: the router runs them off the event loop, lands :func:`payload` and consults the
+recent-id store.
 
 * Shapes: a JSON array, ``{"events": [...]}``, or NDJSON (one event a line, blank lines skipped).
-* Every event of an accepted request lands, the invalid ones too, so the loader quarantines them with their
-  reason and ``received = loaded + duplicates + quarantined`` holds for the batch: nothing is lost. NDJSON
-  lines land byte for byte; JSON array elements are re-encoded one a line (numbers stay numbers).
-* Reasons are the loader's (:data:`ingest.loader.REASONS`), checked in the same order with the same rules
-  (:data:`ingest.loader.RFC3339_PATTERN`, :data:`ingest.loader.QUANTITY_PLACES`); the loader stays the final
-  judge, this answer is its forecast. tests/api/test_intake_agrees_with_loader.py holds them together.
+* Every record is read and judged by :mod:`ingest.validation`, the one definition of a valid event that
+  the loader applies too (tests/api/test_intake_agrees_with_loader.py proves the two agree).
+* What lands is what was parsed, re-encoded one event a line: never bytes the API could not read. A record
+  the API rejects (malformed, out of range, unknown tenant, a conflicting repeat...) lands as an opaque
+  ``#atom-rejected <reason>`` line that no reader takes for an event, so what the API called rejected is
+  never billed, whatever a later build knows. ``received = loaded + duplicates + quarantined`` still holds.
 """
 
 from __future__ import annotations
 
 import hashlib
-import re
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
-from decimal import Context, Decimal, InvalidOperation
+from datetime import datetime
 from typing import Any
 
 import msgspec
 
-from ingest.loader import QUANTITY_PLACES, REQUIRED_COLUMNS, RFC3339_PATTERN
+from ingest.validation import (
+    MAX_DEPTH,
+    MalformedJson,
+    Record,
+    Window,
+    check_fields,
+    decode_json,
+    detail_of,
+    encode_event,
+    parse_line,
+    parse_value,
+    rejected_line,
+    split_lines,
+)
 
 MAX_EVENTS = 10_000
 
-_RFC3339 = re.compile(RFC3339_PATTERN)
-# DECIMAL(38, 9) holds 29 integer digits.
-_QUANTITY_LIMIT = Decimal(10) ** (38 - QUANTITY_PLACES)
-_WIDE = Context(prec=60)
-_decoder = msgspec.json.Decoder(float_hook=Decimal)
 _encoder = msgspec.json.Encoder(decimal_format="number")
-_MALFORMED = object()
 
 
 class IntakeRequestError(ValueError):
@@ -54,9 +60,9 @@ class EventError:
 
 @dataclass
 class Batch:
-    """One request's events, classified; ``keys`` hold the valid events' dedupe hashes by index."""
+    """One request's records, classified; ``keys`` hold the valid events' dedupe hashes by index."""
 
-    payload: bytes
+    records: list[Record]
     received: int
     errors: list[EventError] = field(default_factory=list)
     # index -> (key hash, content hash) of every valid event, in request order
@@ -64,25 +70,22 @@ class Batch:
     foreign_tenant_indexes: list[int] = field(default_factory=list)
 
 
-def parse_body(body: bytes, content_type: str, max_events: int = MAX_EVENTS) -> tuple[list[Any], list[bytes]]:
-    """The decoded events (``_MALFORMED`` for an unreadable NDJSON line) and the lines to land."""
+def parse_body(body: bytes, content_type: str, max_events: int = MAX_EVENTS) -> list[Record]:
+    """One record per event of the request; a whole body that is not JSON is a 422, too many events a 413."""
     media = content_type.split(";", 1)[0].strip().lower()
     if media in ("application/x-ndjson", "application/ndjson", "application/jsonl"):
-        lines = [line for line in body.split(b"\n") if line.strip()]
+        lines = split_lines(body)
         _check_count(len(lines), max_events)
-        events: list[Any] = []
-        for line in lines:
-            try:
-                events.append(_decoder.decode(line))
-            except msgspec.DecodeError:
-                events.append(_MALFORMED)
-        return events, lines
+        return [parse_line(line) for line in lines]
     if media in ("application/json", ""):
         try:
-            doc = _decoder.decode(body)
-        except msgspec.DecodeError as exc:
+            doc = decode_json(body)
+        except MalformedJson as exc:
             raise IntakeRequestError(
-                422, "malformed_body", f"body is not JSON ({exc}); send an array of events or NDJSON"
+                422,
+                "malformed_body",
+                f"body is not JSON ({exc}); send an array of events or NDJSON, objects without repeated keys, "
+                f"nested at most {MAX_DEPTH} deep",
             ) from None
         if isinstance(doc, dict) and isinstance(doc.get("events"), list):
             doc = doc["events"]
@@ -94,7 +97,7 @@ def parse_body(body: bytes, content_type: str, max_events: int = MAX_EVENTS) -> 
                 "Content-Type: application/x-ndjson",
             )
         _check_count(len(doc), max_events)
-        return doc, [_encoder.encode(event) for event in doc]
+        return [parse_value(event) for event in doc]
     raise IntakeRequestError(
         415, "unsupported_media_type", f"Content-Type {media!r}: use application/json or application/x-ndjson"
     )
@@ -110,126 +113,83 @@ def _check_count(count: int, max_events: int) -> None:
         )
 
 
-def _text(value: Any) -> str | None:
-    """A field as the loader reads it: JSON scalars as their text, objects and arrays as JSON."""
-    if value is None or isinstance(value, str):
-        return value
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, (int, Decimal)):
-        return str(value)
-    return _encoder.encode(value).decode()
+def tenant_ids(records: list[Record]) -> set[str]:
+    """The tenant ids the well-formed records name (to look up unknown ones before classifying)."""
+    return {t for r in records if r.reason is None and (t := r.fields.get("tenant_id"))}
 
 
 def classify(
-    events: list[Any],
-    lines: list[bytes],
+    records: list[Record],
     *,
     metrics: frozenset[str] | None,
     tenants: frozenset[str] | set[str],
     only_tenant: str | None = None,
+    window: Window | None = None,
 ) -> Batch:
-    """Give every event at most one reason; ``metrics`` None skips the metric rule (no price book yet)."""
-    batch = Batch(payload=b"\n".join(lines) + b"\n" if lines else b"", received=len(events))
+    """Give every record at most one reason; ``metrics`` None skips the metric rule (no price book yet)."""
+    batch = Batch(records=records, received=len(records))
     errors = batch.errors
     keys = batch.keys
-    # Senders repeat timestamps (per second) and quantities ("1") within a batch: parse each text once.
-    timestamps: dict[str, str | None] = {}
-    quantities: dict[str, tuple[Decimal | None, str]] = {}
-    encode = _encoder.encode
-    for index, event in enumerate(events):
-        if type(event) is not dict:
-            detail = "not valid JSON" if event is _MALFORMED else "not a JSON object"
-            errors.append(EventError(index, "malformed_record", detail))
+    for index, record in enumerate(records):
+        if record.reason is not None:
+            errors.append(EventError(index, record.reason, record.detail or record.reason))
             continue
-        get = event.get
-        tenant_id = _str(get("tenant_id"))
+        fields = record.fields
+        tenant_id = fields["tenant_id"]
         if only_tenant is not None and tenant_id and tenant_id != only_tenant:
             batch.foreign_tenant_indexes.append(index)
             continue
-        properties = get("properties")
-        if properties is not None and type(properties) is not dict:
-            errors.append(EventError(index, "malformed_record", "properties is not a JSON object"))
+        reason, occurred_at, quantity = _checked(fields, window, only_tenant)
+        if reason is None and metrics is not None and fields["metric"] not in metrics:
+            reason = "unknown_metric"
+        if reason is None and tenant_id not in tenants:
+            reason = "unknown_tenant"
+        if reason is not None:
+            errors.append(EventError(index, reason, detail_of(reason, fields)))
             continue
-        event_id = _str(get("id"))
-        metric = _str(get("metric"))
-        quantity_text = _str(get("quantity"))
-        timestamp = _str(get("timestamp"))
-        if not (event_id and tenant_id and metric and quantity_text and timestamp):
-            missing = [c for c in REQUIRED_COLUMNS if not _text(get(c))]
-            errors.append(EventError(index, "missing_field", f"missing field(s): {', '.join(missing)}"))
-            continue
-        occurred_at = timestamps.get(timestamp, _UNSEEN)
-        if occurred_at is _UNSEEN:
-            occurred_at = timestamps[timestamp] = _parse_timestamp(timestamp)
-        if occurred_at is None:
-            errors.append(
-                EventError(
-                    index,
-                    "bad_timestamp",
-                    f"timestamp {timestamp} is not RFC 3339 with an offset (e.g. 2026-10-03T12:00:00Z)",
-                )
+        assert occurred_at is not None
+        properties = record.event.get("properties")
+        content = _encoder.encode(
+            (
+                fields["metric"],
+                quantity,
+                occurred_at.isoformat(timespec="microseconds"),
+                fields["package_id"] or None,
+                properties or _EMPTY,
             )
-            continue
-        parsed = quantities.get(quantity_text)
-        if parsed is None:
-            parsed = quantities[quantity_text] = _parse_quantity(quantity_text)
-        quantity, problem = parsed
-        if quantity is None:
-            errors.append(EventError(index, "bad_quantity", f"quantity {quantity_text} {problem}"))
-            continue
-        if problem:
-            errors.append(EventError(index, "negative_quantity", f"quantity {quantity_text} is negative"))
-            continue
-        if metrics is not None and metric not in metrics:
-            errors.append(EventError(index, "unknown_metric", f"metric {metric} is not in the price book"))
-            continue
-        if tenant_id not in tenants:
-            errors.append(EventError(index, "unknown_tenant", f"tenant {tenant_id} is not a known tenant"))
-            continue
-        package_id = _str(get("package_id")) or None
-        content = encode((metric, quantity, occurred_at, package_id, properties or _EMPTY))
-        keys[index] = (_hash64(f"{tenant_id}\x1f{event_id}".encode()), _hash64(content))
+        )
+        keys[index] = (_hash64(f"{tenant_id}\x1f{fields['id']}".encode()), _hash64(content))
     return batch
 
 
-_UNSEEN: Any = object()
+def _checked(
+    fields: dict[str, str | None], window: Window | None, only_tenant: str | None
+) -> tuple[str | None, datetime | None, str | None]:
+    return check_fields(fields, window=window, pinned_tenant=only_tenant)
+
+
 _EMPTY: dict[str, Any] = {}
 
 
-def _str(value: Any) -> str | None:
-    return value if type(value) is str else _text(value)
+def payload(batch: Batch, errors: list[EventError]) -> bytes:
+    """The landed form of a batch: accepted and duplicate events re-encoded one a line, rejected records
+    as opaque ``#atom-rejected`` lines with their reason (``errors``: the final answer's)."""
+    rejected = {error.index: error.reason for error in errors}
+    lines = []
+    for index, record in enumerate(batch.records):
+        reason = rejected.get(index)
+        if reason is None:
+            lines.append(encode_event(record.event))
+        else:
+            original = record.line if record.line is not None else _original(record)
+            lines.append(rejected_line(reason, original))
+    return b"\n".join(lines) + b"\n" if lines else b""
 
 
-def _parse_timestamp(text: str) -> str | None:
-    if not _RFC3339.fullmatch(text):
-        return None
-    try:
-        moment = datetime.fromisoformat(text.upper())
-    except ValueError:
-        return None
-    # The loader stores microseconds in UTC; two spellings of one instant are the same content.
-    return moment.astimezone(UTC).isoformat(timespec="microseconds")
-
-
-def _parse_quantity(text: str) -> tuple[Any, str]:
-    """``(canonical text, "negative" or "")`` of a valid quantity, ``(None, problem)`` otherwise.
-
-    The canonical text makes ``1``, ``1.0`` and ``1e0`` the same content, as DECIMAL comparison does."""
-    try:
-        value = Decimal(text)
-    except InvalidOperation:
-        return None, "is not a decimal"
-    if not value.is_finite() or abs(value) >= _QUANTITY_LIMIT:
-        return None, "is not a decimal"
-    stripped = text.strip()
-    if "." in stripped and "e" not in stripped.lower():
-        places = len(stripped.rstrip("0")) - stripped.index(".") - 1
-        if places > QUANTITY_PLACES:
-            return None, f"has more than {QUANTITY_PLACES} decimal places"
-    # A wide context: normalize() rounds to the context precision (28 digits by default) and DECIMAL(38, 9)
-    # holds 38; zero has one spelling whatever its sign.
-    return (str(value.normalize(_WIDE)) if value else "0"), "negative" if value < 0 else ""
+def _original(record: Record) -> bytes:
+    if record.event is None:
+        return (record.raw or "").encode()
+    return encode_event(record.event)
 
 
 def _hash64(data: bytes) -> int:

@@ -128,7 +128,8 @@ def event(**overrides: Any) -> dict[str, Any]:
 def landed_files(settings: Settings) -> list[Path]:
     """Landed batches in landing order (names share a one-second stamp, so order by write time)."""
     return sorted(
-        (p for p in settings.landing_dir.rglob("*") if p.is_file()), key=lambda p: p.stat().st_mtime_ns
+        (p for p in settings.landing_dir.rglob("*") if p.is_file() and p.suffix != ".manifest"),
+        key=lambda p: p.stat().st_mtime_ns,
     )
 
 

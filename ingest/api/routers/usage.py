@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request, Response
 from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel
 
+from atom import clock
 from atom.opdb import session_scope
 from ingest.api.audit import record_audit
 from ingest.api.context import ApiContext
@@ -20,10 +22,13 @@ from ingest.api.intake import (
     classify,
     first_occurrences,
     parse_body,
+    payload,
     resolve,
+    tenant_ids,
 )
 from ingest.api.keys import Principal
-from ingest.landing import land_bytes
+from ingest.landing import Manifest, land_bytes
+from ingest.validation import Window
 
 router = APIRouter(tags=["usage"])
 
@@ -86,8 +91,9 @@ class UsageAccepted(BaseModel):
     description=(
         'A JSON array of events, `{"events": [...]}` or NDJSON (`Content-Type: application/x-ndjson`), at '
         "most 10,000 a request (413 beyond). The batch is durable in the landing zone before the 202. "
-        "Invalid events are reported by index with the loader's reason and quarantined by it; the valid ones "
-        "are kept. Repeats of an accepted `(tenant_id, id)` count as duplicates, with other content as "
+        "Invalid events are reported by index with their reason (the loader's rules: one definition of a valid "
+        "event) and never billed; the valid ones are kept. Requests with a JSON object that repeats a key or "
+        "nests deeper than 32 levels are 422 (NDJSON: that line is rejected). Repeats of an accepted `(tenant_id, id)` count as duplicates, with other content as "
         "`duplicate_id_conflict`. A tenant key may send only its own `tenant_id`: any other makes the whole "
         "request 403 and nothing lands."
     ),
@@ -99,59 +105,82 @@ async def post_usage(
 ) -> Response:
     if principal.role not in ("tenant", "admin"):
         raise forbidden("only tenant and admin keys may report usage")
-    body = await request.body()
+    # Bodies in flight are bounded in bytes across requests (ApiConfig.max_usage_bytes_in_flight): a burst
+    # of large requests waits for memory instead of exhausting it.
+    declared = request.headers.get("content-length", "")
+    size = int(declared) if declared.isdigit() else ctx.config.max_usage_body_bytes
+    async with ctx.body_budget.hold(min(size, ctx.config.max_usage_body_bytes)):
+        body = await request.body()
+        received_at = clock.now(ctx.settings)
+        # Parsing and classifying 10,000 events (or a 30 MiB body) takes CPU seconds: never on the loop.
+        answer, details = await run_in_threadpool(
+            _intake,
+            ctx,
+            body,
+            request.headers.get("content-type", ""),
+            principal,
+            received_at,
+            getattr(request.state, "request_id", None),
+        )
+    if details:
+        request.state.log_fields = {k: v for k, v in details.items() if k != "file"}
+    return json_response(answer, status_code=202)
+
+
+def _intake(
+    ctx: ApiContext,
+    body: bytes,
+    content_type: str,
+    principal: Principal,
+    received_at: datetime,
+    request_id: str | None,
+) -> tuple[dict[str, Any], dict[str, Any]]:
     try:
-        events, lines = parse_body(body, request.headers.get("content-type", ""), ctx.config.max_events)
+        records = parse_body(body, content_type, ctx.config.max_events)
     except IntakeRequestError as exc:
         raise ApiError(exc.status_code, exc.reason, exc.message) from None
+    del body
     only_tenant = None if principal.is_admin else principal.subject
-    metrics = ctx.metrics_ids.get()
-    batch = classify(events, lines, metrics=metrics, tenants=ctx.tenants.ids(), only_tenant=only_tenant)
+    window = Window.around(received_at, ctx.settings.atom_event_max_age_days)
+    # Tenants named here and not yet in this worker's cache are read through from the operational DB: a
+    # tenant created a moment ago by another worker is never answered unknown_tenant.
+    tenants = ctx.tenants.known(tenant_ids(records))
+    batch = classify(
+        records, metrics=ctx.metrics_ids.get(), tenants=tenants, only_tenant=only_tenant, window=window
+    )
     if batch.foreign_tenant_indexes:
         shown = ", ".join(str(i) for i in batch.foreign_tenant_indexes[:10])
         raise forbidden(
             f"this key reports usage for tenant {principal.subject} only; events at index {shown} name another "
             "tenant (nothing of this request was stored)"
         )
-    if any(error.reason == "unknown_tenant" for error in batch.errors):
-        # A tenant created a moment ago (possibly by another process): look again once before refusing.
-        wanted = {str(e.get("tenant_id")) for e in events if isinstance(e, dict)}
-        before = ctx.tenants.ids()
-        after = ctx.tenants.refresh_on_miss(wanted)
-        if after != before:
-            batch = classify(events, lines, metrics=metrics, tenants=after, only_tenant=only_tenant)
     if batch.received == 0:
-        return json_response(
-            {"received": 0, "accepted": 0, "duplicates": 0, "rejected": 0, "errors": []}, status_code=202
-        )
-    outcome, details = await run_in_threadpool(
-        _persist, ctx, batch, principal, getattr(request.state, "request_id", None)
-    )
+        return {"received": 0, "accepted": 0, "duplicates": 0, "rejected": 0, "errors": []}, {}
+    outcome, details = _persist(ctx, batch, principal, request_id, Manifest(only_tenant, received_at))
     ctx.metrics.events.labels("accepted").inc(outcome.accepted)
     ctx.metrics.events.labels("duplicate").inc(outcome.duplicates)
     ctx.metrics.events.labels("rejected").inc(outcome.rejected)
-    request.state.log_fields = {k: v for k, v in details.items() if k != "file"}
-    return json_response(
-        {
-            "received": batch.received,
-            "accepted": outcome.accepted,
-            "duplicates": outcome.duplicates,
-            "rejected": outcome.rejected,
-            "errors": [{"index": e.index, "reason": e.reason, "detail": e.detail} for e in outcome.errors],
-        },
-        status_code=202,
-    )
+    answer = {
+        "received": batch.received,
+        "accepted": outcome.accepted,
+        "duplicates": outcome.duplicates,
+        "rejected": outcome.rejected,
+        "errors": [{"index": e.index, "reason": e.reason, "detail": e.detail} for e in outcome.errors],
+    }
+    return answer, details
 
 
 def _persist(
-    ctx: ApiContext, batch: Batch, principal: Principal, request_id: str | None
+    ctx: ApiContext, batch: Batch, principal: Principal, request_id: str | None, manifest: Manifest
 ) -> tuple[Outcome, dict[str, Any]]:
-    """Claim ids, land the batch durably, audit it: one hop off the event loop for all three."""
+    """Claim ids, land the batch durably (pinned to the key's tenant), audit it."""
     first = first_occurrences(batch)
     known = ctx.recent_ids.check_and_claim(first)
     outcome = resolve(batch, known)
     try:
-        landed = land_bytes(ctx.settings.landing_dir, batch.payload, ".ndjson")
+        landed = land_bytes(
+            ctx.settings.landing_dir, payload(batch, outcome.errors), ".ndjson", manifest=manifest
+        )
     except BaseException:
         ctx.recent_ids.release([k for k in first if k not in known])
         raise
