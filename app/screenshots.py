@@ -46,7 +46,7 @@ def running_portal(port: int, *, cwd: Path | None = None, env: dict[str, str] | 
     (command,) = portal_command("127.0.0.1", port).values()
     process = subprocess.Popen(
         command,
-        env=subprocess_env(**(env or {})),
+        env=subprocess_env(None, **(env or {})),
         cwd=cwd,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
