@@ -51,9 +51,9 @@ def _build_dbt_assets() -> dg.AssetsDefinition:
         apply_to_process_env(settings)
         # One target folder per home, reused by every build: dbt parses only what changed since the last
         # build there (its partial_parse.msgpack; a full parse is 8 s), and nothing piles up in the source
-        _seed_partial_parse(project.project_dir / "target" / "partial_parse.msgpack", target)
         # tree. Builds of one home never overlap: DuckDB admits one writer.
         target = settings.dbt_target_dir / "build"
+        _seed_partial_parse(project.project_dir / "target" / "partial_parse.msgpack", target)
         # Unit tests pin the rating logic and run in CI (tests/dbt); data tests guard every build.
         yield from dbt.cli(
             ["build", "--exclude-resource-type", "unit_test"], context=context, target_path=target
