@@ -18,13 +18,13 @@ from __future__ import annotations
 
 import logging
 import time
+import uuid
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager, redirect_stdout
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 
 import dagster as dg
-from dagster._core.utils import make_new_run_id
 
 from atom import clock
 from atom.settings import apply_to_process_env, get_settings
@@ -97,13 +97,13 @@ def run_build(
 
     from orchestration.definitions import defs
     from orchestration.defs.build import BUILD_JOB
-    from orchestration.defs.ingest import operational_tables, price_book, usage_batches
+    from orchestration.defs.ingest import operational_tables, price_book, usage_events
 
     job = defs.resolve_job_def(BUILD_JOB)
     all_keys = set(job.asset_layer.selected_asset_keys)
     selections = {
         "reference": set(price_book.keys) | set(operational_tables.keys),
-        "usage": set(usage_batches.keys),
+        "usage": set(usage_events.keys),
         "transform": {k for k in all_keys if k.path[0] != "raw"},
     }
     summary = BuildSummary()
@@ -121,7 +121,7 @@ def run_build(
         total = sum(len(selections[stage]) for stage in stages)
         for stage, tags in plan:
             stage_started = time.perf_counter()
-            run_id = make_new_run_id()
+            run_id = str(uuid.uuid4())  # what dagster._core.utils.make_new_run_id returns
             if progress:
                 instance.add_event_listener(run_id, _progress_listener(summary, total, progress))
             result = job.execute_in_process(

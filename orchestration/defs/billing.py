@@ -1,6 +1,7 @@
 """Invoicing: a monthly partition finalizes a month, sends it to Stripe and pays partners (DESIGN 2, 3.3).
 
-Group ``invoicing`` is outside the build job (its daily partitions cannot share a job with monthly ones);
+These assets (group ``billing``, with the billing models) are outside the build job (monthly partitions
+cannot share a job with daily ones);
 finance launches ``billing_job`` for a month from the orchestrator's UI or with ``atom billing run``.
 Asset keys name the operational DB tables the assets write: ``["opdb", "invoices"]`` and so on.
 Partitions start where the ingest partitions do and end with the last whole month (end_offset=0): the
@@ -25,7 +26,7 @@ from atom.opdb.billing import Invoice, InvoiceLine, PartnerPayout, StripeRequest
 from atom.settings import apply_to_process_env, get_settings
 from orchestration.resources import OperationalDBResource, WarehouseResource
 
-GROUP = "invoicing"
+GROUP = "billing"  # the area (orchestration/areas.py): these assets run the rules of billing/
 BILLING_JOB = "billing_job"
 INVOICES_KEY = dg.AssetKey(["opdb", "invoices"])
 STRIPE_KEY = dg.AssetKey(["opdb", "stripe_requests"])
@@ -271,10 +272,12 @@ def partner_payouts(
     )
 
 
+# By key, not by group: the group is shared with the billing dbt models, which the build job runs.
+BILLING_ASSETS = dg.AssetSelection.assets(finalized_invoices, stripe_invoices, partner_payouts)
+
 billing_job = dg.define_asset_job(
     BILLING_JOB,
-    selection=dg.AssetSelection.groups(GROUP),
-    partitions_def=monthly_billing_partitions,
+    selection=BILLING_ASSETS,
     description="Close one month: finalize its invoices, send them to Stripe, pay partners.",
 )
 

@@ -4,15 +4,15 @@ from datetime import datetime
 
 import dagster as dg
 
-from orchestration.partitions import daily_landing_partitions, recent_range_tags
+from orchestration.defs.billing import BILLING_ASSETS
+from orchestration.partitions import recent_range_tags
 
 BUILD_JOB = "build_job"
 
 build_job = dg.define_asset_job(
     BUILD_JOB,
     # Monthly invoicing cannot share a job with daily partitions; it has its own (defs/billing.py).
-    selection=dg.AssetSelection.all() - dg.AssetSelection.groups("invoicing"),
-    partitions_def=daily_landing_partitions,
+    selection=dg.AssetSelection.all() - BILLING_ASSETS,
     description="Everything: price book, operational copy, usage batches of the selected days, dbt, serving.",
 )
 

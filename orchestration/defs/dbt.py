@@ -17,6 +17,7 @@ from packaging import version
 
 from atom.dbt_cli import dbt_executable
 from atom.settings import DBT_PROJECT_DIR, apply_to_process_env, get_settings
+from orchestration.areas import dbt_model_area
 from orchestration.dbt_manifest import ensure_manifest
 
 
@@ -27,11 +28,8 @@ class AtomDbtTranslator(DagsterDbtTranslator):
         return dg.AssetKey([dbt_resource_props["schema"], dbt_resource_props["alias"]])
 
     def get_group_name(self, dbt_resource_props: Mapping[str, Any]) -> str | None:
-        # marts/billing -> group "billing"; staging and intermediate are grouped by their layer.
-        fqn = dbt_resource_props.get("fqn", [])
-        if len(fqn) > 2 and fqn[1] == "marts":
-            return fqn[2]
-        return fqn[1] if len(fqn) > 1 else None
+        # intermediate/billing and marts/billing -> group "billing"; staging by the area of its data.
+        return dbt_model_area(list(dbt_resource_props.get("fqn", [])))
 
 
 @cache
@@ -60,6 +58,8 @@ def _build_dbt_assets() -> dg.AssetsDefinition:
         ).stream()
 
     return atom_dbt_models
+
+
 def _seed_partial_parse(source: Path, target: Path) -> None:
     """Give a new target folder the project's partial parse, data only. dagster-dbt would do it with
     ``shutil.copy``, which also copies the source's mode: 0644 from a checkout, world-readable in a home
@@ -68,8 +68,6 @@ def _seed_partial_parse(source: Path, target: Path) -> None:
     if source.exists() and not destination.exists():
         target.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(source, destination)
-
-
 
 
 atom_dbt_models = _build_dbt_assets()

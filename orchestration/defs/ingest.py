@@ -12,10 +12,10 @@ from ingest.loader import load_files, unreadable_files
 from ingest.operational import copy_operational_tables
 from ingest.price_book import load_price_book, write_price_book_tables
 from ingest.raw_schema import RAW_TABLES, create_raw_schema
+from orchestration.areas import raw_table_area
 from orchestration.partitions import daily_landing_partitions
 from orchestration.resources import OperationalDBResource, WarehouseResource
 
-GROUP = "raw"
 PRICE_BOOK_TABLES = [
     "price_book_settings",
     "price_book_metrics",
@@ -38,7 +38,9 @@ def raw_key(table: str) -> dg.AssetKey:
 
 
 @dg.multi_asset(
-    specs=[dg.AssetSpec(raw_key(t), group_name=GROUP, kinds={"duckdb"}) for t in PRICE_BOOK_TABLES],
+    specs=[
+        dg.AssetSpec(raw_key(t), group_name=raw_table_area(t), kinds={"duckdb"}) for t in PRICE_BOOK_TABLES
+    ],
     description="The price book YAML (DESIGN 3.2), validated and flattened into raw.price_book_*.",
 )
 def price_book(context: dg.AssetExecutionContext, warehouse: WarehouseResource):
@@ -58,7 +60,8 @@ def price_book(context: dg.AssetExecutionContext, warehouse: WarehouseResource):
 
 @dg.multi_asset(
     specs=[
-        dg.AssetSpec(raw_key(t), group_name=GROUP, kinds={"duckdb", "sqlite"}) for t in OPERATIONAL_TABLES
+        dg.AssetSpec(raw_key(t), group_name=raw_table_area(t), kinds={"duckdb", "sqlite"})
+        for t in OPERATIONAL_TABLES
     ],
     description="A copy of the operational DB's tenants, plans, publishers and packages, replaced whole.",
 )
@@ -86,7 +89,7 @@ READABLE_CHECK = "landed_files_readable"
 # dominated a six-month backfill (docs/decisions/0002).
 @dg.asset(
     key=USAGE_KEY,
-    group_name=GROUP,
+    group_name=raw_table_area("usage_events"),
     kinds={"duckdb"},
     deps=[raw_key("price_book_metrics"), raw_key("operational_tenants")],
     check_specs=[
@@ -113,7 +116,7 @@ READABLE_CHECK = "landed_files_readable"
     description="Usage batches landed on each day (raw.usage_events, raw.usage_quarantine, "
     "raw.ingest_batches): validated, deduplicated, loaded; rejects quarantined with their reason.",
 )
-def usage_batches(context: dg.AssetExecutionContext, warehouse: WarehouseResource):
+def usage_events(context: dg.AssetExecutionContext, warehouse: WarehouseResource):
     settings = get_settings()
     days = [date.fromisoformat(key) for key in context.partition_keys]
     files = landed_files(settings.landing_dir, days)
@@ -179,7 +182,7 @@ def usage_batches(context: dg.AssetExecutionContext, warehouse: WarehouseResourc
 usage_side_tables = [
     dg.AssetSpec(
         raw_key(table),
-        group_name=GROUP,
+        group_name=raw_table_area(table),
         kinds={"duckdb"},
         deps=[USAGE_KEY],
         description=f"raw.{table}, written by raw/usage_events in the same transaction as the events.",
@@ -188,4 +191,4 @@ usage_side_tables = [
     if raw_key(table) != USAGE_KEY
 ]
 
-defs = dg.Definitions(assets=[price_book, operational_tables, usage_batches, *usage_side_tables])
+defs = dg.Definitions(assets=[price_book, operational_tables, usage_events, *usage_side_tables])

@@ -13,7 +13,8 @@ subscriptions_bounded as (
         started_on_date,
         ended_on_date,
         cast({{ dbt.date_trunc('month', 'started_on_date') }} as date) as first_month_start_date,
-        {%- set last_day_held = 'coalesce(' ~ dbt.dateadd('day', -1, 'ended_on_date') ~ ', ' ~ atom_today() ~ ')' %}
+        {%- set day_before_end = dbt.dateadd('day', -1, 'ended_on_date') %}
+        {%- set last_day_held = 'coalesce(' ~ day_before_end ~ ', ' ~ atom_today() ~ ')' %}
         cast({{ dbt.date_trunc('month', last_day_held) }} as date) as last_month_start_date
     from subscriptions
     where

@@ -21,7 +21,9 @@ subscriptions_open_today as (
             partition by tenant_id order by started_on_date desc, subscription_id desc
         ) as recency_rank
     from subscriptions
-    where started_on_date <= {{ atom_today() }} and (ended_on_date is null or ended_on_date > {{ atom_today() }})
+    where
+        started_on_date <= {{ atom_today() }}
+        and (ended_on_date is null or ended_on_date > {{ atom_today() }})
 ),
 
 final as (

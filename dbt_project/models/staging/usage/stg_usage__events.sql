@@ -1,6 +1,6 @@
 with
 
-source as (select * from {{ source('usage', 'events') }}),
+source as (select * from {{ source('usage', 'usage_events') }}),
 
 renamed as (
     select

@@ -1,6 +1,6 @@
 with
 
-source as (select * from {{ source('usage', 'quarantine') }}),
+source as (select * from {{ source('usage', 'usage_quarantine') }}),
 
 renamed as (
     select
