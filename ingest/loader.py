@@ -65,6 +65,10 @@ _MAX_LINE_BYTES = 64 * 1024 * 1024
 _CHUNK = 8 * 1024 * 1024
 
 
+# Reasons whose detail the classify step writes itself (or the dedupe step does).
+_OWN_DETAIL = ("malformed_record", "missing_field", "duplicate_id_conflict")
+
+
 class IngestFileError(ValueError):
     """A file that cannot be read as a usage batch at all; nothing of it was loaded."""
 
@@ -808,7 +812,7 @@ class _Chunk:
             f"stage_{n} AS (SELECT *, {', '.join(exprs)} FROM {'source' if n == 0 else f'stage_{n - 1}'})"
             for n, exprs in enumerate(stages)
         )
-        sample = dict.fromkeys(CONTRACT_COLUMNS, "\x00")
+        sample: dict[str, str | None] = dict.fromkeys(CONTRACT_COLUMNS, "\x00")
 
         def words(reason: str) -> str:
             # detail_of's text with each field spliced in as SQL, so both paths say the same thing.
@@ -843,8 +847,9 @@ class _Chunk:
                     CASE
                         WHEN record_reason IS NOT NULL THEN record_reason
                         WHEN properties_json IS NULL OR NOT starts_with(properties_json, '{{') THEN 'malformed_record'
+                        WHEN pinned_tenant IS NOT NULL AND tenant_id <> '' AND tenant_id <> pinned_tenant
+                            THEN 'tenant_mismatch'
                         WHEN {missing} THEN 'missing_field'
-                        WHEN pinned_tenant IS NOT NULL AND tenant_id <> pinned_tenant THEN 'tenant_mismatch'
                         WHEN occurred_at IS NULL THEN 'bad_timestamp'
                         {window}
                         WHEN quantity_reason IS NOT NULL THEN quantity_reason
@@ -868,7 +873,7 @@ class _Chunk:
                     WHEN record_reason IS NOT NULL THEN malformed_detail
                     WHEN reason = 'malformed_record' THEN 'properties is not a JSON object'
                     WHEN reason = 'missing_field' THEN 'missing field(s): ' || concat_ws(', ', {missing_list})
-                    {" ".join(f"WHEN reason = '{r}' THEN {words(r)}" for r in REASONS[2:-1])}
+                    {" ".join(f"WHEN reason = '{r}' THEN {words(r)}" for r in REASONS if r not in _OWN_DETAIL)}
                 END END AS detail,
                 CASE WHEN reason IS NOT NULL THEN coalesce(raw_record, CAST(to_json({{
                     'id': id, 'tenant_id': tenant_id, 'metric': metric, 'quantity': quantity,

@@ -17,9 +17,9 @@ Two layers, each written once:
 
 Rules of the fields:
 
-* ``missing_field``: id, tenant_id, metric, quantity or timestamp null, absent or ``""``.
 * ``tenant_mismatch``: the batch is pinned to a tenant (posted with that tenant's key) and the event
-  names another.
+  names another (the API answers such a request 403 as a whole; the loader's rule is the backstop).
+* ``missing_field``: id, tenant_id, metric, quantity or timestamp null, absent or ``""``.
 * ``bad_timestamp``: not RFC 3339 ``YYYY-MM-DDThh:mm:ss[.frac](Z|±hh:mm)`` (``t``/``z`` allowed), not a
   real calendar date and time (Feb 30, hour 24, a leap second ``:60``: stored timestamps cannot hold it),
   an offset beyond ±18:00 (``+99:99``), year 0000, or a UTC instant outside years 0001-9999. Fractions
@@ -53,8 +53,8 @@ import msgspec
 
 REASONS = (
     "malformed_record",
-    "missing_field",
     "tenant_mismatch",
+    "missing_field",
     "bad_timestamp",
     "timestamp_out_of_range",
     "bad_quantity",
@@ -322,10 +322,11 @@ def check_fields(
 ) -> tuple[str | None, datetime | None, str | None]:
     """``(reason, occurred_at, quantity)`` of a record's fields for the rules up to quantity_out_of_range;
     the metric and tenant rules need reference data and are the caller's."""
+    tenant_id = fields.get("tenant_id")
+    if pinned_tenant is not None and tenant_id and tenant_id != pinned_tenant:
+        return "tenant_mismatch", None, None
     if not all(fields.get(c) for c in REQUIRED_COLUMNS):
         return "missing_field", None, None
-    if pinned_tenant is not None and fields["tenant_id"] != pinned_tenant:
-        return "tenant_mismatch", None, None
     occurred_at = parse_timestamp(fields["timestamp"] or "")
     if occurred_at is None:
         return "bad_timestamp", None, None
