@@ -3,6 +3,11 @@
 Every path derives from ``ATOM_HOME`` (default ``./.atom``); each can be overridden by its own
 variable (DESIGN 2). Nothing else in the code base calls ``os.environ``: code that must hand the
 settings to a subprocess (dbt, Dagster's webserver) asks :func:`subprocess_env` for them.
+
+Secrets (DESIGN 4, atom/secrets.py) are the fields typed ``SecretStr`` (``SecretUrl`` for a URL with a
+password): each comes from its variable, else from the file named by ``<NAME>_FILE``, else from the KV v2
+secret at ``ATOM_VAULT_PATH`` in Vault/OpenBao when ``VAULT_ADDR`` is set. Their ``repr`` is masked; the
+value is taken with ``.get_secret_value()`` only where it is used.
 """
 
 from __future__ import annotations
@@ -11,11 +16,24 @@ import os
 from datetime import date
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
-from pydantic import Field
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import Field, PrivateAttr, SecretStr
+from pydantic.fields import FieldInfo
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
 from atom.permissions import close_tree, is_open, make_private_dirs
+from atom.secrets import (
+    SecretsError,
+    SecretUrl,
+    mask_url,
+    read_secret_file,
+    read_vault,
+    url_with_password,
+    vault_config,
+)
+
+__all__ = ["SecretUrl", "SecretsError", "Settings", "get_settings", "subprocess_env"]
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DBT_PROJECT_DIR = PROJECT_ROOT / "dbt_project"
@@ -29,7 +47,10 @@ class Settings(BaseSettings):
     atom_home: Path = Field(default=Path(".atom"), validation_alias="ATOM_HOME")
     atom_warehouse: Path | None = Field(default=None, validation_alias="ATOM_WAREHOUSE")
     atom_serving: Path | None = Field(default=None, validation_alias="ATOM_SERVING")
-    atom_database_url: str | None = Field(default=None, validation_alias="ATOM_DATABASE_URL")
+    # A secret: it may hold the database password. ATOM_DATABASE_PASSWORD, when set, goes into a URL
+    # that has none (the URL in plain configuration, the password from a file or the vault).
+    atom_database_url: SecretUrl | None = Field(default=None, validation_alias="ATOM_DATABASE_URL")
+    atom_database_password: SecretStr | None = Field(default=None, validation_alias="ATOM_DATABASE_PASSWORD")
     atom_price_book: Path | None = Field(default=None, validation_alias="ATOM_PRICE_BOOK")
     # First day of the daily ingest partitions. The demo's usage starts six months before today,
     # so a fixed early start keeps every generated landing day inside the partition set.
@@ -52,9 +73,47 @@ class Settings(BaseSettings):
     # as of a day build and rate as of that day too; tests pin it so month boundaries are fixed.
     atom_today: date | None = Field(default=None, validation_alias="ATOM_TODAY")
     dagster_url: str | None = Field(default=None, validation_alias="DAGSTER_URL")
-    stripe_api_key: str | None = Field(default=None, validation_alias="STRIPE_API_KEY")
+    stripe_api_key: SecretStr | None = Field(default=None, validation_alias="STRIPE_API_KEY")
     stripe_api_base: str | None = Field(default=None, validation_alias="STRIPE_API_BASE")
-    stripe_webhook_secret: str | None = Field(default=None, validation_alias="STRIPE_WEBHOOK_SECRET")
+    stripe_webhook_secret: SecretStr | None = Field(default=None, validation_alias="STRIPE_WEBHOOK_SECRET")
+    # Vault or OpenBao (DESIGN 4): with VAULT_ADDR, the secrets above that no variable or <NAME>_FILE
+    # gives are read from the KV v2 secret at ATOM_VAULT_PATH, signed in with VAULT_TOKEN or AppRole.
+    vault_addr: str | None = Field(default=None, validation_alias="VAULT_ADDR")
+    vault_token: SecretStr | None = Field(default=None, validation_alias="VAULT_TOKEN")
+    vault_role_id: str | None = Field(default=None, validation_alias="VAULT_ROLE_ID")
+    vault_secret_id: SecretStr | None = Field(default=None, validation_alias="VAULT_SECRET_ID")
+    vault_namespace: str | None = Field(default=None, validation_alias="VAULT_NAMESPACE")
+    vault_cacert: str | None = Field(default=None, validation_alias="VAULT_CACERT")
+    atom_vault_path: str = Field(default="secret/atom", validation_alias="ATOM_VAULT_PATH")
+    atom_vault_approle_mount: str = Field(default="approle", validation_alias="ATOM_VAULT_APPROLE_MOUNT")
+    atom_vault_timeout: float = Field(default=10.0, gt=0, validation_alias="ATOM_VAULT_TIMEOUT")
+
+    # The variables given to the constructor itself (tests, tools): children cannot resolve those
+    # again from the environment, so subprocess_env passes them on.
+    _given: frozenset[str] = PrivateAttr(default=frozenset())
+
+    def __init__(self, **values: Any) -> None:
+        super().__init__(**values)
+        self._given = frozenset(name.upper() for name in values)
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        # First found wins: arguments, the variable, <NAME>_FILE, then the vault.
+        return (
+            init_settings,
+            env_settings,
+            dotenv_settings,
+            _SecretFilesSource(settings_cls),
+            _VaultSource(settings_cls),
+            file_secret_settings,
+        )
 
     @property
     def home(self) -> Path:
@@ -70,7 +129,19 @@ class Settings(BaseSettings):
 
     @property
     def database_url(self) -> str:
-        return self.atom_database_url or f"sqlite:///{self.home / 'atom.db'}"
+        """The operational DB's URL, password included: for the engine, never for a message (see
+        :attr:`database_url_display`)."""
+        if self.atom_database_url is None:
+            return f"sqlite:///{self.home / 'atom.db'}"
+        password = self.atom_database_password
+        return url_with_password(
+            self.atom_database_url.get_secret_value(), password.get_secret_value() if password else None
+        )
+
+    @property
+    def database_url_display(self) -> str:
+        """The operational DB's URL with the password masked, for logs and messages."""
+        return mask_url(self.database_url)
 
     @property
     def price_book_path(self) -> Path:
@@ -142,6 +213,85 @@ def dagster_instance_yaml(dagster_home: Path) -> str:
     )
 
 
+def secret_names(settings_cls: type[BaseSettings] = Settings) -> tuple[str, ...]:
+    """The variable names of the secret settings (fields typed SecretStr or SecretUrl)."""
+    return tuple(
+        str(field.validation_alias)
+        for field in settings_cls.model_fields.values()
+        if _is_secret(field) and isinstance(field.validation_alias, str)
+    )
+
+
+# Secrets that only sign in to the vault: never looked up in it.
+_VAULT_CREDENTIALS = ("VAULT_TOKEN", "VAULT_SECRET_ID")
+
+
+def _field_of(settings_cls: type[BaseSettings], name: str) -> str:
+    return next(key for key, f in settings_cls.model_fields.items() if f.validation_alias == name)
+
+
+def _is_secret(field: FieldInfo) -> bool:
+    annotation = field.annotation
+    members = getattr(annotation, "__args__", (annotation,))
+    return any(isinstance(m, type) and issubclass(m, SecretStr) for m in members)
+
+
+def _secret_type(field: FieldInfo) -> type[SecretStr]:
+    members = getattr(field.annotation, "__args__", (field.annotation,))
+    return next(m for m in members if isinstance(m, type) and issubclass(m, SecretStr))
+
+
+def _environ(name: str) -> str | None:
+    value = os.environ.get(name)
+    if value is None:  # case_sensitive=False, as for the variables themselves
+        value = next((v for k, v in os.environ.items() if k.upper() == name), None)
+    return value or None
+
+
+class _SecretFilesSource(PydanticBaseSettingsSource):
+    """``<NAME>_FILE`` for each secret that no argument or variable gives: the file's contents."""
+
+    def get_field_value(self, field: FieldInfo, field_name: str) -> tuple[Any, str, bool]:
+        return None, field_name, False  # unused: __call__ does the work
+
+    def __call__(self) -> dict[str, Any]:
+        found: dict[str, Any] = {}
+        for field in self.settings_cls.model_fields.values():
+            name = field.validation_alias
+            if not _is_secret(field) or not isinstance(name, str) or self.current_state.get(name):
+                continue
+            path = _environ(f"{name}_FILE")
+            if path:
+                found[name] = _secret_type(field)(read_secret_file(name, path))
+        return found
+
+
+class _VaultSource(PydanticBaseSettingsSource):
+    """The secrets that neither a variable nor a file gives, from Vault/OpenBao when VAULT_ADDR is set."""
+
+    def get_field_value(self, field: FieldInfo, field_name: str) -> tuple[Any, str, bool]:
+        return None, field_name, False
+
+    def __call__(self) -> dict[str, Any]:
+        missing = {
+            str(field.validation_alias): field
+            for field in self.settings_cls.model_fields.values()
+            if _is_secret(field)
+            and isinstance(field.validation_alias, str)
+            and field.validation_alias not in _VAULT_CREDENTIALS
+            and not self.current_state.get(field.validation_alias)
+        }
+        if not missing:
+            return {}
+        config = vault_config(self.current_state)
+        if config is None:
+            return {}
+        stored = read_vault(config)
+        return {
+            name: _secret_type(field)(stored[name]) for name, field in missing.items() if stored.get(name)
+        }
+
+
 @lru_cache(maxsize=1)
 def get_settings() -> Settings:
     return Settings()
@@ -153,15 +303,26 @@ def reset_settings_cache() -> None:
 
 
 def subprocess_env(settings: Settings | None = None, **overrides: str) -> dict[str, str]:
-    """The environment for a child process (dbt, Dagster) with every path resolved explicitly."""
+    """The environment for a child process (dbt, Dagster) with every path resolved explicitly.
+
+    Secrets are not resolved into it: the child inherits the same variables, ``<NAME>_FILE`` paths and
+    vault credentials and reads them itself, so a secret kept in a file or the vault never lands in a
+    child's environment (where ``/proc/<pid>/environ``, crash reports and ``env`` dumps would show it).
+    Only a secret handed to ``Settings(...)`` itself, which the child could not find again, is passed on.
+    """
     s = settings or get_settings()
     env = dict(os.environ)
+    for name in secret_names(type(s)):
+        value = getattr(s, _field_of(type(s), name))
+        if name in s._given and value is not None:
+            env[name] = value.get_secret_value()
+    if s.atom_database_url is None:
+        env["ATOM_DATABASE_URL"] = s.database_url  # the home's SQLite file: a path, no secret
     env.update(
         {
             "ATOM_HOME": str(s.home),
             "ATOM_WAREHOUSE": str(s.warehouse_path),
             "ATOM_SERVING": str(s.serving_path),
-            "ATOM_DATABASE_URL": s.database_url,
             "ATOM_PRICE_BOOK": str(s.price_book_path),
             "DAGSTER_HOME": str(s.dagster_home),
             "DBT_PROFILES_DIR": str(DBT_PROJECT_DIR),
@@ -176,5 +337,6 @@ def subprocess_env(settings: Settings | None = None, **overrides: str) -> dict[s
 
 
 def apply_to_process_env(settings: Settings | None = None) -> None:
-    """Export the resolved paths into this process, for libraries (dbt) that read them there."""
+    """Export the resolved paths into this process, for libraries (dbt) that read them there (secrets
+    from a file or the vault are not exported: see :func:`subprocess_env`)."""
     os.environ.update(subprocess_env(settings))

@@ -8,6 +8,9 @@ import typer
 
 from atom.cli import api, billing, governance, pipeline, services, users
 from atom.permissions import restrict_umask
+from atom.secrets import SecretsError
+from atom.settings import get_settings
+from cli.console import fail
 
 # Dagster marks some of the parameters we use (backfill policies, sensor owners) as beta; the CLI's users
 # cannot act on that, so it stays out of their terminal.
@@ -27,6 +30,12 @@ def private_files() -> None:
     # Before any subcommand: everything this process and its children (the API's workers, Dagster, the
     # portal, dbt) create under ATOM_HOME is private to this account (atom/permissions.py).
     restrict_umask()
+    # Settings are resolved once, up front: a secret file or vault that cannot be read (DESIGN 4) is one
+    # clear line and a non-zero exit, not a traceback halfway through a command.
+    try:
+        get_settings()
+    except SecretsError as exc:
+        fail(str(exc))
 
 
 app.command()(pipeline.generate)

@@ -38,16 +38,17 @@ monthly_billing_partitions = dg.MonthlyPartitionsDefinition(
 
 
 class StripeResource(dg.ConfigurableResource):
-    """Stripe: live with an API key (STRIPE_API_KEY, optional STRIPE_API_BASE), a dry-run outbox without."""
+    """Stripe: live with an API key (STRIPE_API_KEY, optional STRIPE_API_BASE), a dry-run outbox without.
 
-    api_key: str | None = None
+    The key is a setting (its variable, STRIPE_API_KEY_FILE or the vault), never resource config: Dagster
+    keeps and shows resource and run config in its UI and storage."""
+
     api_base: str | None = None
 
     def gateway(self) -> StripeGateway:
         settings = get_settings()
-        return make_gateway(
-            self.api_key or settings.stripe_api_key, self.api_base or settings.stripe_api_base
-        )
+        key = settings.stripe_api_key
+        return make_gateway(key.get_secret_value() if key else None, self.api_base or settings.stripe_api_base)
 
 
 def period_of_partition(partition_key: str) -> str:

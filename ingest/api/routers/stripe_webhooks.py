@@ -36,7 +36,7 @@ async def stripe_webhook(request: Request) -> WebhookAnswer:
         raise ApiError(503, "webhook_not_configured", "set STRIPE_WEBHOOK_SECRET to receive Stripe webhooks")
     payload = await request.body()
     try:
-        event = verify_event(payload, request.headers.get("stripe-signature"), secret)
+        event = verify_event(payload, request.headers.get("stripe-signature"), secret.get_secret_value())
     except SignatureError as exc:
         raise ApiError(400, "bad_signature", str(exc)) from exc
 
