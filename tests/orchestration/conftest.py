@@ -41,7 +41,9 @@ def use_home(monkeypatch: pytest.MonkeyPatch, home: Path, today: date = TODAY) -
     settings = get_settings()
     resolved = subprocess_env(settings)
     for key in EXPORTED:
-        monkeypatch.setenv(key, resolved[key])
+        # A database URL from <NAME>_FILE or the vault is not exported: children read it themselves.
+        if key in resolved:
+            monkeypatch.setenv(key, resolved[key])
     return settings
 
 
