@@ -13,6 +13,9 @@ from collections.abc import Iterator
 
 import pytest
 
+# A real PostgreSQL server for the operational-DB tests (fixtures database_url, opdb_url, postgres_server).
+pytest_plugins = ["tests.pg"]
+
 
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_protocol(item: pytest.Item, nextitem: pytest.Item | None) -> Iterator[None]:
