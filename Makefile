@@ -37,7 +37,7 @@ test-fast: env
 lint: env
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/mypy atom ingest orchestration app governance
+	$(BIN)/mypy atom billing ingest orchestration app governance cli
 	cd sdk/python && ../../$(BIN)/ruff check . && ../../$(BIN)/ruff format --check . && ../../$(BIN)/mypy src
 
 format: env
@@ -50,7 +50,7 @@ bench: env
 
 ## screenshots: every portal page in Chromium, from the current ATOM_HOME snapshot, into docs/img/
 screenshots: env $(CHROMIUM)
-	$(BIN)/python -m app.screenshots --out docs/img
+	$(BIN)/python -m tools.screenshots --out docs/img
 
 clean:
 	rm -rf .atom dbt_project/target dbt_project/logs

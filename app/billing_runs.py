@@ -1,9 +1,12 @@
 """Launch the monthly billing partition from the portal, the way ``atom billing run`` does.
 
-With ``DAGSTER_URL`` set, the run is submitted to that Dagster webserver through its GraphQL API
+The run is submitted to the orchestrator at ``DAGSTER_URL`` through Dagster's GraphQL API
 (``dagster-graphql``'s client) and the portal polls its status: the orchestrator's daemon executes it and
-the run shows in Dagster's UI. Without it, the portal calls the billing engineer's
-``orchestration.defs.billing.run_billing_partition`` in its own process, exactly what the CLI calls.
+the run shows in Dagster's UI. The portal never runs billing in its own process: that would make it a
+second writer of the warehouse (DESIGN 2). Without ``DAGSTER_URL`` it says how to start the orchestrator.
+
+The job's name and partition key are Dagster's (orchestration/defs/billing.py), repeated here because the
+portal may not import the orchestration layer; tests/app/test_business_pages.py holds the two together.
 """
 
 from __future__ import annotations
@@ -16,6 +19,12 @@ from urllib.parse import urlparse
 from atom.settings import get_settings
 
 Progress = Callable[[str], None]
+# Dagster's names for the monthly billing run (orchestration/defs/billing.py: BILLING_JOB, partition_of_period).
+BILLING_JOB = "billing_job"
+NO_ORCHESTRATOR = (
+    "No orchestrator is configured (DAGSTER_URL is not set): start one with `atom orchestrator` and give the "
+    "portal its address (`atom demo` does both), or run `atom billing run --period YYYY-MM` from a shell."
+)
 POLL_SECONDS = 2.0
 TIMEOUT_SECONDS = 30 * 60
 
@@ -23,7 +32,7 @@ TIMEOUT_SECONDS = 30 * 60
 @dataclass(frozen=True)
 class BillingLaunch:
     period: str
-    via: str  # "dagster" (GraphQL) or "in-process"
+    via: str  # "dagster" (GraphQL), or "-" when nothing was launched
     run_id: str | None
     success: bool
     message: str
@@ -31,7 +40,7 @@ class BillingLaunch:
 
 def launch_billing(period: str, today_period: str, progress: Progress = lambda _: None) -> BillingLaunch:
     """Run billing for ``period`` (a past month); never raises for a failed run, says why instead."""
-    from atom.billing.periods import PeriodError, parse_period
+    from billing.periods import PeriodError, parse_period
 
     try:
         parse_period(period)
@@ -42,45 +51,13 @@ def launch_billing(period: str, today_period: str, progress: Progress = lambda _
             period, "-", None, False, f"{period} has not ended yet: only past months can be finalized."
         )
     url = get_settings().dagster_url
-    if url:
-        return _via_graphql(url, period, progress)
-    return _in_process(period, progress)
-
-
-def _in_process(period: str, progress: Progress) -> BillingLaunch:
-    from orchestration.defs.billing import run_billing_partition
-    from orchestration.run import _quiet_console
-
-    progress(f"Running billing_job for {period} in the portal's process (DAGSTER_URL is not set)…")
-    try:
-        with _quiet_console():
-            summary = run_billing_partition(period)
-    except ValueError as exc:
-        return BillingLaunch(period, "in-process", None, False, str(exc))
-    invoices = summary.metadata.get("opdb/invoices", {})
-    stripe = summary.metadata.get("opdb/stripe_requests", {})
-    if not summary.success:
-        return BillingLaunch(period, "in-process", summary.run_id, False, f"run failed: {summary.error}")
-    state = "finalized" if invoices.get("newly_finalized") else "already closed, unchanged"
-    message = (
-        f"{period}: {invoices.get('invoices', 0)} invoice(s), {invoices.get('credit_notes', 0)} credit note(s) "
-        f"({state}); Stripe ({stripe.get('mode')}): {stripe.get('requests_sent', 0)} request(s) sent."
-    )
-    if summary.checks_failed:
-        return BillingLaunch(
-            period,
-            "in-process",
-            summary.run_id,
-            False,
-            message + " Checks failed: " + ", ".join(summary.checks_failed),
-        )
-    return BillingLaunch(period, "in-process", summary.run_id, True, message)
+    if not url:
+        return BillingLaunch(period, "-", None, False, NO_ORCHESTRATOR)
+    return _via_graphql(url, period, progress)
 
 
 def _via_graphql(url: str, period: str, progress: Progress) -> BillingLaunch:
     from dagster_graphql import DagsterGraphQLClient, DagsterGraphQLClientError
-
-    from orchestration.defs.billing import BILLING_JOB, partition_of_period
 
     parsed = urlparse(url)
     client = DagsterGraphQLClient(
@@ -89,9 +66,7 @@ def _via_graphql(url: str, period: str, progress: Progress) -> BillingLaunch:
         use_https=parsed.scheme == "https",
     )
     try:
-        run_id = client.submit_job_execution(
-            BILLING_JOB, tags={"dagster/partition": partition_of_period(period)}
-        )
+        run_id = client.submit_job_execution(BILLING_JOB, tags={"dagster/partition": partition_key(period)})
     except DagsterGraphQLClientError as exc:
         return BillingLaunch(period, "dagster", None, False, f"Dagster at {url} refused the run: {exc}")
     progress(f"Submitted run {run_id} to Dagster at {url}; waiting for it to finish…")
@@ -111,3 +86,8 @@ def _via_graphql(url: str, period: str, progress: Progress) -> BillingLaunch:
         success,
         f"Dagster run {run_id} ended {status.lower()}; details in Dagster's UI at {url}/runs/{run_id}.",
     )
+
+
+def partition_key(period: str) -> str:
+    """'2026-10' -> '2026-10-01', the monthly partition key of ``billing_job``."""
+    return f"{period}-01"

@@ -17,11 +17,11 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from atom.artifacts import read_artifact
 from atom.opdb.models import PackageVersion
 from atom.opdb.portal import Identity, ReviewLock, audit, current_lock, live_locks, release_review_lock
 from atom.opdb.registry import AuditLog, Submission, record_submission_outcome, utcnow
 from governance.archive import Archive, ArchiveError, read_archive
-from ingest.artifacts import read_artifact
 
 QUEUED_STATUS = "in_review"
 REVIEWER_ROLES = frozenset({"admin", "reviewer"})

@@ -6,19 +6,13 @@ and the sidebar every page shares.
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
+# `streamlit run` puts app/ on sys.path; `app` itself is importable because the project is installed
+# (`make env`: pip install -e .), so no sys.path edits here.
+import streamlit as st
 
-# `streamlit run` puts app/ on sys.path, not the repository root that holds `app` and `atom`.
-_ROOT = str(Path(__file__).resolve().parent.parent)
-if _ROOT not in sys.path:
-    sys.path.insert(0, _ROOT)
-
-import streamlit as st  # noqa: E402
-
-from app.auth import current_identity, sign_in_page  # noqa: E402
-from app.navigation import navigation_pages  # noqa: E402
-from app.ui import render_sidebar  # noqa: E402
+from app.auth import current_identity, sign_in_page
+from app.navigation import navigation_pages
+from app.ui import render_sidebar
 
 st.set_page_config(page_title="ATOM Marketplace", page_icon=":material/hub:", layout="wide")
 identity = current_identity()

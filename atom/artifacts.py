@@ -1,7 +1,7 @@
 """The content-addressed artifact store: ``<artifacts_dir>/sha256/<2 hex>/<sha256>.wpk`` (DESIGN 2).
 
 A blob's name is its SHA-256, so storing the same bytes twice is a no-op and a stored file can be checked
-against its name at any time. Writes go through :func:`ingest.landing.atomic_path` (temporary name, fsync,
+against its name at any time. Writes go through :func:`atom.storage.atomic_path` (temporary name, fsync,
 rename): a reader never sees half a package, and nothing acknowledged is lost in a crash.
 """
 
@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 from pathlib import Path
 
-from ingest.landing import atomic_path
+from atom.storage import atomic_path
 
 
 def sha256_hex(data: bytes) -> str:

@@ -28,10 +28,10 @@ from sqlalchemy import insert
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from atom.billing.finalize import finalize_period  # noqa: E402
-from atom.billing.stripe_gateway import DryRunGateway  # noqa: E402
-from atom.billing.stripe_sync import sync_period  # noqa: E402
 from atom.opdb import Tenant, make_engine, migrate  # noqa: E402
+from billing.finalize import finalize_period  # noqa: E402
+from billing.stripe_gateway import DryRunGateway  # noqa: E402
+from billing.stripe_sync import sync_period  # noqa: E402
 
 PERIOD = "2026-10"
 TODAY = date(2026, 11, 20)

@@ -3,7 +3,7 @@
     python bench/bench_portal.py [--scale default] [--home DIR] [--runs 5]
 
 Builds the demo into a scratch ``ATOM_HOME`` (``atom demo --scale ... --no-portal``), closes the last whole
-month (``atom billing run``) so the billing pages have invoices, then runs ``python -m app.perf``: every page
+month (``atom billing run``) so the billing pages have invoices, then runs ``python -m tools.perf``: every page
 through Streamlit's ``AppTest`` as admin, first visit, cold caches and warm median. ``--home`` reuses (or
 keeps) a home, e.g. to take screenshots of the same data afterwards. Progress goes to stderr; a markdown
 table to stdout; the figures to ``bench/results/portal-<scale>.json``.
@@ -58,7 +58,7 @@ def main() -> None:
     started = time.monotonic()
     _run([str(BIN / "atom"), "billing", "run", "--period", period], env)
     billing_s = time.monotonic() - started
-    table = _run([sys.executable, "-m", "app.perf", "--runs", str(args.runs)], env).stdout.strip()
+    table = _run([sys.executable, "-m", "tools.perf", "--runs", str(args.runs)], env).stdout.strip()
 
     rows = [line.strip("|").split("|") for line in table.splitlines()[2:]]
     figures = {

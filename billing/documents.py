@@ -7,9 +7,9 @@ from typing import Any
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session, selectinload
 
-from atom.billing.money import format_minor
-from atom.billing.periods import parse_period
 from atom.opdb.billing import Invoice
+from billing.money import format_minor
+from billing.periods import parse_period
 
 
 def invoices_document(engine: Engine, period: str) -> dict[str, Any]:

@@ -8,7 +8,7 @@ from decimal import Decimal
 
 import duckdb
 
-from atom.billing.money import to_minor
+from billing.money import to_minor
 
 
 @dataclass(frozen=True)

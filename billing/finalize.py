@@ -28,9 +28,6 @@ from sqlalchemy import Engine, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from atom import clock
-from atom.billing.drafts import DraftLine, read_draft_lines
-from atom.billing.money import format_quantity
-from atom.billing.periods import next_month_start, parse_period, period_of
 from atom.opdb.billing import (
     BillingAccount,
     BillingRun,
@@ -38,6 +35,9 @@ from atom.opdb.billing import (
     InvoiceLine,
     InvoiceNumberSequence,
 )
+from billing.drafts import DraftLine, read_draft_lines
+from billing.money import format_quantity
+from billing.periods import next_month_start, parse_period, period_of
 
 DEFAULT_PAYMENT_TERMS_DAYS = 30
 MAX_NUMBER = 99_999  # ATOM-YYYYMM-NNNNN has five digits

@@ -14,10 +14,10 @@ from datetime import UTC, datetime
 from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
-from atom.billing.periods import parse_period
-from atom.billing.stripe_gateway import DryRunGateway, StripeGateway
-from atom.billing.stripe_sync import _Ledger
 from atom.opdb.billing import Invoice, InvoiceLine, PartnerAccount, PartnerPayout, StripeRequest
+from billing.periods import parse_period
+from billing.stripe_gateway import DryRunGateway, StripeGateway
+from billing.stripe_sync import _Ledger
 
 
 @dataclass(frozen=True)

@@ -17,10 +17,10 @@ import orjson
 from sqlalchemy import Engine, exists, insert, select
 from sqlalchemy.orm import Session, selectinload
 
-from atom.billing.periods import next_month_start, parse_period
-from atom.billing.stripe_gateway import ENDPOINTS, StripeGateway
 from atom.opdb.billing import BillingAccount, Invoice, StripeRequest
 from atom.opdb.models import Tenant
+from billing.periods import next_month_start, parse_period
+from billing.stripe_gateway import ENDPOINTS, StripeGateway
 
 
 @dataclass(frozen=True)

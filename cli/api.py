@@ -6,9 +6,9 @@ from typing import Annotated
 
 import typer
 
-from atom.cli.console import err, fail
 from atom.opdb import make_engine, migrate, session_scope
 from atom.settings import get_settings
+from cli.console import err, fail
 
 keys_app = typer.Typer(
     help="API keys: each acts for one tenant, one publisher, or as admin.", no_args_is_help=True

@@ -9,7 +9,7 @@ import orjson
 import typer
 from rich.table import Table
 
-from atom.cli.console import OutputFormat, err, fail, out
+from cli.console import OutputFormat, err, fail, out
 
 app = typer.Typer(help="Rate usage and work with invoices.", no_args_is_help=True)
 
@@ -27,9 +27,9 @@ def preview(
 ) -> None:
     """Rate usage with no side effects, through the same dbt models a build runs, in a scratch warehouse."""
     from atom.dbt_cli import DbtError
-    from atom.preview import PreviewError, preview_invoices
     from ingest.landing import UnsupportedFileError
     from ingest.loader import IngestFileError
+    from ingest.preview import PreviewError, preview_invoices
     from ingest.price_book import PriceBookError
 
     if not price_book.is_file():
@@ -92,7 +92,7 @@ def run(
     Without STRIPE_API_KEY the Stripe requests go to the dry-run outbox. Running it again is safe: a closed
     month keeps its invoices and Stripe sees each request once.
     """
-    from atom.billing.periods import PeriodError, parse_period
+    from billing.periods import PeriodError, parse_period
 
     try:
         parse_period(period)
@@ -132,10 +132,10 @@ def invoices(
     ] = OutputFormat.table,
 ) -> None:
     """List the finalized invoices and credit notes of a month (DESIGN 3.7)."""
-    from atom.billing.documents import invoices_document
-    from atom.billing.periods import PeriodError
     from atom.opdb import make_engine, migrate
     from atom.settings import get_settings
+    from billing.documents import invoices_document
+    from billing.periods import PeriodError
 
     url = get_settings().database_url
     migrate(url)

@@ -9,7 +9,7 @@ import orjson
 import typer
 from rich.table import Table
 
-from atom.cli.console import OutputFormat, err, fail, out
+from cli.console import OutputFormat, err, fail, out
 
 SEVERITY_STYLE = {"critical": "bold red", "high": "red", "medium": "yellow", "low": "dim"}
 DECISION_STYLE = {"approve": "bold green", "review": "bold yellow", "reject": "bold red"}
@@ -41,9 +41,9 @@ def scan(
 
     Exits 0 whatever the decision; the decision is in the report. Exits 2 on unusable input.
     """
-    from atom.review import scan_settings
     from atom.settings import get_settings
     from governance import scan_path
+    from ingest.review import scan_settings
 
     if not path.exists():
         fail(f"path not found: {path}", 2)

@@ -6,10 +6,10 @@ import warnings
 
 import typer
 
-from atom.cli import api, billing, governance, pipeline, services, users
 from atom.permissions import restrict_umask
 from atom.secrets import SecretsError
 from atom.settings import get_settings
+from cli import api, billing, governance, pipeline, services, users
 from cli.console import fail
 
 # Dagster marks some of the parameters we use (backfill policies, sensor owners) as beta; the CLI's users

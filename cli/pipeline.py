@@ -10,8 +10,8 @@ import typer
 from rich.table import Table
 
 from atom import clock
-from atom.cli.console import err, fail, out, step_progress
 from atom.settings import Settings, get_settings
+from cli.console import err, fail, out, step_progress
 
 SCALES = ("small", "default", "large")
 

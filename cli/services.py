@@ -14,8 +14,8 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from atom.cli.console import err, fail
 from atom.settings import PROJECT_ROOT, get_settings, subprocess_env
+from cli.console import err, fail
 
 DEFINITIONS_MODULE = "orchestration.definitions"
 
@@ -63,8 +63,9 @@ def portal_command(host: str, port: int) -> dict[str, list[str]]:
     }
 
 
-def start(commands: dict[str, list[str]], log_dir: Path) -> list[subprocess.Popen[bytes]]:
-    """Start each named service in the background, its output appended to ``<log_dir>/<name>.log``."""
+def start(commands: dict[str, list[str]], log_dir: Path, **env: str) -> list[subprocess.Popen[bytes]]:
+    """Start each named service in the background, its output appended to ``<log_dir>/<name>.log``;
+    ``env`` adds variables to the settings every child gets."""
     settings = get_settings()
     settings.ensure_dirs()
     log_dir.mkdir(parents=True, exist_ok=True)
@@ -74,7 +75,7 @@ def start(commands: dict[str, list[str]], log_dir: Path) -> list[subprocess.Pope
             processes.append(
                 subprocess.Popen(
                     command,
-                    env=subprocess_env(settings),
+                    env=subprocess_env(settings, **env),
                     cwd=PROJECT_ROOT,
                     stdout=log,
                     stderr=subprocess.STDOUT,
@@ -157,8 +158,10 @@ def start_orchestrator(host: str, port: int) -> list[subprocess.Popen[bytes]]:
     return processes
 
 
-def start_portal(host: str, port: int) -> list[subprocess.Popen[bytes]]:
-    processes = start(portal_command(host, port), get_settings().home / "logs")
+def start_portal(host: str, port: int, dagster_url: str | None = None) -> list[subprocess.Popen[bytes]]:
+    """The portal; ``dagster_url`` is where it launches billing runs (DAGSTER_URL, DESIGN 4)."""
+    env = {"DAGSTER_URL": dagster_url} if dagster_url else {}
+    processes = start(portal_command(host, port), get_settings().home / "logs", **env)
     if not wait_until_up(f"http://{host}:{port}/_stcore/health", processes):
         supervise(processes)
         fail(f"the portal did not start; see {get_settings().home / 'logs'}")
@@ -197,8 +200,8 @@ def demo(
 ) -> None:
     """Generate the demo marketplace (starting ATOM_HOME over), run the whole pipeline, then start the portal
     and the orchestrator with one sign-in account per role."""
-    from atom.cli.pipeline import build, generate
-    from atom.cli.users import create_demo_accounts
+    from cli.pipeline import build, generate
+    from cli.users import create_demo_accounts
 
     started = time.monotonic()
     generate(scale=scale, seed=seed, today=None, replace=True)  # a demo always starts over
@@ -210,7 +213,10 @@ def demo(
     if no_portal:
         return
     accounts = create_demo_accounts()
-    processes = start_orchestrator(host, orchestrator_port) + start_portal(host, portal_port)
+    # The portal launches billing through this orchestrator, never in its own process (DESIGN 2).
+    processes = start_orchestrator(host, orchestrator_port) + start_portal(
+        host, portal_port, dagster_url=f"http://{host}:{orchestrator_port}"
+    )
     err.print(
         f"\n[bold]portal[/]        http://{host}:{portal_port}  (Overview: revenue, active tenants, events, quarantine)\n"
         f"[bold]orchestrator[/]  http://{host}:{orchestrator_port}  (asset graph, runs, the 30-minute build schedule)\n"
@@ -241,7 +247,7 @@ def _fill_review_queue(seed: int) -> None:
     from collections import Counter
 
     from atom.opdb import make_engine, session_scope
-    from atom.review import scan_submission
+    from ingest.review import scan_submission
     from ingest.synthetic.submissions import seed_submissions
 
     settings = get_settings()

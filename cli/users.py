@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 from rich.markup import escape
 
-from atom.cli.console import err, fail, out
+from cli.console import err, fail, out
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session

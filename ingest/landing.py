@@ -12,11 +12,11 @@ import json
 import os
 import shutil
 import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
+
+from atom.storage import atomic_path, fsync_dir
 
 SUPPORTED_SUFFIXES = {
     ".ndjson": "ndjson",
@@ -49,29 +49,6 @@ def day_dir(landing_dir: Path, landing_date: date) -> Path:
 def new_batch_name(suffix: str) -> str:
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
     return f"batch_{stamp}_{uuid.uuid4().hex[:12]}{suffix}"
-
-
-@contextmanager
-def atomic_path(final_path: Path) -> Iterator[Path]:
-    """Yield a temporary path beside ``final_path``; on success fsync it and rename it into place."""
-    final_path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = final_path.parent / f".{final_path.name}.{uuid.uuid4().hex}.tmp"
-    try:
-        yield tmp
-        with open(tmp, "rb+") as handle:
-            os.fsync(handle.fileno())
-        os.replace(tmp, final_path)
-        _fsync_dir(final_path.parent)
-    finally:
-        tmp.unlink(missing_ok=True)
-
-
-def _fsync_dir(directory: Path) -> None:
-    fd = os.open(directory, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
 
 
 @dataclass(frozen=True)
@@ -150,7 +127,7 @@ def set_aside(rejected_dir: Path, path: Path, reason: str) -> Path:
     if manifest_path(path).exists():
         os.replace(manifest_path(path), manifest_path(target))
     os.replace(path, target)
-    _fsync_dir(target.parent)
+    fsync_dir(target.parent)
     return target
 
 

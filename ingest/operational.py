@@ -340,7 +340,7 @@ def _governance_tables(session: Session) -> dict[str, pa.Table]:
                 if not finding.get("rule"):
                     raise ValueError(
                         f"Submission {sub.id!r}: finding {index} of its report has no 'rule'; rescan it "
-                        "with the current governance rules (atom.review) to rewrite the report."
+                        "with the current governance rules (ingest.review) to rewrite the report."
                     )
                 line = finding.get("line")
                 findings.append(
@@ -359,7 +359,7 @@ def _governance_tables(session: Session) -> dict[str, pa.Table]:
                 if not policy.get("id") or not policy.get("status"):
                     raise ValueError(
                         f"Submission {sub.id!r}: policy {index} of its report lacks 'id' or 'status'; rescan "
-                        "it with the current governance rules (atom.review) to rewrite the report."
+                        "it with the current governance rules (ingest.review) to rewrite the report."
                     )
                 policies.append((sub.id, policy["id"], policy.get("name"), policy["status"]))
     return {

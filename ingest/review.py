@@ -13,11 +13,11 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from atom.artifacts import read_artifact
 from atom.opdb.registry import PublisherKey, Submission, record_submission_outcome
 from atom.settings import Settings
 from governance import RULES_VERSION, ScanSettings, scan_bytes
 from governance.signatures import verify_with_any
-from ingest.artifacts import read_artifact
 
 # What the automated decision does to a submission's status.
 STATUS_FOR_DECISION = {"approve": "approved", "review": "in_review", "reject": "rejected"}

@@ -1,6 +1,6 @@
 """Server time of every portal page, through Streamlit's AppTest, on the current ``ATOM_HOME``.
 
-    python -m app.perf [--runs 5]
+    python -m tools.perf [--runs 5]
 
 For each page of :data:`app.navigation.PAGES`, signed in as admin, three figures:
 - first: the page's first run in this process with empty caches (includes imports only this page needs,

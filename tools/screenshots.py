@@ -1,6 +1,6 @@
 """Screenshots of every portal page in real Chromium, for the README and docs.
 
-    python -m app.screenshots [--out docs/img] [--port 8599]
+    python -m tools.screenshots [--out docs/img] [--port 8599]
 
 Starts the portal on 127.0.0.1 against the current ``ATOM_HOME`` snapshot, signs in, opens each page of
 :data:`app.navigation.PAGES` in headless Chromium (Debian's ``chromium``; Playwright never downloads a
@@ -41,7 +41,7 @@ def running_portal(port: int, *, cwd: Path | None = None, env: dict[str, str] | 
     ``cwd`` is where Streamlit looks for ``.streamlit/secrets.toml`` (the ``[auth]`` of single sign-on);
     ``env`` adds variables (``ATOM_OIDC_PROVIDER``) to the portal's environment.
     """
-    from atom.cli.services import portal_command, wait_until_up
+    from cli.services import portal_command, wait_until_up
 
     (command,) = portal_command("127.0.0.1", port).values()
     process = subprocess.Popen(

@@ -1,5 +1,5 @@
 """Billing desk (finance): months and their state, run billing for a month, invoices, AR aging and DSO,
-partner payouts. The run goes through app.billing_runs (Dagster's GraphQL API or in-process)."""
+partner payouts. The run goes to the orchestrator through app.billing_runs (Dagster's GraphQL API)."""
 
 from __future__ import annotations
 
@@ -42,16 +42,14 @@ st.subheader("Months")
 ui.table_with_csv(months, key="billing_months", file_name="billing_months.csv")
 
 st.subheader("Run billing")
-# Months close in order (atom/billing/finalize.py refuses a month before the latest closed one), so only
+# Months close in order (billing/finalize.py refuses a month before the latest closed one), so only
 # the open whole months after the last closed month are offered.
 last_closed = max(runs, default="")
 closable = sorted(p for p in months["Month"] if last_closed < p < today_period)
-via = (
-    f"Dagster at {get_settings().dagster_url}"
-    if get_settings().dagster_url
-    else "in this process (DAGSTER_URL is not set)"
-)
-if not closable:
+via = f"Dagster at {get_settings().dagster_url}" if get_settings().dagster_url else ""
+if not via:
+    st.info(billing_runs.NO_ORCHESTRATOR)
+elif not closable:
     st.caption(
         f"Every whole month up to {last_closed} is finalized; {today_period} can be closed once it has ended."
         if last_closed

@@ -19,12 +19,12 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from atom.artifacts import store_artifact
 from atom.opdb import Package, PackageVersion, PublisherKey, Submission
 from atom.opdb.registry import utcnow
 from governance.archive import ArchiveError, ArchiveLimits, read_archive
 from governance.manifest import NAME_RE, SEMVER_RE, Manifest, parse_manifest
 from governance.signatures import SignatureFormatError, decode_signature, verify_signature
-from ingest.artifacts import store_artifact
 
 MANIFEST_NAME = "wpk.toml"
 

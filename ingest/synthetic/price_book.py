@@ -8,7 +8,7 @@ from typing import Any
 
 import yaml
 
-from ingest.landing import atomic_path
+from atom.storage import atomic_path
 from ingest.synthetic.catalog import Catalog
 from ingest.synthetic.tenants import PLAN_AMOUNTS
 

@@ -20,7 +20,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from ingest.landing import atomic_path, day_dir
+from atom.storage import atomic_path
+from ingest.landing import day_dir
 from ingest.synthetic.catalog import Catalog
 from ingest.synthetic.rng import stream
 from ingest.synthetic.tenants import TenantWorld

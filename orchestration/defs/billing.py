@@ -16,14 +16,14 @@ import dagster as dg
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
-from atom.billing.finalize import finalize_period, invoice_row_hash
-from atom.billing.money import to_minor
-from atom.billing.payouts import package_revenue, pay_partners
-from atom.billing.stripe_gateway import StripeGateway, make_gateway
-from atom.billing.stripe_sync import sync_period
 from atom.opdb import make_engine, migrate
 from atom.opdb.billing import Invoice, InvoiceLine, PartnerPayout, StripeRequest
 from atom.settings import apply_to_process_env, get_settings
+from billing.finalize import finalize_period, invoice_row_hash
+from billing.money import to_minor
+from billing.payouts import package_revenue, pay_partners
+from billing.stripe_gateway import StripeGateway, make_gateway
+from billing.stripe_sync import sync_period
 from orchestration.resources import OperationalDBResource, WarehouseResource
 
 GROUP = "billing"  # the area (orchestration/areas.py): these assets run the rules of billing/
@@ -297,7 +297,7 @@ class BillingRunSummary:
 def run_billing_partition(period: str, today: date | None = None) -> BillingRunSummary:
     """Execute exactly the month's partition of ``billing_job`` in this process, on the shared instance
     (so the run shows in the orchestrator's UI beside the ones finance launches there)."""
-    from atom.billing.periods import parse_period, period_of
+    from billing.periods import parse_period, period_of
 
     parse_period(period)
     settings = get_settings()

@@ -4,9 +4,9 @@ import dagster as dg
 
 from atom.opdb import make_engine
 from atom.opdb.db import session_scope
-from atom.review import scan_submission, submissions_to_scan
 from atom.settings import get_settings
 from governance import RULES_VERSION
+from ingest.review import scan_submission, submissions_to_scan
 from orchestration.resources import OperationalDBResource
 
 

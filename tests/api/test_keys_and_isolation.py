@@ -10,9 +10,9 @@ from sqlalchemy import select
 from typer import Typer
 from typer.testing import CliRunner
 
-from atom.cli.api import keys_app
 from atom.opdb import ApiKey, AuditLog, make_engine, session_scope
 from atom.settings import reset_settings_cache
+from cli.api import keys_app
 from ingest.api.app import create_app
 from ingest.api.context import ApiConfig
 from ingest.api.key_throttle import KeyThrottle, client_address

@@ -9,10 +9,10 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
+from atom.artifacts import artifact_path
 from atom.opdb import PackageVersion, Submission, make_engine, record_submission_outcome, session_scope
 from governance.archive import ArchiveLimits
 from governance.signatures import generate_keypair, sign
-from ingest.artifacts import artifact_path
 from tests.api.conftest import World, build_wpk, make_client, manifest, register_key, upload
 
 

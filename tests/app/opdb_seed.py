@@ -12,12 +12,12 @@ from typing import Any
 
 from streamlit.testing.v1 import AppTest
 
+from atom.artifacts import store_artifact
 from atom.opdb import make_engine, migrate, session_scope
 from atom.opdb.models import Package, PackageVersion, Publisher
 from atom.opdb.portal import add_user
 from atom.opdb.registry import PublisherKey, Submission
 from atom.settings import get_settings
-from ingest.artifacts import store_artifact
 
 APP_FILE = Path(__file__).resolve().parents[2] / "app" / "streamlit_app.py"
 MANIFEST = """[package]

@@ -85,7 +85,13 @@ def test_marketplace_shows_gmv_and_take_rate(portal_world: PortalHome) -> None:
     assert any("Payout due" in df.value.columns for df in at.dataframe)
 
 
-def test_billing_desk_lists_months_with_their_state_and_ar_aging(portal_world: PortalHome) -> None:
+def test_billing_desk_lists_months_with_their_state_and_ar_aging(
+    portal_world: PortalHome, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from atom.settings import reset_settings_cache
+
+    monkeypatch.setenv("DAGSTER_URL", "http://127.0.0.1:9")  # the button is offered only with an orchestrator
+    reset_settings_cache()
     at = run_as("finance", "billing.py")
 
     months = at.dataframe[0].value
@@ -99,6 +105,27 @@ def test_billing_refuses_a_month_that_has_not_ended(portal_home: PortalHome) -> 
     this = period_of(utc_today())
     result = launch_billing(this, this)
     assert not result.success and "has not ended" in result.message
+
+
+def test_without_an_orchestrator_billing_says_how_to_start_one_and_runs_nothing(
+    portal_home: PortalHome, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from atom.settings import reset_settings_cache
+
+    monkeypatch.delenv("DAGSTER_URL", raising=False)
+    reset_settings_cache()
+    result = launch_billing("2026-01", "2026-11")
+    assert (result.via, result.success, result.run_id) == ("-", False, None)
+    assert "atom orchestrator" in result.message
+
+
+def test_the_portal_names_dagsters_billing_job_and_partitions_as_orchestration_does() -> None:
+    from app import billing_runs
+    from orchestration.defs import billing
+
+    assert billing_runs.BILLING_JOB == billing.BILLING_JOB
+    assert billing_runs.partition_key("2026-10") == billing.partition_of_period("2026-10")
+    assert "2026-10-01" in billing.monthly_billing_partitions.get_partition_keys()
 
 
 def test_billing_goes_through_dagsters_graphql_api_when_dagster_url_is_set(

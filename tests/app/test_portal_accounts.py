@@ -6,11 +6,11 @@ import pytest
 from sqlalchemy import select
 from typer.testing import CliRunner
 
-from atom.cli.users import users_app
 from atom.opdb import make_engine, migrate, session_scope
 from atom.opdb.portal import PortalUser, PortalUserError, add_user, authenticate, role_of
 from atom.opdb.registry import AuditLog
 from atom.settings import get_settings
+from cli.users import users_app
 from tests.app.conftest import PortalHome
 
 
@@ -82,7 +82,7 @@ def test_atom_users_add_says_what_to_fix_for_a_bad_role(portal_home: PortalHome)
 
 
 def test_demo_accounts_exist_for_every_role_and_sign_in(portal_home: PortalHome) -> None:
-    from atom.cli.users import create_demo_accounts
+    from cli.users import create_demo_accounts
 
     accounts = create_demo_accounts()
 

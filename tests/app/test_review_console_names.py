@@ -11,10 +11,10 @@ import pytest
 from markdown_it import MarkdownIt
 
 from app.formatting import code_span, literal
+from atom.artifacts import store_artifact
 from atom.opdb import make_engine, session_scope
 from atom.opdb.registry import Submission
 from atom.settings import get_settings
-from ingest.artifacts import store_artifact
 from tests.app.conftest import PortalHome
 from tests.app.opdb_seed import package_files, risky_report, run_as, wpk
 

@@ -8,10 +8,10 @@ from typing import Any
 import duckdb
 from sqlalchemy import Engine
 
-from atom.billing.documents import invoices_document
-from atom.billing.finalize import FinalizeResult, finalize_period
 from atom.opdb import make_engine, migrate
 from atom.settings import Settings
+from billing.documents import invoices_document
+from billing.finalize import FinalizeResult, finalize_period
 
 TODAY = date(2026, 11, 20)
 

@@ -19,9 +19,9 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from atom.billing.finalize import FinalizeError
 from atom.opdb.billing import BillingAccount, Invoice
 from atom.settings import Settings, reset_settings_cache
+from billing.finalize import FinalizeError
 from tests.billing.conftest import CLOSED, NEXT
 from tests.billing.helpers import documents, engine_for, finalize
 from tests.orchestration.conftest import use_home
@@ -97,7 +97,7 @@ from datetime import date
 import duckdb
 from atom.settings import get_settings
 from atom.opdb import make_engine, migrate
-from atom.billing.finalize import finalize_period
+from billing.finalize import finalize_period
 
 settings = get_settings()
 migrate(settings.database_url)

@@ -13,9 +13,9 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from atom.billing.drafts import DraftLine
-from atom.billing.finalize import InvoicedLine, adjustment_lines, plan_documents
-from atom.billing.money import format_minor, to_minor
+from billing.drafts import DraftLine
+from billing.finalize import InvoicedLine, adjustment_lines, plan_documents
+from billing.money import format_minor, to_minor
 
 CENT = Decimal("0.01")
 amounts = st.decimals(min_value=0, max_value=5, places=4, allow_nan=False, allow_infinity=False)
@@ -44,7 +44,7 @@ def exact_graduated(q: Decimal, tiers: list[dict]) -> Decimal:
 
 
 def _rate(tiers: list[dict], single: dict, share: str, qs: list[Decimal]) -> dict[tuple[str, str], dict]:
-    from atom.preview import preview_invoices
+    from ingest.preview import preview_invoices
 
     book = {
         "currency": "usd",

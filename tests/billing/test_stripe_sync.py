@@ -9,9 +9,6 @@ import pytest
 from sqlalchemy import Engine, delete, select
 from sqlalchemy.orm import Session
 
-from atom.billing.payouts import pay_partners
-from atom.billing.stripe_gateway import DryRunGateway, LiveGateway
-from atom.billing.stripe_sync import sync_period
 from atom.opdb import (
     Invoice,
     InvoiceLine,
@@ -24,6 +21,9 @@ from atom.opdb import (
     make_engine,
     migrate,
 )
+from billing.payouts import pay_partners
+from billing.stripe_gateway import DryRunGateway, LiveGateway
+from billing.stripe_sync import sync_period
 from tests.billing.stripe_server import StripeStandIn, serve
 
 API_KEY = "sk_test_atom"

@@ -13,9 +13,9 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
-from atom.billing.webhooks import SignatureError, verify_event
 from atom.opdb import Invoice, StripeEvent, Tenant, make_engine, migrate
 from atom.settings import Settings, reset_settings_cache
+from billing.webhooks import SignatureError, verify_event
 from tests.orchestration.conftest import use_home
 
 SECRET = "whsec_test_secret"

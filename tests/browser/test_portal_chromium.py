@@ -11,7 +11,6 @@ from typing import Any
 
 import pytest
 
-from app.screenshots import CHROMIUM, CHROMIUM_ARGS, running_portal, wait_until_rendered
 from atom.settings import Settings
 from tests.app.conftest import (  # noqa: F401 (fixtures)
     PortalHome,
@@ -21,6 +20,7 @@ from tests.app.conftest import (  # noqa: F401 (fixtures)
     write_serving_snapshot,
 )
 from tests.billing.conftest import billing_home, built_home  # noqa: F401 (fixtures)
+from tools.screenshots import CHROMIUM, CHROMIUM_ARGS, running_portal, wait_until_rendered
 
 pytestmark = [
     pytest.mark.slow,
@@ -41,7 +41,7 @@ def signed_in_page(email: str, password: str) -> Iterator[Any]:
     """A Chromium page on a freshly started portal, signed in through the form like a person would."""
     from playwright.sync_api import sync_playwright
 
-    from app.screenshots import sign_in
+    from tools.screenshots import sign_in
 
     with running_portal(_free_port()) as url, sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
@@ -71,11 +71,11 @@ def test_a_reviewer_signs_in_and_approves_a_queued_package_in_chromium(
     portal_world: PortalHome,  # noqa: F811
     tmp_path: Path,
 ) -> None:
-    from app.screenshots import open_page
     from atom.opdb import make_engine, session_scope
     from atom.opdb.registry import AuditLog, Submission
     from atom.settings import get_settings
     from tests.app.opdb_seed import seed_account
+    from tools.screenshots import open_page
 
     seed_account("rita@example.com", "reviewer", "review-all-the-things")
     with signed_in_page("rita@example.com", "review-all-the-things") as page:
@@ -111,11 +111,11 @@ def test_finance_runs_billing_for_a_month_and_sees_its_invoices_in_chromium(
 ) -> None:
     """The billing desk's button runs the real monthly partition (in the portal's process, as DAGSTER_URL
     is unset) on a real built marketplace; the finalized invoices then show on the same page."""
-    from app.screenshots import open_page
     from atom.opdb import make_engine, session_scope
     from atom.opdb.billing import Invoice
     from atom.opdb.registry import AuditLog
     from tests.app.opdb_seed import seed_account
+    from tools.screenshots import open_page
 
     seed_account("fin@example.com", "finance", "close-the-month")
     with signed_in_page("fin@example.com", "close-the-month") as page:

@@ -14,7 +14,6 @@ from typing import Any
 
 import pytest
 
-from app.screenshots import CHROMIUM, CHROMIUM_ARGS, open_page, running_portal, wait_until_rendered
 from atom.settings import subprocess_env
 from tests.app.conftest import (  # noqa: F401 (fixtures)
     PortalHome,
@@ -23,6 +22,7 @@ from tests.app.conftest import (  # noqa: F401 (fixtures)
     sample_marts,
     write_serving_snapshot,
 )
+from tools.screenshots import CHROMIUM, CHROMIUM_ARGS, open_page, running_portal, wait_until_rendered
 
 pytestmark = [
     pytest.mark.slow,
@@ -51,11 +51,11 @@ def test_a_reviewer_demoted_with_the_cli_loses_the_review_console_at_the_next_cl
 ) -> None:
     from playwright.sync_api import sync_playwright
 
-    from app.screenshots import sign_in
     from atom.opdb import make_engine, session_scope
     from atom.opdb.portal import ReviewLock
     from atom.settings import get_settings
     from tests.app.opdb_seed import seed_account
+    from tools.screenshots import sign_in
 
     seed_account("rita@example.com", "reviewer", "review-all-the-things")
     with running_portal(_free_port()) as url, sync_playwright() as playwright:
@@ -67,7 +67,7 @@ def test_a_reviewer_demoted_with_the_cli_loses_the_review_console_at_the_next_cl
         assert "slack-notify 1.1.0" in _app_text(page)
 
         demoted = subprocess.run(
-            [sys.executable, "-m", "atom.cli.main", "users", "role", "rita@example.com", "analyst"],
+            [sys.executable, "-m", "cli.main", "users", "role", "rita@example.com", "analyst"],
             env=subprocess_env(),
             capture_output=True,
             text=True,

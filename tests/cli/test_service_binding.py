@@ -8,8 +8,8 @@ import inspect
 import pytest
 from typer.testing import CliRunner
 
-from atom.cli import api, services
-from atom.cli.main import app
+from cli import api, services
+from cli.main import app
 
 
 @pytest.mark.parametrize(

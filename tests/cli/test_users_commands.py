@@ -11,11 +11,11 @@ import pytest
 from sqlalchemy import select
 from typer.testing import CliRunner
 
-from atom.cli.main import app
 from atom.opdb import make_engine, migrate, session_scope
 from atom.opdb.portal import PortalUser, ReviewLock, add_user, authenticate, live_identity
 from atom.opdb.registry import AuditLog, utcnow
 from atom.settings import get_settings, reset_settings_cache
+from cli.main import app
 
 runner = CliRunner()
 

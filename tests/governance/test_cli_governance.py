@@ -10,7 +10,7 @@ import pytest
 import typer
 from typer.testing import CliRunner
 
-from atom.cli import governance
+from cli import governance
 from governance import generate_keypair, sign
 from tests.governance.conftest import CLEAN_STEP, MANIFEST, build_zip
 

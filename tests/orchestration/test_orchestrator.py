@@ -10,7 +10,7 @@ from pathlib import Path
 import dagster as dg
 import pytest
 
-from atom.cli.services import start_orchestrator, stop
+from cli.services import start_orchestrator, stop
 from orchestration.partitions import partition_range_tags
 from tests.orchestration.conftest import use_home
 

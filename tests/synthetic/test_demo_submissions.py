@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from atom.artifacts import read_artifact
 from atom.opdb import make_engine, session_scope
 from atom.opdb.registry import Submission
-from atom.review import scan_submission
-from ingest.artifacts import read_artifact
+from ingest.review import scan_submission
 from ingest.synthetic.submissions import KINDS, build_wpk, next_minor, seed_submissions
 
 from .conftest import run_generate

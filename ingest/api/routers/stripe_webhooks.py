@@ -8,8 +8,8 @@ from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel
 
-from atom.billing.webhooks import EventOutcome, SignatureError, apply_event, verify_event
 from atom.opdb import session_scope
+from billing.webhooks import EventOutcome, SignatureError, apply_event, verify_event
 from ingest.api.deps import get_context
 from ingest.api.errors import ApiError
 
