@@ -19,7 +19,15 @@ from sqlalchemy.orm import Session
 
 from atom.artifacts import read_artifact
 from atom.opdb.models import PackageVersion
-from atom.opdb.portal import Identity, ReviewLock, audit, current_lock, live_locks, release_review_lock
+from atom.opdb.portal import (
+    Identity,
+    ReviewLock,
+    audit,
+    current_lock,
+    live_identity,
+    live_locks,
+    release_review_lock,
+)
 from atom.opdb.registry import AuditLog, Submission, record_submission_outcome, utcnow
 from governance.archive import Archive, ArchiveError, read_archive
 
@@ -296,7 +304,7 @@ def take(session: Session, submission_id: str, identity: Identity, now: datetime
     """Lock the submission for this reviewer (see atom.opdb.portal.acquire_review_lock) and audit it."""
     from atom.opdb.portal import acquire_review_lock
 
-    _require_reviewer(identity)
+    _require_reviewer(session, identity)
     lock = acquire_review_lock(session, submission_id, identity.email, now=now)
     audit(
         session, identity.email, "review.lock", "submission", submission_id, {"expires_at": lock.expires_at}
@@ -322,7 +330,7 @@ def decide(
     ``record_submission_outcome`` moves the package version's status too, so the decision is live in the
     registry (``GET /v1/packages``) as soon as the session commits.
     """
-    _require_reviewer(identity)
+    _require_reviewer(session, identity)
     if decision not in DECISIONS:
         raise ReviewError(f"decision {decision!r} is not one of {', '.join(DECISIONS)}")
     text = reason.strip()
@@ -354,6 +362,12 @@ def decide(
     return submission
 
 
-def _require_reviewer(identity: Identity) -> None:
+def _require_reviewer(session: Session, identity: Identity) -> None:
+    """The caller's role, and the account's role now, in the transaction that writes: a reviewer demoted
+    or disabled after the page run began cannot take or decide (issue 11, finding 4)."""
     if identity.role not in REVIEWER_ROLES:
         raise ReviewError(f"The {identity.role} role may not review packages.")
+    current = live_identity(session, identity.email)
+    if current is None or current.role not in REVIEWER_ROLES:
+        now = "is disabled" if current is None else f"is {current.role} now"
+        raise ReviewError(f"{identity.email} {now} and may not review packages.")

@@ -15,11 +15,20 @@ from atom.opdb.portal import Identity, ReviewLockHeld, acquire_review_lock
 from atom.opdb.registry import AuditLog, Submission
 from atom.settings import get_settings
 from tests.app.conftest import PortalHome
-from tests.app.opdb_seed import run_as
+from tests.app.opdb_seed import ensure_account, run_as
 
 QUEUED = "sub_2"
 ALICE = Identity("alice@atom.test", "reviewer")
 BOB = Identity("bob@atom.test", "reviewer")
+
+
+@pytest.fixture(autouse=True)
+def _reviewer_accounts(request: pytest.FixtureRequest) -> None:
+    """Alice and Bob have reviewer accounts: the write paths check the account's role in the database."""
+    if "portal_world" in request.fixturenames:
+        request.getfixturevalue("portal_world")
+        for identity in (ALICE, BOB):
+            ensure_account(identity.email, identity.role)
 
 
 def _session():  # type: ignore[no-untyped-def]
@@ -210,3 +219,24 @@ def test_history_lists_every_version_and_every_decision(portal_world: PortalHome
         ("1.1.0", "review.approve"),
     ]
     assert [e["version"] for e in events if e["event"] == "submitted"] == ["1.0.0", "1.1.0"]
+
+
+def test_a_reviewer_demoted_or_disabled_after_the_page_run_began_cannot_take_or_decide(
+    portal_world: PortalHome,
+) -> None:
+    """The page's identity is read at the start of its run; the write checks the account again, in the
+    transaction that writes."""
+    from atom.opdb.portal import disable_user, set_role
+
+    with _session() as session:
+        review.take(session, QUEUED, ALICE)
+    with _session() as session:
+        set_role(session, ALICE.email, "analyst")
+    with _session() as session, pytest.raises(review.ReviewError, match="is analyst now"):
+        review.decide(session, QUEUED, ALICE, "approve", "looks fine")
+    with _session() as session:
+        disable_user(session, BOB.email)
+    with _session() as session, pytest.raises(review.ReviewError, match="is disabled"):
+        review.take(session, QUEUED, BOB)
+    with _session() as session:
+        assert session.get(Submission, QUEUED).status == "in_review"  # type: ignore[union-attr]
