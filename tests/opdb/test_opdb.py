@@ -29,8 +29,8 @@ def _url(tmp_path: Path) -> str:
     return f"sqlite:///{tmp_path / 'nested' / 'atom.db'}"
 
 
-def test_migrate_creates_every_core_table_in_a_fresh_file(tmp_path: Path) -> None:
-    url = _url(tmp_path)
+def test_migrate_creates_every_core_table_in_a_fresh_file(database_url: str) -> None:
+    url = database_url
     migrate(url)
     engine = make_engine(url)
     tables = set(inspect(engine).get_table_names())
@@ -42,8 +42,8 @@ def test_migrate_creates_every_core_table_in_a_fresh_file(tmp_path: Path) -> Non
     assert tables >= set(Base.metadata.tables)
 
 
-def test_migrating_twice_is_a_no_op(tmp_path: Path) -> None:
-    url = _url(tmp_path)
+def test_migrating_twice_is_a_no_op(database_url: str) -> None:
+    url = database_url
     migrate(url)
     engine = make_engine(url)
     with session_scope(engine) as session:
@@ -53,8 +53,8 @@ def test_migrating_twice_is_a_no_op(tmp_path: Path) -> None:
         assert session.scalars(select(Publisher.id)).all() == ["pub_acme"]
 
 
-def test_models_match_the_migrations(tmp_path: Path) -> None:
-    url = _url(tmp_path)
+def test_models_match_the_migrations(database_url: str) -> None:
+    url = database_url
     migrate(url)
     engine = make_engine(url)
     with engine.begin() as connection:
@@ -63,8 +63,8 @@ def test_models_match_the_migrations(tmp_path: Path) -> None:
         command.check(config)  # raises when autogenerate would find a difference
 
 
-def test_rows_written_are_read_back(tmp_path: Path) -> None:
-    url = _url(tmp_path)
+def test_rows_written_are_read_back(database_url: str) -> None:
+    url = database_url
     migrate(url)
     engine = make_engine(url)
     with session_scope(engine) as session:
@@ -134,8 +134,8 @@ def test_sqlite_connections_use_wal_busy_timeout_and_foreign_keys(tmp_path: Path
         assert conn.execute(text("pragma foreign_keys")).scalar_one() == 1
 
 
-def test_a_package_of_an_unknown_publisher_is_refused(tmp_path: Path) -> None:
-    url = _url(tmp_path)
+def test_a_package_of_an_unknown_publisher_is_refused(database_url: str) -> None:
+    url = database_url
     migrate(url)
     with (
         pytest.raises(IntegrityError),
@@ -146,8 +146,8 @@ def test_a_package_of_an_unknown_publisher_is_refused(tmp_path: Path) -> None:
         )
 
 
-def test_an_unknown_lifecycle_state_is_refused(tmp_path: Path) -> None:
-    url = _url(tmp_path)
+def test_an_unknown_lifecycle_state_is_refused(database_url: str) -> None:
+    url = database_url
     migrate(url)
     engine = make_engine(url)
     with session_scope(engine) as session:
@@ -156,8 +156,8 @@ def test_an_unknown_lifecycle_state_is_refused(tmp_path: Path) -> None:
         session.add(TenantEvent(tenant_id="ten_a", state="sleeping", occurred_at=datetime(2025, 1, 2)))
 
 
-def test_session_scope_rolls_back_when_the_block_raises(tmp_path: Path) -> None:
-    url = _url(tmp_path)
+def test_session_scope_rolls_back_when_the_block_raises(database_url: str) -> None:
+    url = database_url
     migrate(url)
     engine = make_engine(url)
     with pytest.raises(RuntimeError), session_scope(engine) as session:

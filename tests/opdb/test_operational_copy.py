@@ -40,8 +40,9 @@ CORE_COPIED = {
 
 
 @pytest.fixture
-def database_url(tmp_path: Path) -> str:
-    url = f"sqlite:///{tmp_path / 'atom.db'}"
+def database_url(database_url: str) -> str:
+    """The plugin's fresh database (SQLite and PostgreSQL, tests/pg.py) with a small marketplace in it."""
+    url = database_url
     migrate(url)
     with session_scope(make_engine(url)) as s:
         s.add(Publisher(id="pub_acme", name="Acme", created_at=datetime(2025, 1, 1, 12)))
