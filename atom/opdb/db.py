@@ -3,6 +3,10 @@
 SQLite is the default (one file under ATOM_HOME) and shares the file between the API, the portal and
 Dagster, so every connection gets WAL (readers do not block the writer), a busy timeout (writers wait
 instead of failing at once) and enforced foreign keys (SQLite leaves them off by default).
+
+PostgreSQL (``postgresql+psycopg://``, DESIGN 4) is the production counterpart: its connections are
+checked before use (``pool_pre_ping``: a server restart or a proxy that closed an idle connection costs a
+reconnect, not a failed request) and recycled after half an hour, under any idle timeout in between.
 """
 
 from __future__ import annotations
@@ -19,10 +23,15 @@ from sqlalchemy.orm import Session
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 SQLITE_BUSY_TIMEOUT_MS = 5000
+POSTGRES_POOL_RECYCLE_S = 1800
 
 
 def make_engine(url: str, **kwargs: Any) -> Engine:
-    """An engine for ``url``; SQLite connections are set up for concurrent use (see module doc)."""
+    """An engine for ``url``; SQLite connections are set up for concurrent use, PostgreSQL's pool checks
+    its connections (see module doc)."""
+    if url.startswith(("postgresql", "postgres")):
+        kwargs.setdefault("pool_pre_ping", True)
+        kwargs.setdefault("pool_recycle", POSTGRES_POOL_RECYCLE_S)
     engine = create_engine(url, **kwargs)
     if engine.dialect.name == "sqlite":
         if engine.url.database and engine.url.database != ":memory:":

@@ -166,3 +166,14 @@ def test_session_scope_rolls_back_when_the_block_raises(database_url: str) -> No
         raise RuntimeError("boom")
     with session_scope(engine) as session:
         assert session.scalars(select(Publisher)).all() == []
+
+
+def test_postgresql_engines_check_their_connections_before_use(pg_database_url: str) -> None:
+    engine = make_engine(pg_database_url)
+    try:
+        assert engine.dialect.name == "postgresql" and engine.dialect.driver == "psycopg"
+        assert engine.pool._pre_ping  # type: ignore[attr-defined]
+        with engine.connect() as conn:
+            assert conn.execute(text("show server_version")).scalar_one().startswith("15")
+    finally:
+        engine.dispose()
