@@ -73,6 +73,9 @@ class Settings(BaseSettings):
     # as of a day build and rate as of that day too; tests pin it so month boundaries are fixed.
     atom_today: date | None = Field(default=None, validation_alias="ATOM_TODAY")
     dagster_url: str | None = Field(default=None, validation_alias="DAGSTER_URL")
+    # Dagster's instance storage (runs, event log, schedules) on PostgreSQL at this URL; unset, it follows
+    # ATOM_DATABASE_URL when that is PostgreSQL, else SQLite files under the home (DESIGN 4).
+    dagster_pg_url: SecretUrl | None = Field(default=None, validation_alias="DAGSTER_PG_URL")
     stripe_api_key: SecretStr | None = Field(default=None, validation_alias="STRIPE_API_KEY")
     stripe_api_base: str | None = Field(default=None, validation_alias="STRIPE_API_BASE")
     stripe_webhook_secret: SecretStr | None = Field(default=None, validation_alias="STRIPE_WEBHOOK_SECRET")
@@ -144,6 +147,17 @@ class Settings(BaseSettings):
         return mask_url(self.database_url)
 
     @property
+    def dagster_postgres_url(self) -> str | None:
+        """The libpq URL (``postgresql://``) of Dagster's PostgreSQL storage, or None for SQLite."""
+        if self.dagster_pg_url is not None:
+            url = self.dagster_pg_url.get_secret_value()
+        elif self.atom_database_url is not None and self.database_url.startswith("postgres"):
+            url = self.database_url
+        else:
+            return None
+        return "postgresql://" + url.split("://", 1)[1]  # no SQLAlchemy driver: dagster-postgres' own
+
+    @property
     def price_book_path(self) -> Path:
         return (self.atom_price_book or self.home / "price_book.yaml").expanduser().resolve()
 
@@ -181,8 +195,10 @@ class Settings(BaseSettings):
         make_private_dirs(self.home, (self.landing_dir, self.artifacts_dir, self.dagster_home, self.log_dir))
         instance_config = self.dagster_home / "dagster.yaml"
         # Written unless someone has configured the instance themselves (another storage, say).
-        if not instance_config.exists() or instance_config.read_text() in _EARLIER_DAGSTER_YAML:
-            instance_config.write_text(dagster_instance_yaml(self.dagster_home))
+        wanted = dagster_instance_yaml(self.dagster_home, postgres=self.dagster_postgres_url is not None)
+        ours = {dagster_instance_yaml(self.dagster_home, postgres=pg) for pg in (False, True)}
+        if not instance_config.exists() or instance_config.read_text() in {*_EARLIER_DAGSTER_YAML, *ours}:
+            instance_config.write_text(wanted)
         if upgrading:
             # Only what the platform itself keeps there: ATOM_HOME may be a folder with other contents.
             close_tree(path for pattern in _HOME_ENTRIES for path in self.home.glob(pattern))
@@ -199,9 +215,13 @@ _EARLIER_DAGSTER_YAML = ("telemetry:\n  enabled: false\n",)
 DAGSTER_EVENT_BATCH_SIZE = "1000"
 
 
-def dagster_instance_yaml(dagster_home: Path) -> str:
+def dagster_instance_yaml(dagster_home: Path, postgres: bool = False) -> str:
     """The Dagster instance of a home: no telemetry from an offline platform, and the stock SQLite
-    event log but with batched writes (orchestration/event_log.py)."""
+    event log but with batched writes (orchestration/event_log.py); or, with ``postgres``, every storage
+    on PostgreSQL at ``$DAGSTER_PG_URL`` (subprocess_env sets it: the URL, password and all, never
+    lands in the file)."""
+    if postgres:
+        return "telemetry:\n  enabled: false\nstorage:\n  postgres:\n    postgres_url:\n      env: DAGSTER_PG_URL\n"
     return (
         "telemetry:\n"
         "  enabled: false\n"
@@ -332,6 +352,8 @@ def subprocess_env(settings: Settings | None = None, **overrides: str) -> dict[s
     )
     if s.atom_today is not None:
         env["ATOM_TODAY"] = s.atom_today.isoformat()
+    if s.dagster_postgres_url is not None:  # read by the instance's dagster.yaml (dagster_instance_yaml)
+        env["DAGSTER_PG_URL"] = s.dagster_postgres_url
     env.update(overrides)
     return env
 
