@@ -6,6 +6,7 @@ STAMP := $(VENV)/.installed-stamp
 SCALE ?= default
 
 CHROMIUM := /usr/bin/chromium
+POSTGRES := /usr/lib/postgresql/15/bin/initdb
 
 .PHONY: env demo test test-fast lint format bench screenshots clean
 
@@ -22,12 +23,17 @@ env: $(STAMP)
 $(CHROMIUM):
 	-(apt-get update -qq && apt-get install -y -qq chromium) >/dev/null 2>&1 || echo "warning: could not install chromium"
 
+# The operational-DB tests run on SQLite and on a real PostgreSQL 15 server that tests/pg.py starts as the
+# postgres user (Debian's package; only its binaries are used, the package's own cluster is not needed).
+$(POSTGRES):
+	-(apt-get update -qq && apt-get install -y -qq postgresql) >/dev/null 2>&1 || echo "warning: could not install postgresql"
+
 ## demo: generate the demo marketplace, run the pipeline, start portal + orchestrator (SCALE=small|default|large)
 demo: env
 	$(BIN)/atom demo --scale $(SCALE)
 
 ## test: lint, type-check and the whole test suite (slow tests included), two workers
-test: env $(CHROMIUM) lint
+test: env $(CHROMIUM) $(POSTGRES) lint
 	$(BIN)/pytest -n 2 --timeout 900 --durations=15
 
 ## test-fast: skip the tests marked slow (for the edit-test loop only; CI runs `make test`)
