@@ -48,6 +48,8 @@ def test_the_docs_pages_reference_only_files_the_api_serves_itself(server: LiveS
     with httpx.Client(base_url=server.url, timeout=30) as http:
         response = http.get(page)
         assert response.status_code == 200 and response.headers["content-type"].startswith("text/html")
+        # The browser itself refuses anything from elsewhere (ReDoc's sidebar links Redocly's logo from a CDN).
+        assert "default-src 'self'" in response.headers["content-security-policy"]
         references = _references(response.text)
         assert any(ref.endswith(".js") for ref in references), references
         for ref in references:
