@@ -27,10 +27,11 @@ from fastapi.testclient import TestClient
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from billing.price_book import parse_price_book
 from ingest.api.intake import classify, parse_body
 from ingest.landing import Manifest, manifest_path
 from ingest.loader import load_file
-from ingest.price_book import parse_price_book, write_price_book_tables
+from ingest.price_book_tables import write_price_book_tables
 from ingest.raw_schema import create_raw_schema
 from ingest.validation import Window
 from tests.api.conftest import PRICE_BOOK, TENANTS, World, event, landed_files
