@@ -148,14 +148,17 @@ class Settings(BaseSettings):
 
     @property
     def dagster_postgres_url(self) -> str | None:
-        """The libpq URL (``postgresql://``) of Dagster's PostgreSQL storage, or None for SQLite."""
+        """The libpq URL (``postgresql://``) of Dagster's PostgreSQL storage, or None for SQLite.
+
+        Following the operational DB, Dagster keeps its tables in that database's schema ``dagster``
+        (created by :func:`atom.opdb.migrate`): both use Alembic, and a shared ``alembic_version`` table
+        would mix their revisions."""
         if self.dagster_pg_url is not None:
-            url = self.dagster_pg_url.get_secret_value()
-        elif self.atom_database_url is not None and self.database_url.startswith("postgres"):
-            url = self.database_url
-        else:
-            return None
-        return "postgresql://" + url.split("://", 1)[1]  # no SQLAlchemy driver: dagster-postgres' own
+            return _libpq_url(self.dagster_pg_url.get_secret_value())
+        if self.atom_database_url is not None and self.database_url.startswith("postgres"):
+            url = _libpq_url(self.database_url)
+            return f"{url}{'&' if '?' in url else '?'}options=-csearch_path%3D{DAGSTER_PG_SCHEMA}"
+        return None
 
     @property
     def price_book_path(self) -> Path:
@@ -211,6 +214,15 @@ _HOME_ENTRIES = (
 )
 # What ensure_dirs wrote before the event log storage was configured: homes made then are upgraded.
 _EARLIER_DAGSTER_YAML = ("telemetry:\n  enabled: false\n",)
+# The schema of the operational DB (on PostgreSQL) that holds Dagster's storage when it follows that DB.
+DAGSTER_PG_SCHEMA = "dagster"
+
+
+def _libpq_url(url: str) -> str:
+    """A SQLAlchemy URL (``postgresql+psycopg://``) as libpq reads it, which dagster-postgres expects."""
+    return "postgresql://" + url.split("://", 1)[1]
+
+
 # Dagster buffers the events it can batch (planned and per-partition materializations) up to this many.
 DAGSTER_EVENT_BATCH_SIZE = "1000"
 

@@ -18,8 +18,10 @@ from typing import Any
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.orm import Session
+
+from atom.settings import DAGSTER_PG_SCHEMA
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 SQLITE_BUSY_TIMEOUT_MS = 5000
@@ -82,5 +84,9 @@ def migrate(url: str, revision: str = "heads") -> None:
             config = alembic_config(url)
             config.attributes["connection"] = connection
             command.upgrade(config, revision)
+            if connection.dialect.name == "postgresql":
+                # Where Dagster's storage goes when it follows this database (Settings.dagster_postgres_url):
+                # a schema of its own, so its tables and its Alembic revisions stay apart from ours.
+                connection.execute(text(f'CREATE SCHEMA IF NOT EXISTS "{DAGSTER_PG_SCHEMA}"'))
     finally:
         engine.dispose()

@@ -23,11 +23,15 @@ EXPORTED = (
     "DBT_PROFILES_DIR",
     "DAGSTER_EVENT_BATCH_SIZE",
     "ATOM_TODAY",
+    "DAGSTER_PG_URL",
 )
 
 
-def use_home(monkeypatch: pytest.MonkeyPatch, home: Path, today: date = TODAY) -> Settings:
-    """Point every setting at ``home``, with the platform's clock pinned to ``today``.
+def use_home(
+    monkeypatch: pytest.MonkeyPatch, home: Path, today: date = TODAY, database_url: str | None = None
+) -> Settings:
+    """Point every setting at ``home``, with the platform's clock pinned to ``today`` (and the operational
+    DB at ``database_url`` when given: tests/pg.py's PostgreSQL; else the home's SQLite file).
 
     Every exported key is set through monkeypatch (not only deleted: pytest records nothing for a key it
     deletes that was absent), so what apply_to_process_env later writes into os.environ is undone after
@@ -37,6 +41,8 @@ def use_home(monkeypatch: pytest.MonkeyPatch, home: Path, today: date = TODAY) -
         monkeypatch.delenv(key, raising=False)
     monkeypatch.setenv("ATOM_HOME", str(home))
     monkeypatch.setenv("ATOM_TODAY", today.isoformat())
+    if database_url is not None:
+        monkeypatch.setenv("ATOM_DATABASE_URL", database_url)
     reset_settings_cache()
     settings = get_settings()
     resolved = subprocess_env(settings)
