@@ -4,9 +4,11 @@
 
 Two figures, both on one core (one process, no threads):
   * throughput: lines of source scanned per second over well-known libraries installed in the virtualenv,
-    scanned in place as directories (target >= 5,000 lines/s per core); measured with and without detect-secrets;
+    scanned in place as directories (target >= 10,000 lines/s per core); measured with and without detect-secrets;
   * package latency: the median time to scan a ~50 KB .wpk held in memory, after a warm-up scan so imports and
     caches are paid once (target < 100 ms).
+Each is given in wall-clock time and in the process's CPU time: on a machine shared with other jobs (load above
+the core count) wall-clock time includes waiting for a core, and CPU time is what one core's worth of scanning costs.
 Progress goes to stderr; a markdown table to stdout; the figures to ``bench/results/governance.json``.
 """
 
@@ -51,15 +53,16 @@ health_check = true
 def throughput(libraries: tuple[str, ...], settings: ScanSettings) -> dict[str, object]:
     site_packages = Path(site.getsitepackages()[0])
     lines = files = 0
-    seconds = 0.0
+    seconds = cpu = 0.0
     scanned = []
     for name in libraries:
         path = site_packages / name
         if not path.is_dir():
             continue
-        started = time.perf_counter()
+        started, cpu_started = time.perf_counter(), time.process_time()
         report = scan_path(path, settings=settings)
         seconds += time.perf_counter() - started
+        cpu += time.process_time() - cpu_started
         lines += report.lines_scanned
         files += report.files_scanned
         scanned.append(name)
@@ -69,6 +72,8 @@ def throughput(libraries: tuple[str, ...], settings: ScanSettings) -> dict[str, 
         "lines": lines,
         "seconds": round(seconds, 3),
         "lines_per_second": round(lines / seconds) if seconds else 0,
+        "cpu_seconds": round(cpu, 3),
+        "lines_per_cpu_second": round(lines / cpu) if cpu else 0,
     }
 
 
@@ -99,11 +104,13 @@ def latency(source_bytes: int, repeat: int) -> dict[str, object]:
     package = package_of(source_bytes)
     scan_bytes(package, "bench.wpk")  # warm-up: imports, detect-secrets plugin set-up
     timings = []
+    cpu_timings = []
     report = None
     for _ in range(repeat):
-        started = time.perf_counter()
+        started, cpu_started = time.perf_counter(), time.process_time()
         report = scan_bytes(package, "bench.wpk")
         timings.append((time.perf_counter() - started) * 1000)
+        cpu_timings.append((time.process_time() - cpu_started) * 1000)
     assert report is not None
     return {
         "source_bytes": source_bytes,
@@ -111,6 +118,7 @@ def latency(source_bytes: int, repeat: int) -> dict[str, object]:
         "lines": report.lines_scanned,
         "median_ms": round(statistics.median(timings), 1),
         "p95_ms": round(sorted(timings)[max(0, int(len(timings) * 0.95) - 1)], 1),
+        "cpu_median_ms": round(statistics.median(cpu_timings), 1),
         "runs": repeat,
     }
 
@@ -127,10 +135,12 @@ def markdown(figures: dict[str, object]) -> str:
             "| measure | value | target |",
             "|---|---:|---:|",
             f"| throughput, {len(full['libraries'])} installed libraries, {full['lines']:,} lines | "
-            f"{full['lines_per_second']:,} lines/s | >= 5,000 |",
-            f"| throughput without detect-secrets | {bare['lines_per_second']:,} lines/s | |",
+            f"{full['lines_per_second']:,} lines/s wall, {full['lines_per_cpu_second']:,} lines/s CPU | >= 10,000 |",
+            f"| throughput without detect-secrets | {bare['lines_per_second']:,} lines/s wall, "
+            f"{bare['lines_per_cpu_second']:,} lines/s CPU | |",
             f"| {pkg['source_bytes'] // 1000} KB package ({pkg['lines']:,} lines, {pkg['wpk_bytes']:,} B zipped), "
-            f"median of {pkg['runs']} | {pkg['median_ms']} ms (p95 {pkg['p95_ms']} ms) | < 100 ms |",
+            f"median of {pkg['runs']} | {pkg['median_ms']} ms wall (p95 {pkg['p95_ms']} ms), "
+            f"{pkg['cpu_median_ms']} ms CPU | < 100 ms |",
         ]
     )
 

@@ -82,10 +82,12 @@ class Analyzer(Folding):
         self.guards: list[ast.expr] = []
         self.classes: list[ast.ClassDef] = []
         self.loop_depth = 0
+        self._module_aliases: dict[str, str] = {}
 
     # --- entry point -----------------------------------------------------------------------------------
     def run(self) -> tuple[list[Finding], FileFacts]:
         module_aliases = self._collect_imports()
+        self._module_aliases = module_aliases
         self._prescan()
         # Pass 1 computes function summaries (twice, so helpers calling helpers settle); pass 2 reports.
         for _ in range(2):
@@ -405,6 +407,7 @@ class Analyzer(Folding):
                 self.scope.callers[name] = method
         resolved, level = (None, 0) if iterating else self.resolve(value)
         self.scope.assigned_aliases.discard(name)
+        self.scope.literal_aliases.discard(name)
         if resolved and isinstance(value, (ast.Name, ast.Attribute, ast.Call, ast.Subscript, ast.IfExp)):
             self.scope.aliases[name] = resolved
             if level >= 2 or (
@@ -412,6 +415,8 @@ class Analyzer(Folding):
             ):
                 # A dangerous function renamed by assignment, or a module reached by string tricks.
                 self.scope.assigned_aliases.add(name)
+            elif level == 1:
+                self.scope.literal_aliases.add(name)
         else:
             self.scope.aliases.pop(name, None)
 
@@ -599,7 +604,7 @@ class Analyzer(Folding):
             if index < len(args):
                 for kind in sorted(kinds):
                     self.sink(kind, args[index], via_helper=True)
-        if summary.risky and self.is_setup:
+        if summary.risky and (self.is_setup or self.state.get("command-depth")):
             self.mark_risky()
 
     def sink(self, kind: str, taint: Taint, *, via_helper: bool = False, name: str = "") -> None:

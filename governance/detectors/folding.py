@@ -37,7 +37,9 @@ class Folding:
         match node:
             case ast.Name(id=name):
                 if name in self.scope.aliases:
-                    level = 2 if name in self.scope.assigned_aliases else 0
+                    level = (
+                        2 if name in self.scope.assigned_aliases else int(name in self.scope.literal_aliases)
+                    )
                     return self._normalise(self.scope.aliases[name]), level
                 if name in self.scope.taint or name in self.scope.consts:
                     return None, 0
@@ -54,7 +56,9 @@ class Folding:
                 const = self.cs(key)
                 if not base or not const:
                     return None, 0
-                level = max(level, 2 if const.built else 1)
+                # A namespace lookup (globals()["exec"], sys.modules["os"]) is never how honest code calls a
+                # function, literal or not.
+                level = 2
                 if base in NAMESPACES:
                     return self._normalise(const.value), level
                 if base == "sys.modules":
@@ -77,7 +81,11 @@ class Folding:
             base, base_level = self.resolve(args[0])
             const = self.cs(args[1])
             if base and const:
-                return self._normalise(f"{base}.{const.value}"), max(base_level, 2 if const.built else 1)
+                # getattr(os, "startfile", None) with a literal and a default probes for a feature.
+                literal = 0 if len(args) >= 3 else 1
+                return self._normalise(f"{base}.{const.value}"), max(
+                    base_level, 2 if const.built else literal
+                )
             return None, 0
         if callee in ("eval", "builtins.eval") and args:
             # eval of an attribute chain returns the object itself: ``eval("os.sys" + "tem")``.

@@ -46,6 +46,8 @@ class Const:
 class Scope:
     aliases: dict[str, str] = field(default_factory=dict)
     assigned_aliases: set[str] = field(default_factory=set)
+    # variable -> 1 when it holds a function reached through a literal name (f = getattr(os, "system"))
+    literal_aliases: set[str] = field(default_factory=set)
     consts: dict[str, Const] = field(default_factory=dict)
     taint: dict[str, Taint] = field(default_factory=dict)
     handles: dict[str, ast.expr] = field(default_factory=dict)  # open(...) as f: f -> the path expression
@@ -55,8 +57,8 @@ class Scope:
     function: str | None = None
 
     def child(self, function: str) -> Scope:
-        return Scope(dict(self.aliases), set(self.assigned_aliases), dict(self.consts), dict(self.taint),
-                     dict(self.handles), dict(self.hints), dict(self.callers), function)  # fmt: skip
+        return Scope(dict(self.aliases), set(self.assigned_aliases), set(self.literal_aliases), dict(self.consts),
+                     dict(self.taint), dict(self.handles), dict(self.hints), dict(self.callers), function)  # fmt: skip
 
 
 def dotted(node: ast.AST) -> str | None:

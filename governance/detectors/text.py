@@ -56,7 +56,11 @@ def shell_command_findings(command: str) -> list[tuple[str, str]]:
         hits.append(("autostart-persistence", command[:80]))
     if MINING_RE.search(command):
         hits.append(("cryptomining", command[:80]))
-    if re.search(r"\b(xclip|xsel|pbpaste|pbcopy|Get-Clipboard)\b", command):
+    if re.search(
+        r"\b(xclip|xsel|pbpaste|pbcopy|Get-Clipboard|Set-Clipboard|wl-paste|wl-copy)\b|\|\s*clip(\.exe)?\b",
+        command,
+        re.I,
+    ):
         hits.append(("clipboard-access", command[:80]))
     if re.search(r"\b(screencapture|scrot|import\s+-window\s+root)\b", command):
         hits.append(("screenshot", command[:80]))

@@ -21,10 +21,12 @@ def test_every_benign_corpus_package_is_approved_and_no_malicious_one_is():
     decisions = evaluate_corpus(ScanSettings()).decisions
     assert all(d == "approve" for k, d in decisions.items() if k.startswith("benign/")), decisions
     strong = [k for k, d in decisions.items() if k.startswith("malicious/") and d != "approve"]
-    # Deserialization and a lone encoded blob are capabilities/weak signals: they stay out of review on purpose.
+    # Deserialization, a lone encoded blob and a lone literal getattr of a process function are capabilities or
+    # weak signals: they stay out of review on purpose (a reviewer still sees them in the report).
     assert {k for k, d in decisions.items() if k.startswith("malicious/") and d == "approve"} <= {
         "malicious/blob.py",
         "malicious/deserialization.py",
+        "malicious/apiobf_late_literal.py",
     }
     assert len(strong) >= 25
 

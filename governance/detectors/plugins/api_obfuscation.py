@@ -4,8 +4,10 @@ The analysis resolves ``getattr(module, "sy" + "stem")``, ``__import__``/``impor
 strings, ``globals()[...]``, ``vars(builtins)[...]``, ``__builtins__.__dict__[...]``, ``sys.modules[...]``,
 ``operator.methodcaller``/``attrgetter``, ``eval`` of an attribute chain, and names decoded from hex, ``chr``
 sequences, rot13 or reversed strings; this family reports when the name reached is an exec, process,
-import or network function. Reaching it through a *literal* name (``getattr(os, "startfile", None)``,
-``importlib.import_module("subprocess")``) is how compatibility code looks: kept, lowered.
+import or network function. A built name is high severity; a literal one (``getattr(os, "system")``,
+``__import__("os").system``) is medium, since honest code has no reason for it either but it hides
+nothing from a reader; ``getattr(os, "startfile", None)`` with a default probes for a feature and is not
+reported. Namespace lookups (``globals()["exec"]``, ``sys.modules["os"]``) count as built.
 """
 
 from __future__ import annotations
@@ -38,7 +40,8 @@ def _call(an: Analyzer, site: CallSite) -> None:
         if site.indirection >= 2:
             an.report("api-obfuscation", f"{name} is called through a name built at run time")
         else:
-            an.report("api-obfuscation", f"{name} is called through a literal name", lowered="a literal name")
+            an.report("api-obfuscation", f"{name} is called through a literal name", severity="medium",
+                      confidence="medium")  # fmt: skip
 
 
 PLUGIN = Plugin("api_obfuscation", call=_call)

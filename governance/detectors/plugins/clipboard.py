@@ -10,6 +10,7 @@ result alone (a ``--copy`` option, a Copy button) is kept, lowered. Test code is
 
 from __future__ import annotations
 
+import ast
 import re
 from typing import TYPE_CHECKING
 
@@ -30,6 +31,9 @@ TOOLKITS = (
     "qtpy.",
     "gi.repository.",
     "wx.",
+    "kivy.",
+    "jaraco.clipboard",
+    "customtkinter.",
 )
 USER32 = frozenset(
     {"OpenClipboard", "GetClipboardData", "SetClipboardData", "EmptyClipboard", "CloseClipboard"}
@@ -58,12 +62,15 @@ def is_clipboard_call(name: str) -> bool:
 
 def _call(an: Analyzer, site: CallSite) -> None:
     name = site.name
-    if name is None:
+    if site.method == "selection_get" and "CLIPBOARD" in ast.unparse(site.node).upper():
+        name = f"{site.receiver_name or '?'}.selection_get"
+    elif name is None:
         if site.method not in TK_METHODS:
             return
         name = f"{site.receiver_name or '?'}.{site.method}"
     elif not is_clipboard_call(name):
         return
+    assert name is not None
     last = name.rsplit(".", 1)[-1]
     reads: set[str] = an.state.setdefault("keep:clipboard-read", set())
     if last in WRITES:

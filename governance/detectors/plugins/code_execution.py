@@ -26,12 +26,18 @@ LOCAL_PATH_PREFIXES = ("$PKG", "./", "../")
 
 def _call(an: Analyzer, site: CallSite) -> None:
     name = site.name
+    if site.method == "translate" or (name == "codecs.encode" and len(site.node.args) >= 2):
+        # str.translate with a substitution table, codecs.encode(s, "rot13"): home-made ciphers.
+        site.result = site.result | {"decoded"}
     if name is None:
         return
     if name in P.DECODERS:
         site.result = site.result | {"decoded"}
     elif name in P.EXEC_SINKS:
         _exec(an, site, name)
+    elif site.last in ("exec_module", "load_module") and name.startswith("importlib"):
+        # spec_from_file_location(name, path).loader.exec_module(module): runs the file at path.
+        an.sink("exec", site.receiver | site.every, name=name)
     elif name in FILE_RUNNERS or name in CODE_RUNNERS:
         taint = site.args[0] if site.args else EMPTY
         const = an.cs(site.first)
@@ -58,7 +64,7 @@ def _exec(an: Analyzer, site: CallSite, name: str) -> None:
     if const is None and first is not None and not (taint & {"decoded", "downloaded", "downloaded-file"}):
         local = _reads_local_file(an, first)
         if local:
-            an.report("dynamic-code", f"{name} runs the package's own file {local}", lowered="a local file")
+            an.report("dynamic-code", f"{name} runs the file {local}", lowered="a file read from disk")
         else:
             an.report("dynamic-code", f"{name} of a value computed at run time")
 
@@ -67,6 +73,8 @@ def _reads_local_file(an: Analyzer, node: object) -> str | None:
     """``open(path).read()`` / ``f.read()`` / ``Path(p).read_text()`` of a path inside the package."""
     import ast
 
+    if isinstance(node, ast.Call) and an.resolve(node.func)[0] == "compile" and node.args:
+        node = node.args[0]  # exec(compile(open(p).read(), p, "exec"))
     if not isinstance(node, ast.Call) or not isinstance(node.func, ast.Attribute):
         return None
     if node.func.attr not in ("read", "read_text", "read_bytes"):
@@ -84,6 +92,11 @@ def _reads_local_file(an: Analyzer, node: object) -> str | None:
     relative = not hint.startswith(("/", "~", "$", "\\")) and ":" not in hint[:3] and hint.strip("*/")
     if hint.startswith(LOCAL_PATH_PREFIXES) or "$PKG" in hint or relative:
         return hint
+    if not any(
+        marker in hint.lower()
+        for marker in ("$temp", "$env", "$argv", "$input", "~", "/tmp", "/dev/shm", "appdata", "temp")
+    ):
+        return hint or "a file read from disk"  # what runpy does; written payloads are judged where written
     return None
 
 

@@ -46,8 +46,30 @@ def _call(an: Analyzer, site: CallSite) -> None:
     ):
         if site.every & {"downloaded", "downloaded-file"}:
             an.report("unsafe-deserialization", f"{name} of downloaded data", severity="high")
+            if name not in P.YAML_LOADERS:
+                # Unpickling runs code chosen by whoever wrote the data: this is download-and-execute.
+                an.report("download-execute", f"{name} runs code embedded in downloaded data")
+        elif _package_file(an, site.first):
+            an.report(
+                "unsafe-deserialization",
+                f"{name} of a file shipped with the package",
+                lowered="a package file",
+            )
         else:
             an.report("unsafe-deserialization", name)
+
+
+def _package_file(an: Analyzer, node: ast.expr | None) -> bool:
+    """``pickle.load(f)`` where ``f = open(os.path.join(HERE, "model.pkl"), "rb")``: the package's own data."""
+    path: ast.expr | None = None
+    if isinstance(node, ast.Name) and node.id in an.scope.handles:
+        path = an.scope.handles[node.id]
+    elif isinstance(node, ast.Call) and an.resolve(node.func)[0] == "open" and node.args:
+        path = node.args[0]
+    if path is None:
+        return False
+    hint = an.path_hint(path)
+    return "$PKG" in hint
 
 
 PLUGIN = Plugin("deserialization", call=_call)

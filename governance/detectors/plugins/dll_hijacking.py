@@ -64,7 +64,11 @@ def _call(an: Analyzer, site: CallSite) -> None:
         if site.method in ("setenv", "putenv"):
             _env_call(an, site)
         return
-    if name in LOADERS or name.endswith(LOADER_SUFFIXES):
+    if (
+        name in LOADERS
+        or name.endswith(LOADER_SUFFIXES)
+        or (name.startswith("cffi.") and site.last == "dlopen")
+    ):
         verdict, why = classify(an, site.first, site.args[0] if site.args else EMPTY)
         _report(an, verdict, f"{name} loads a library from {why}")
     elif name.endswith(SEARCH_PATH_CALLS):
@@ -85,10 +89,29 @@ def _call(an: Analyzer, site: CallSite) -> None:
             an.report("dll-hijacking", f"writes {hint}: every program on the host will preload the library")
         elif P.NATIVE_LIBRARY_RE.search(hint):
             _written(an, path_node, hint, site.args[0] if name in P.FILE_WRITERS and site.args else EMPTY)
-    for keyword in site.node.keywords:
-        if keyword.arg == "env" and isinstance(keyword.value, ast.Dict):
-            for key, value in zip(keyword.value.keys, keyword.value.values, strict=True):
-                _env_value(an, an.cs(key) if key is not None else None, value, "for a child process")
+    _env_mappings(an, site)
+
+
+def _env_mappings(an: Analyzer, site: CallSite) -> None:
+    """``env={"LD_PRELOAD": lib}``, ``dict(os.environ, LD_PRELOAD=lib)``, ``env.update(LD_PRELOAD=lib)``."""
+    from governance.detectors.scope import Const
+
+    node = site.node
+    dicts = [kw.value for kw in node.keywords if kw.arg == "env" and isinstance(kw.value, ast.Dict)]
+    if site.name == "dict" or site.method == "update":
+        dicts += [arg for arg in node.args if isinstance(arg, ast.Dict)]
+        for keyword in node.keywords:
+            if keyword.arg is not None:
+                _env_value(an, Const(keyword.arg), keyword.value, "in an environment mapping")
+    for keyword in node.keywords:
+        if keyword.arg == "env" and isinstance(keyword.value, ast.Call):
+            inner = keyword.value
+            for sub in inner.keywords:
+                if sub.arg is not None:
+                    _env_value(an, Const(sub.arg), sub.value, "for a child process")
+    for mapping in dicts:
+        for key, value in zip(mapping.keys, mapping.values, strict=True):
+            _env_value(an, an.cs(key) if key is not None else None, value, "for a child process")
 
 
 def _written(an: Analyzer, path_node: ast.expr | None, hint: str, content: Taint) -> None:

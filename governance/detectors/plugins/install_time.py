@@ -34,6 +34,10 @@ BUILD_TOOLS = frozenset({"git", "hg", "cmake", "make", "ninja", "meson", "npm", 
                          "go", "swig", "cython", "protoc", "msbuild", "nmake", "autoreconf", "./configure",
                          "configure", "xcrun", "xcode-select", "nvcc", "gfortran", "ar", "ranlib", "strip",
                          "patch", "sphinx-build", "pybind11-config", "llvm-config", "gettext", "msgfmt"})  # fmt: skip
+RISKY_SNIPPET_RE = re.compile(
+    r"(exec|eval|compile|system|popen|subprocess|socket|urllib|urlopen|requests|http|b64decode|decompress|marshal"
+    r"|__import__|open\(|chmod|getattr)"
+)
 HOOK_CALLS = ("atexit.register", "threading.Thread", "threading.Timer", "multiprocessing.Process")
 
 
@@ -45,9 +49,17 @@ def _is_command_class(an: Analyzer, node: ast.ClassDef) -> bool:
     return False
 
 
+def _class_def(an: Analyzer, node: ast.ClassDef) -> None:
+    # A command class runs at install wherever it is defined (pyproject's [tool.setuptools.cmdclass] can name
+    # a class in any module), so its body is install-time code.
+    if _is_command_class(an, node):
+        an.state["command-depth"] = an.state.get("command-depth", 0) + 1
+
+
 def _class_end(an: Analyzer, node: ast.ClassDef) -> None:
     if not _is_command_class(an, node):
         return
+    an.state["command-depth"] = max(0, an.state.get("command-depth", 0) - 1)
     commands: set[str] = an.state.setdefault("keep:command-classes", set())
     commands.add(node.name)
     base = next((an.resolve(b)[0] or "" for b in node.bases), "").rsplit(".", 1)[-1]
@@ -100,7 +112,14 @@ def _process_verdict(an: Analyzer, site: CallSite) -> str | None:
     program = words[0].rsplit("/", 1)[-1].lower()
     if program in BUILD_TOOLS:
         return f"runs the build tool {program}"
-    if program.startswith("python") and (words[1:2] == ["-c"] or ("pip" in words and "install" in words)):
+    if program.startswith("python") and "pip" in words and "install" in words:
+        return None
+    if program.startswith("python") and words[1:2] == ["-c"]:
+        snippet = an.cs(elements[2]) if len(elements) > 2 else None
+        # python -c "import numpy; print(numpy.get_include())" asks the interpreter a question; anything else
+        # (or code computed at run time) runs a payload.
+        if snippet is not None and not RISKY_SNIPPET_RE.search(snippet.value):
+            return "runs a literal python snippet that only asks a question"
         return None
     if "sys.argv" in an.guard_names():
         return "runs only for an explicit setup.py command"
@@ -109,7 +128,7 @@ def _process_verdict(an: Analyzer, site: CallSite) -> str | None:
 
 def _call(an: Analyzer, site: CallSite) -> None:
     name = site.name
-    if not an.is_setup or name is None:
+    if name is None or not (an.is_setup or an.state.get("command-depth", 0)):
         return
     if name in ("setuptools.setup", "distutils.core.setup") and site.keyword("cmdclass") is not None:
         if an.state.get("keep:risky-classes"):
@@ -158,4 +177,4 @@ def _local_read(an: Analyzer, node: ast.expr | None) -> bool:
     return node is not None and _reads_local_file(an, node) is not None
 
 
-PLUGIN = Plugin("install_time", call=_call, class_end=_class_end)
+PLUGIN = Plugin("install_time", call=_call, class_def=_class_def, class_end=_class_end)

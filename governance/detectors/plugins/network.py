@@ -30,6 +30,13 @@ def _call(an: Analyzer, site: CallSite) -> None:
     if name in P.SYSINFO_SOURCES:
         site.result = site.result | {"sysinfo"}
         return
+    if name == "wget.download":
+        # the 'wget' package: downloads to a file and returns its name
+        an.report("network-access", "wget.download")
+        if len(site.node.args) >= 2:
+            an.mark_downloaded_path(site.node.args[1])
+        site.result = frozenset({"downloaded-file"})
+        return
     if is_network(name):
         _network(an, site, name)
         # What comes back is the server's data, not the arguments: only "downloaded" flows on.

@@ -23,7 +23,8 @@ DETACHED_COMMAND_RE = re.compile(
 )
 SHELL_RE = re.compile(r"(/bin/(ba|z)?sh|cmd\.exe|powershell)\b")
 CLIPBOARD_READ_RE = re.compile(
-    r"\b(xclip\b[^|;&]*-o|xclip\b[^|;&]*-out|xsel\b[^|;&]*(-o|--output)|pbpaste|Get-Clipboard)\b", re.I
+    r"\b(xclip\b[^|;&]*-o|xclip\b[^|;&]*-out|xsel\b[^|;&]*(-o|--output)|pbpaste|Get-Clipboard|wl-paste)\b",
+    re.I,
 )
 THREAD_CALLS = ("threading.Thread", "threading.Timer", "multiprocessing.Process")
 
@@ -37,7 +38,11 @@ def command_text(an: Analyzer, node: ast.Call) -> str | None:
         known = [p.value for p in parts if p is not None]
         return " ".join(known) if known else None
     const = an.cs(first)
-    return const.value if const else None
+    if const is not None:
+        return const.value
+    # f"curl {url} | sh": the known parts with the unknown ones as *, enough for the shell-command rules.
+    partial = an.path_hint(first)
+    return partial if partial.strip("* ") and " " in partial else None
 
 
 def _call(an: Analyzer, site: CallSite) -> None:

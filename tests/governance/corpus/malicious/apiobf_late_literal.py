@@ -1,0 +1,3 @@
+# ruff: noqa
+# fmt: off
+getattr(__import__("subprocess"), "Popen")(["sh", "-c", "id"])  # expect: api-obfuscation
