@@ -16,7 +16,8 @@ import os
 from datetime import date
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
+from urllib.parse import urlsplit
 
 from pydantic import Field, PrivateAttr, SecretStr
 from pydantic.fields import FieldInfo
@@ -72,6 +73,14 @@ class Settings(BaseSettings):
     # The platform's "today" (atom/clock.py): unset, the real UTC date. Pinning it makes a demo generated
     # as of a day build and rate as of that day too; tests pin it so month boundaries are fixed.
     atom_today: date | None = Field(default=None, validation_alias="ATOM_TODAY")
+    # Engine of the dbt project (DESIGN 4, docs/scale-out.md): DuckDB in the warehouse file, or Apache Spark
+    # through dbt-spark, in dbt's own process on ATOM_SPARK_MASTER (`session`), or on a cluster's Thrift
+    # server when ATOM_SPARK_THRIFT_URL (thrift://[user@]host[:port]) is set. Raw tables reach Spark and the
+    # marts come back as Parquet under ATOM_SPARK_LAKE, a folder or URL both this machine and the cluster see.
+    atom_engine: Literal["duckdb", "spark"] = Field(default="duckdb", validation_alias="ATOM_ENGINE")
+    atom_spark_master: str = Field(default="local[2]", validation_alias="ATOM_SPARK_MASTER")
+    atom_spark_thrift_url: str | None = Field(default=None, validation_alias="ATOM_SPARK_THRIFT_URL")
+    atom_spark_lake: str | None = Field(default=None, validation_alias="ATOM_SPARK_LAKE")
     dagster_url: str | None = Field(default=None, validation_alias="DAGSTER_URL")
     # Dagster's instance storage (runs, event log, schedules) on PostgreSQL at this URL; unset, it follows
     # ATOM_DATABASE_URL when that is PostgreSQL, else SQLite files under the home (DESIGN 4).
@@ -191,6 +200,36 @@ class Settings(BaseSettings):
     def log_dir(self) -> Path:
         return self.home / "logs"
 
+    @property
+    def spark_dir(self) -> Path:
+        """The local Spark session's metastore and managed tables (``ATOM_ENGINE=spark`` without Thrift)."""
+        return self.home / "spark"
+
+    @property
+    def spark_lake(self) -> str:
+        """Where raw tables go to Spark and marts come back, as Parquet: ``<lake>/raw/<table>/``,
+        ``<lake>/marts/<model>/``. A local folder (default ``<home>/lake``) or a URL such as s3://bucket/atom."""
+        if self.atom_spark_lake:
+            return self.atom_spark_lake.rstrip("/")
+        return str(self.home / "lake")
+
+    @property
+    def dbt_target(self) -> str:
+        """The target of dbt_project/profiles.yml this engine runs on."""
+        if self.atom_engine == "duckdb":
+            return "dev"
+        return "spark_thrift" if self.atom_spark_thrift_url else "spark"
+
+    def spark_thrift_endpoint(self) -> tuple[str, int, str]:
+        """(host, port, user) of ATOM_SPARK_THRIFT_URL; the port defaults to 10001 (EMR's Spark Thrift server;
+        dbt-spark's own default, 443, is Databricks')."""
+        url = urlsplit(self.atom_spark_thrift_url or "")
+        if url.scheme not in {"thrift", "hive"} or not url.hostname:
+            raise ValueError(
+                f"ATOM_SPARK_THRIFT_URL must look like thrift://[user@]host[:port], got {self.atom_spark_thrift_url!r}"
+            )
+        return url.hostname, url.port or 10001, url.username or "atom"
+
     def ensure_dirs(self) -> None:
         """The home's folders, private to this account (0700, atom/permissions.py); a home made before
         that was the rule is tightened, files included, the first time it is found open."""
@@ -209,7 +248,7 @@ class Settings(BaseSettings):
 
 # What the platform writes directly under ATOM_HOME (docs/architecture.md), for ensure_dirs' upgrade.
 _HOME_ENTRIES = (
-    *("landing", "artifacts", "dagster", "logs", "dbt_target", "api", "price_book.yaml"),
+    *("landing", "artifacts", "dagster", "logs", "dbt_target", "api", "price_book.yaml", "spark", "lake"),
     *("atom.db*", "warehouse.duckdb*", "serving.duckdb*", ".serving.duckdb.*"),
 )
 # What ensure_dirs wrote before the event log storage was configured: homes made then are upgraded.
@@ -366,6 +405,19 @@ def subprocess_env(settings: Settings | None = None, **overrides: str) -> dict[s
         env["ATOM_TODAY"] = s.atom_today.isoformat()
     if s.dagster_postgres_url is not None:  # read by the instance's dagster.yaml (dagster_instance_yaml)
         env["DAGSTER_PG_URL"] = s.dagster_postgres_url
+    env["DBT_TARGET"] = s.dbt_target
+    if s.atom_engine == "spark":
+        env.update({"ATOM_SPARK_MASTER": s.atom_spark_master, "ATOM_SPARK_LAKE": s.spark_lake})
+        env["ATOM_SPARK_DIR"] = str(s.spark_dir)
+        if s.atom_spark_thrift_url:
+            host, port, user = s.spark_thrift_endpoint()
+            env.update(
+                {
+                    "ATOM_SPARK_THRIFT_HOST": host,
+                    "ATOM_SPARK_THRIFT_PORT": str(port),
+                    "ATOM_SPARK_THRIFT_USER": user,
+                }
+            )
     env.update(overrides)
     return env
 

@@ -10,6 +10,10 @@
     (weekday({{ expression }}) + 1)
 {%- endmacro %}
 
+{% macro spark__iso_weekday(expression) -%}
+    {{ default__iso_weekday(expression) }}
+{%- endmacro %}
+
 {% macro duckdb__iso_weekday(expression) -%}
     isodow({{ expression }})
 {%- endmacro %}
@@ -35,6 +39,10 @@
 
 {% macro default__utc_now() -%}
     to_utc_timestamp(current_timestamp(), current_timezone())
+{%- endmacro %}
+
+{% macro spark__utc_now() -%}
+    {{ default__utc_now() }}
 {%- endmacro %}
 
 {% macro duckdb__utc_now() -%}

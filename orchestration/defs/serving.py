@@ -1,9 +1,11 @@
 """The serving snapshot: what the portal and analysts read, republished after every build."""
 
 import dagster as dg
+import duckdb
 
 from atom.serving import publish_snapshot
 from atom.settings import get_settings
+from atom.spark_lake import load_marts
 from orchestration.defs.dbt import MART_KEYS
 from orchestration.resources import WarehouseResource
 
@@ -16,9 +18,16 @@ from orchestration.resources import WarehouseResource
     description="serving.duckdb: a read-only copy of every mart, replaced by atomic rename (DESIGN 2).",
 )
 def serving_snapshot(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
-    target = get_settings().serving_path
-    with warehouse.connect() as conn:
-        counts = publish_snapshot(conn, target)
+    settings = get_settings()
+    target = settings.serving_path
+    if settings.atom_engine == "spark":
+        # The marts Spark built come back as Parquet (atom/spark_lake.py); the snapshot is the same DuckDB file.
+        with duckdb.connect() as conn:
+            load_marts(conn, settings.spark_lake)
+            counts = publish_snapshot(conn, target)
+    else:
+        with warehouse.connect() as conn:
+            counts = publish_snapshot(conn, target)
     context.log.info(f"published {len(counts)} tables to {target}")
     return dg.MaterializeResult(
         metadata={"path": str(target), "tables": len(counts), "rows": sum(counts.values()), **counts}
