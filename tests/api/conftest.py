@@ -1,4 +1,4 @@
-"""An API on a fresh ATOM_HOME per test: real SQLite operational DB, real landing zone, real keys."""
+"""An API on a fresh ATOM_HOME per test: real operational DB (SQLite and PostgreSQL), real landing zone, real keys."""
 
 from __future__ import annotations
 
@@ -90,7 +90,9 @@ def seed_world(settings: Settings) -> World:
 
 
 @pytest.fixture
-def settings(tmp_path: Path) -> Settings:
+def settings(tmp_path: Path, opdb_url: str | None) -> Settings:
+    """A fresh home whose operational DB is its SQLite file or a fresh PostgreSQL database (tests/pg.py):
+    every API test runs on both."""
     return make_settings(tmp_path / "home")
 
 
