@@ -27,7 +27,18 @@ ATTACKER = "203.0.113.7"
 
 
 @pytest.fixture
-def engine(portal_home: PortalHome) -> Iterator[Engine]:
+def engine(portal_home: PortalHome, opdb_url: str | None) -> Iterator[Engine]:
+    """Accounts in the operational DB, on SQLite and on PostgreSQL (``opdb_url``, tests/pg.py)."""
+    yield from _accounts()
+
+
+@pytest.fixture
+def sqlite_engine(portal_home: PortalHome) -> Iterator[Engine]:
+    """The same on the home's SQLite file, for the portal's own runs (AppTest)."""
+    yield from _accounts()
+
+
+def _accounts() -> Iterator[Engine]:
     seed_account(EMAIL, "reviewer", PASSWORD)
     seed_account("ana@example.com", "analyst", "numbers-numbers")
     engine = make_engine(get_settings().database_url)
@@ -142,8 +153,9 @@ def sign_in(email: str, password: str) -> AppTest:
 
 
 def test_the_form_says_when_to_retry_and_a_new_session_does_not_reset_the_count(
-    engine: Engine, monkeypatch: pytest.MonkeyPatch
+    sqlite_engine: Engine, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    engine = sqlite_engine
     monkeypatch.setattr("app.auth.utcnow", lambda: T0)
     monkeypatch.setattr("app.auth.client_address", lambda: ATTACKER)
     for _ in range(2):
@@ -175,8 +187,9 @@ def test_the_form_says_when_to_retry_and_a_new_session_does_not_reset_the_count(
 
 
 def test_a_locked_account_is_told_the_minutes_to_wait(
-    engine: Engine, monkeypatch: pytest.MonkeyPatch
+    sqlite_engine: Engine, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    engine = sqlite_engine
     moment = T0
     for _ in range(ACCOUNT_THROTTLE.lock_after):
         moment = attempt(engine, "guess", moment).retry_at or moment
