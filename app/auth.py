@@ -82,9 +82,24 @@ def client_address() -> str | None:
     """
     try:
         value = st.context.ip_address
-        return str(ipaddress.ip_address(value)) if isinstance(value, str) else None
-    except Exception:  # no browser connection (AppTest, bare mode) or an unparsable address
+    except Exception:  # no browser connection (AppTest, bare mode)
         return None
+    return throttle_address(value) if isinstance(value, str) else None
+
+
+def throttle_address(value: str) -> str | None:
+    """The key an address is throttled under: an IPv4 address as is (IPv4-mapped IPv6 too), an IPv6
+    address by its /64, the block one subscriber usually holds, so rotating addresses within it gains
+    an attacker nothing."""
+    try:
+        address = ipaddress.ip_address(value.split("%", 1)[0])
+    except ValueError:
+        return None
+    if isinstance(address, ipaddress.IPv6Address):
+        if address.ipv4_mapped is not None:
+            return str(address.ipv4_mapped)
+        return str(ipaddress.IPv6Network(f"{address}/64", strict=False))
+    return str(address)
 
 
 def record(

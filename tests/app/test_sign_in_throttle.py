@@ -198,3 +198,20 @@ def test_a_locked_account_is_told_the_minutes_to_wait(
     at = sign_in(EMAIL, PASSWORD)
 
     assert "try again in 15 minutes" in at.error[0].value
+
+
+@pytest.mark.parametrize(
+    ("seen", "key"),
+    [
+        ("203.0.113.7", "203.0.113.7"),
+        ("::ffff:203.0.113.7", "203.0.113.7"),
+        ("2001:db8:1:2:aaaa::1", "2001:db8:1:2::/64"),
+        ("2001:db8:1:2:ffff:ffff:ffff:fffe", "2001:db8:1:2::/64"),
+        ("fe80::1%eth0", "fe80::/64"),
+        ("not an address", None),
+    ],
+)
+def test_an_ipv6_client_is_throttled_by_its_64_block(seen: str, key: str | None) -> None:
+    from app.auth import throttle_address
+
+    assert throttle_address(seen) == key
