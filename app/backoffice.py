@@ -10,19 +10,16 @@ from __future__ import annotations
 
 import json
 from datetime import datetime
-from decimal import Decimal
 
 import pandas as pd
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from app.formatting import minor_units
 from atom.opdb.billing import BillingRun, Invoice, PartnerPayout, StripeRequest
 from atom.opdb.models import Subscription
 from atom.opdb.registry import AuditLog, Submission
-
-
-def from_minor(amount: int, minor_units: int) -> Decimal:
-    return Decimal(amount).scaleb(-minor_units)
+from billing.money import from_minor
 
 
 def invoices(session: Session, *, period: str | None = None, tenant_id: str | None = None) -> pd.DataFrame:
@@ -96,16 +93,15 @@ def partner_payouts(session: Session) -> pd.DataFrame:
     rows = session.scalars(
         select(PartnerPayout).order_by(PartnerPayout.period.desc(), PartnerPayout.publisher_id)
     ).all()
-    digits = {"jpy": 0}
     return pd.DataFrame(
         [
             {
                 "Month": r.period,
                 "Publisher": r.publisher_id,
                 "Currency": r.currency.upper(),
-                "Gross": from_minor(r.gross_minor, digits.get(r.currency, 2)),
-                "Platform fee": from_minor(r.platform_fee_minor, digits.get(r.currency, 2)),
-                "Payout": from_minor(r.payout_minor, digits.get(r.currency, 2)),
+                "Gross": from_minor(r.gross_minor, minor_units(r.currency)),
+                "Platform fee": from_minor(r.platform_fee_minor, minor_units(r.currency)),
+                "Payout": from_minor(r.payout_minor, minor_units(r.currency)),
                 "Stripe transfer": r.stripe_transfer_id or "dry run / not sent",
             }
             for r in rows

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from urllib.parse import urlparse
 
 from atom.settings import get_settings
+from billing.periods import PeriodError, month_has_ended, not_ended_message
 
 Progress = Callable[[str], None]
 # Dagster's names for the monthly billing run (orchestration/defs/billing.py: BILLING_JOB, partition_of_period).
@@ -38,18 +39,14 @@ class BillingLaunch:
     message: str
 
 
-def launch_billing(period: str, today_period: str, progress: Progress = lambda _: None) -> BillingLaunch:
+def launch_billing(period: str, progress: Progress = lambda _: None) -> BillingLaunch:
     """Run billing for ``period`` (a past month); never raises for a failed run, says why instead."""
-    from billing.periods import PeriodError, parse_period
-
     try:
-        parse_period(period)
+        ended = month_has_ended(period)
     except PeriodError as exc:
         return BillingLaunch(period, "-", None, False, str(exc))
-    if period >= today_period:
-        return BillingLaunch(
-            period, "-", None, False, f"{period} has not ended yet: only past months can be finalized."
-        )
+    if not ended:
+        return BillingLaunch(period, "-", None, False, not_ended_message(period))
     url = get_settings().dagster_url
     if not url:
         return BillingLaunch(period, "-", None, False, NO_ORCHESTRATOR)

@@ -37,7 +37,7 @@ from atom.opdb.billing import (
 )
 from billing.drafts import DraftLine, read_draft_lines
 from billing.money import format_quantity
-from billing.periods import next_month_start, parse_period, period_of
+from billing.periods import month_has_ended, next_month_start, not_ended_message, parse_period
 
 DEFAULT_PAYMENT_TERMS_DAYS = 30
 MAX_NUMBER = 99_999  # ATOM-YYYYMM-NNNNN has five digits
@@ -338,10 +338,8 @@ def finalize_period(
     after each document is written, before the commit (progress; the crash test kills the process there)."""
     parse_period(period)
     today = today or clock.today()
-    if period >= period_of(today):
-        raise FinalizeError(
-            f"{period} has not ended yet (today is {today}): only past months can be finalized"
-        )
+    if not month_has_ended(period, today):
+        raise FinalizeError(not_ended_message(period, today))
 
     with Session(engine) as session:
         known_closed = closed_periods(session)

@@ -1,9 +1,15 @@
-"""Billing periods: UTC calendar months written 'YYYY-MM'."""
+"""Billing periods: UTC calendar months written 'YYYY-MM' (DESIGN 3.2), and the rule for closing them.
+
+The one place that knows what a period looks like and when a month may be closed; the portal, the CLI,
+Dagster's billing partition and finalization all ask here. "Today" is the platform's (atom/clock.py).
+"""
 
 from __future__ import annotations
 
 import re
 from datetime import date
+
+from atom import clock
 
 _PERIOD = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
 
@@ -32,3 +38,19 @@ def period_of(day: date) -> str:
 def previous_period(period: str) -> str:
     start = parse_period(period)
     return f"{start.year - 1:04d}-12" if start.month == 1 else f"{start.year:04d}-{start.month - 1:02d}"
+
+
+def current_period(today: date | None = None) -> str:
+    """The month in progress: today's period (``ATOM_TODAY`` pins today)."""
+    return period_of(today or clock.today())
+
+
+def month_has_ended(period: str, today: date | None = None) -> bool:
+    """Only a month that has ended can be finalized: its usage may still grow while it runs."""
+    return parse_period(period) < parse_period(current_period(today))
+
+
+def not_ended_message(period: str, today: date | None = None) -> str:
+    return (
+        f"{period} has not ended yet (today is {today or clock.today()}): only past months can be finalized"
+    )

@@ -1,4 +1,5 @@
-"""Parse and validate the price book (DESIGN 3.2) and write it into the warehouse's ``raw`` tables.
+"""The price book (DESIGN 3.2): its model, parsing and validation. ``ingest/price_book_tables.py`` writes it
+into the warehouse's ``raw`` tables.
 
 Pydantic checks the shape (types, allowed values, no unknown fields); the rules that span fields
 (tiers, references to metrics, duplicates) are checked here by hand so that one run reports every
@@ -11,44 +12,16 @@ from __future__ import annotations
 import hashlib
 import math
 from collections.abc import Iterable
-from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Annotated, Any, Literal, TypeVar
 
-import duckdb
 import yaml
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
 
-from ingest.raw_schema import create_raw_schema
+from billing.money import MINOR_UNITS, minor_units
 
 M = TypeVar("M", bound=BaseModel)
-
-# ISO 4217 minor units (digits after the decimal point). Everything not listed under 0, 3 or 4 uses 2.
-_ZERO_DECIMAL = {
-    "bif", "clp", "djf", "gnf", "isk", "jpy", "kmf", "krw", "pyg", "rwf", "ugx", "uyi", "vnd", "vuv",
-    "xaf", "xof", "xpf",
-}  # fmt: skip
-_THREE_DECIMAL = {"bhd", "iqd", "jod", "kwd", "lyd", "omr", "tnd"}
-_FOUR_DECIMAL = {"clf", "uyw"}
-_TWO_DECIMAL = {
-    "aed", "afn", "all", "amd", "ang", "aoa", "ars", "aud", "awg", "azn", "bam", "bbd", "bdt", "bgn",
-    "bmd", "bnd", "bob", "brl", "bsd", "btn", "bwp", "byn", "bzd", "cad", "cdf", "chf", "cny", "cop",
-    "crc", "cup", "cve", "czk", "dkk", "dop", "dzd", "egp", "ern", "etb", "eur", "fjd", "fkp", "gbp",
-    "gel", "ghs", "gip", "gmd", "gtq", "gyd", "hkd", "hnl", "htg", "huf", "idr", "ils", "inr", "irr",
-    "jmd", "kes", "kgs", "khr", "kpw", "kyd", "kzt", "lak", "lbp", "lkr", "lrd", "lsl", "mad", "mdl",
-    "mga", "mkd", "mmk", "mnt", "mop", "mru", "mur", "mvr", "mwk", "mxn", "myr", "mzn", "nad", "ngn",
-    "nio", "nok", "npr", "nzd", "pab", "pen", "pgk", "php", "pkr", "pln", "qar", "ron", "rsd", "rub",
-    "sar", "sbd", "scr", "sdg", "sek", "sgd", "shp", "sle", "sos", "srd", "ssp", "stn", "svc", "syp",
-    "szl", "thb", "tjs", "tmt", "top", "try", "ttd", "twd", "tzs", "uah", "usd", "uyu", "uzs", "ves",
-    "wst", "xcd", "yer", "zar", "zmw", "zwl",
-}  # fmt: skip
-MINOR_UNITS: dict[str, int] = {
-    **dict.fromkeys(_TWO_DECIMAL, 2),
-    **dict.fromkeys(_ZERO_DECIMAL, 0),
-    **dict.fromkeys(_THREE_DECIMAL, 3),
-    **dict.fromkeys(_FOUR_DECIMAL, 4),
-}
 
 # Scales of the raw columns (ingest/raw_schema.py): a value with more places would be rounded silently.
 _AMOUNT_PLACES = 12
@@ -56,16 +29,6 @@ _QUANTITY_PLACES = 9
 _SHARE_PLACES = 6
 
 _INF_WORDS = {"inf", ".inf", "+inf", "infinity"}
-
-
-def minor_units(currency: str) -> int:
-    """Digits after the decimal point of ``currency`` (ISO 4217): 2 for usd, 0 for jpy, 3 for kwd."""
-    try:
-        return MINOR_UNITS[currency.strip().lower()]
-    except KeyError:
-        raise ValueError(
-            f"unknown currency {currency!r}; use an ISO 4217 code such as usd, eur or jpy"
-        ) from None
 
 
 class PriceBookError(ValueError):
@@ -403,72 +366,3 @@ def _quantity_problems(field: str, quantity: Decimal) -> Iterable[str]:
 def _places(number: Decimal) -> int:
     exponent = number.normalize().as_tuple().exponent
     return -exponent if isinstance(exponent, int) and exponent < 0 else 0
-
-
-# ---------------------------------------------------------------------------------------------------------
-# warehouse
-
-
-def write_price_book_tables(conn: duckdb.DuckDBPyConnection, book: PriceBook, source_uri: str) -> None:
-    """Replace ``raw.price_book_*`` with ``book`` in one transaction: readers see the old book or the new one."""
-    create_raw_schema(conn)
-    loaded_at = datetime.now(UTC).replace(tzinfo=None)
-    digest = book.content_sha256 or hashlib.sha256(book.model_dump_json().encode()).hexdigest()
-    conn.execute("BEGIN TRANSACTION")
-    try:
-        for table in ("settings", "metrics", "prices", "tiers", "plans"):
-            conn.execute(f"DELETE FROM raw.price_book_{table}")
-        conn.execute(
-            "INSERT INTO raw.price_book_settings VALUES (?, ?, ?, ?, ?)",
-            [book.currency, minor_units(book.currency), source_uri, digest, loaded_at],
-        )
-        _insert_many(
-            conn,
-            "price_book_metrics",
-            [(name, m.aggregation, m.property) for name, m in book.metrics.items()],
-        )
-        _insert_many(
-            conn,
-            "price_book_prices",
-            [
-                (
-                    p.id,
-                    p.metric,
-                    p.package_id,
-                    p.billing_scheme,
-                    p.tiers_mode,
-                    p.unit_amount,
-                    p.free_units,
-                    p.minimum_amount,
-                    p.revenue_share,
-                    p.transform_quantity.divide_by if p.transform_quantity else None,
-                    p.transform_quantity.round if p.transform_quantity else None,
-                )
-                for p in book.prices
-            ],
-        )
-        _insert_many(
-            conn,
-            "price_book_tiers",
-            [
-                (p.id, i + 1, t.up_to, t.unit_amount or Decimal(0), t.flat_amount or Decimal(0))
-                for p in book.prices
-                for i, t in enumerate(p.tiers or [])
-            ],
-        )
-        _insert_many(conn, "price_book_plans", [(plan.id, plan.amount) for plan in book.plans])
-        conn.execute("COMMIT")
-    except BaseException:
-        conn.execute("ROLLBACK")
-        raise
-
-
-def _insert_many(conn: duckdb.DuckDBPyConnection, table: str, rows: list[tuple[Any, ...]]) -> None:
-    if not rows:
-        return
-    # Decimals are bound as text and cast by the column type, so nothing passes through a float.
-    placeholders = ", ".join("?" for _ in rows[0])
-    conn.executemany(
-        f"INSERT INTO raw.{table} VALUES ({placeholders})",
-        [[str(v) if isinstance(v, Decimal) else v for v in row] for row in rows],
-    )

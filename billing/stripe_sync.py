@@ -86,6 +86,28 @@ def customer_key(tenant_id: str) -> str:
     return f"atom/customer/{tenant_id}"
 
 
+# Idempotency keys of a document's requests: Stripe sees each at most once (DESIGN 3.3), and the invariant
+# checks (billing/invariants.py) look for exactly these.
+FINALIZE_SUFFIX = "/finalize"
+
+
+def invoice_key(number: str) -> str:
+    return f"{number}/invoice"
+
+
+def line_key(number: str, line_number: int) -> str:
+    return f"{number}/line/{line_number}"
+
+
+def finalize_key(number: str) -> str:
+    return f"{number}{FINALIZE_SUFFIX}"
+
+
+def document_keys(number: str, line_numbers: list[int]) -> set[str]:
+    """Every idempotency key a document's sync sends: create, one item per line, finalize."""
+    return {invoice_key(number), finalize_key(number)} | {line_key(number, n) for n in line_numbers}
+
+
 def sync_period(engine: Engine, gateway: StripeGateway, period: str, *, batch: int = 200) -> SyncResult:
     """Send every document of ``period`` that has not fully reached Stripe. Live requests are committed one
     document at a time (each is an outside side effect); dry runs in batches of ``batch`` documents."""
@@ -109,7 +131,7 @@ def sync_period(engine: Engine, gateway: StripeGateway, period: str, *, batch: i
         names: dict[str, str] = {t: n for t, n in session.execute(select(Tenant.id, Tenant.name))}
         # A document whose finalize request is recorded reached Stripe whole: nothing to load or resend.
         finalized_in_stripe = exists().where(
-            StripeRequest.idempotency_key == Invoice.number.concat("/finalize")
+            StripeRequest.idempotency_key == Invoice.number.concat(FINALIZE_SUFFIX)
         )
         invoices = session.scalars(
             select(Invoice)
@@ -161,7 +183,7 @@ def _sync_document(
             "pending_invoice_items_behavior": "exclude",
             "metadata": {"atom_invoice_number": number, "atom_document_type": invoice.document_type},
         },
-        f"{number}/invoice",
+        invoice_key(number),
         invoice_number=number,
     )
     invoice.stripe_invoice_id = stripe_invoice
@@ -180,13 +202,13 @@ def _sync_document(
                 "period": {"start": _unix(start), "end": _unix(next_month_start(line.period)) - 1},
                 "metadata": {"atom_invoice_number": number, "atom_line_number": str(line.line_number)},
             },
-            f"{number}/line/{line.line_number}",
+            line_key(number, line.line_number),
             invoice_number=number,
         )
     ledger.request(
         "invoices.finalize",
         {"auto_advance": False},
-        f"{number}/finalize",
+        finalize_key(number),
         invoice_number=number,
         object_id=stripe_invoice,
     )

@@ -30,7 +30,7 @@ def preview(
     from ingest.landing import UnsupportedFileError
     from ingest.loader import IngestFileError
     from ingest.preview import PreviewError, preview_invoices
-    from ingest.price_book import PriceBookError
+    from billing.price_book import PriceBookError
 
     if not price_book.is_file():
         fail(f"price book not found: {price_book}", 2)

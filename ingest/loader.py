@@ -214,7 +214,7 @@ def _check_reference_data(conn: duckdb.DuckDBPyConnection, check_tenants: bool) 
     if conn.execute("SELECT count(*) FROM raw.price_book_metrics").fetchone() == (0,):
         raise RuntimeError(
             "raw.price_book_metrics is empty: load the price book first "
-            "(ingest.price_book.write_price_book_tables), or every event is an unknown_metric"
+            "(ingest.price_book_tables.write_price_book_tables), or every event is an unknown_metric"
         )
     if check_tenants and conn.execute("SELECT count(*) FROM raw.operational_tenants").fetchone() == (0,):
         raise RuntimeError(

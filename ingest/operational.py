@@ -30,6 +30,7 @@ from atom.opdb import (
     TenantEvent,
     make_engine,
 )
+from billing.money import from_minor
 from ingest.raw_schema import create_raw_schema
 
 _TS = pa.timestamp("us")
@@ -129,7 +130,8 @@ _QUANTITY = pa.decimal128(38, 9)
 
 
 def _money(minor: int, minor_units: int) -> Decimal:
-    return Decimal(minor).scaleb(-minor_units).quantize(Decimal("0.000001"))
+    """Minor units as the marts' DECIMAL(38, 6) money."""
+    return from_minor(minor, minor_units).quantize(Decimal("0.000001"))
 
 
 def _billing_tables(session: Session) -> dict[str, pa.Table]:

@@ -20,8 +20,10 @@ from typing import Any
 import duckdb
 
 from atom.dbt_cli import run_dbt
+from billing.money import format_amount, format_quantity, minor_units
+from billing.price_book import load_price_book
 from ingest.loader import load_files
-from ingest.price_book import load_price_book, write_price_book_tables
+from ingest.price_book_tables import write_price_book_tables
 from ingest.raw_schema import create_raw_schema
 
 PERIOD_PATTERN = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
@@ -45,17 +47,6 @@ def validate_period(period: str) -> str:
     if not PERIOD_PATTERN.match(period):
         raise PreviewError(f"period {period!r} is not a month: use YYYY-MM, e.g. 2026-10")
     return period
-
-
-def format_decimal(value: Decimal) -> str:
-    """A quantity as a plain decimal string without exponent or trailing zeros ("1500", "0.25")."""
-    text = format(value.normalize(), "f")
-    return text
-
-
-def format_amount(value: Decimal, minor_units: int) -> str:
-    """An amount with exactly the currency's minor-unit places ("12.30", JPY "1230")."""
-    return str(value.quantize(Decimal(1).scaleb(-minor_units)))
 
 
 def preview_invoices(price_book_path: Path, usage_paths: Sequence[Path], period: str) -> PreviewResult:
@@ -100,8 +91,6 @@ def preview_invoices(price_book_path: Path, usage_paths: Sequence[Path], period:
 
 
 def _document(period: str, currency: str, rows: list[tuple]) -> dict[str, Any]:
-    from ingest.price_book import minor_units
-
     places = minor_units(currency)
     invoices: dict[str, dict[str, Any]] = {}
     totals: dict[str, Decimal] = {}
@@ -112,7 +101,7 @@ def _document(period: str, currency: str, rows: list[tuple]) -> dict[str, Any]:
                 "price_id": price_id,
                 "metric": metric_id,
                 "package_id": package_id,
-                "quantity": format_decimal(Decimal(quantity)),
+                "quantity": format_quantity(Decimal(quantity)),
                 "amount": format_amount(Decimal(amount), places),
                 "partner_payout": format_amount(Decimal(payout), places),
             }

@@ -10,13 +10,13 @@ import streamlit as st
 
 from app import auth, backoffice, billing_runs, charts, operational, queries, ui
 from app.formatting import money
-from app.periods import period_of, utc_today
 from atom.settings import get_settings
+from billing.periods import current_period, month_has_ended
 
 identity = ui.require_identity({"admin", "finance"})
 snapshot = ui.require_snapshot(queries.BILLING_TABLES)
 st.title("Billing desk")
-today_period = period_of(utc_today())
+today_period = current_period()
 metrics = queries.revenue_metrics(snapshot)
 with operational.session() as session:
     runs = backoffice.billing_runs(session)
@@ -45,7 +45,7 @@ st.subheader("Run billing")
 # Months close in order (billing/finalize.py refuses a month before the latest closed one), so only
 # the open whole months after the last closed month are offered.
 last_closed = max(runs, default="")
-closable = sorted(p for p in months["Month"] if last_closed < p < today_period)
+closable = sorted(p for p in months["Month"] if last_closed < p and month_has_ended(p))
 via = f"Dagster at {get_settings().dagster_url}" if get_settings().dagster_url else ""
 if not via:
     st.info(billing_runs.NO_ORCHESTRATOR)
@@ -66,7 +66,7 @@ else:
     if st.button(f"Run billing for {period}", key="billing_run", type="primary"):
         auth.record(identity, "billing.run_requested", "billing_period", period, {"via": via})
         with st.status(f"Running billing for {period}…", expanded=True) as status:
-            result = billing_runs.launch_billing(period, today_period, progress=status.write)
+            result = billing_runs.launch_billing(period, progress=status.write)
             status.update(label=result.message, state="complete" if result.success else "error")
         auth.record(
             identity,

@@ -9,13 +9,13 @@ import streamlit as st
 
 from app import charts, queries, ui
 from app.formatting import money
-from app.periods import period_of, utc_today
+from billing.periods import current_period
 
 ui.require_identity({"admin", "finance", "analyst"})
 snapshot = ui.require_snapshot(queries.MARKETPLACE_TABLES)
 st.title("Marketplace")
 
-months = list(queries.marketplace_periods(snapshot)["period"]) or [period_of(utc_today())]
+months = list(queries.marketplace_periods(snapshot)["period"]) or [current_period()]
 period = st.selectbox("Month", months, key="marketplace_period")
 packages = queries.package_performance(snapshot, period)
 

@@ -11,8 +11,9 @@ import streamlit as st
 from app import charts, operational, queries, review, ui
 from app.connection import Snapshot
 from app.formatting import age, count, count_delta, money, money_delta
-from app.periods import period_of, previous_period, utc_today
+from atom import clock
 from atom.settings import get_settings
+from billing.periods import current_period, period_of, previous_period
 
 LIVE_REFRESH = "30s"
 
@@ -26,8 +27,9 @@ def live_tiles() -> None:
     live = ui.snapshot_or_message(queries.OVERVIEW_TABLES)
     if live is None:
         return
-    today = utc_today()
-    this_period, last_period = period_of(today), previous_period(today)
+    today = clock.today()
+    this_period = period_of(today)
+    last_period = previous_period(this_period)
     yesterday = today - timedelta(days=1)
     revenue = queries.revenue_month_over_month(live, this_period)
     tenant_months = queries.active_tenants(live, (this_period, last_period))
@@ -139,7 +141,7 @@ def business_tiles(live: Snapshot, this_period: str) -> None:
 
 live_tiles()
 
-this_period = period_of(utc_today())
+this_period = current_period()
 
 st.subheader("Revenue")
 ui.chart_with_table(charts.revenue_by_month(queries.revenue_by_month(snapshot)), key="revenue_by_month")

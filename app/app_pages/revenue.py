@@ -12,7 +12,7 @@ import streamlit as st
 
 from app import charts, queries, ui
 from app.formatting import money
-from app.periods import period_of, utc_today
+from billing.periods import current_period
 
 FORMULAS = """
 | Metric | Formula |
@@ -36,7 +36,7 @@ if metrics.empty:
     st.info("No revenue metrics in the snapshot yet: run `atom build` after usage and subscriptions exist.")
     st.stop()
 
-this_period = period_of(utc_today())
+this_period = current_period()
 periods = list(metrics["period"])
 default = periods.index(this_period) if this_period in periods else len(periods) - 1
 period = st.selectbox("Month", periods, index=default, key="revenue_period")

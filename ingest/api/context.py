@@ -23,12 +23,12 @@ from sqlalchemy.orm import Session
 
 from atom.opdb import Tenant
 from atom.settings import Settings
+from billing.price_book import PriceBookError, load_price_book
 from governance.archive import ArchiveLimits
 from ingest.api.intake import MAX_EVENTS
 from ingest.api.keys import KeyResolver
 from ingest.api.observability import ApiMetrics
 from ingest.api.recent_ids import RecentIdStore
-from ingest.price_book import PriceBookError, load_price_book
 
 log = structlog.get_logger("atom.api")
 

@@ -13,15 +13,17 @@ from datetime import date
 from typing import Any
 
 import dagster as dg
-from sqlalchemy import func, select
-from sqlalchemy.orm import Session, selectinload
 
 from atom.opdb import make_engine, migrate
-from atom.opdb.billing import Invoice, InvoiceLine, PartnerPayout, StripeRequest
 from atom.settings import apply_to_process_env, get_settings
-from billing.finalize import finalize_period, invoice_row_hash
-from billing.money import to_minor
-from billing.payouts import package_revenue, pay_partners
+from billing.finalize import finalize_period
+from billing.invariants import (
+    changed_documents,
+    documents_not_in_stripe_once,
+    payout_conservation,
+    rating_drift,
+)
+from billing.payouts import pay_partners
 from billing.stripe_gateway import StripeGateway, make_gateway
 from billing.stripe_sync import sync_period
 from orchestration.resources import OperationalDBResource, WarehouseResource
@@ -48,7 +50,9 @@ class StripeResource(dg.ConfigurableResource):
     def gateway(self) -> StripeGateway:
         settings = get_settings()
         key = settings.stripe_api_key
-        return make_gateway(key.get_secret_value() if key else None, self.api_base or settings.stripe_api_base)
+        return make_gateway(
+            key.get_secret_value() if key else None, self.api_base or settings.stripe_api_base
+        )
 
 
 def period_of_partition(partition_key: str) -> str:
@@ -92,8 +96,8 @@ def finalized_invoices(
         # Inside a Dagster run this process is the warehouse's one writer, so a plain connection is safe.
         with warehouse.connect() as conn:
             result = finalize_period(engine, conn, period)
-            drift = _rating_drift(engine, conn, period)
-        changed = _changed_hashes(engine)
+            drift = rating_drift(engine, conn, period)
+        changed = changed_documents(engine)
     finally:
         engine.dispose()
     context.log.info(f"{period}: {result}")
@@ -120,37 +124,6 @@ def finalized_invoices(
     )
 
 
-def _rating_drift(engine, conn, period: str) -> dict[str, int]:
-    """Tenant -> (rated now - invoiced for ``period``) in minor units, where it is not zero."""
-    rated: dict[str, int] = {}
-    for tenant_id, amount, minor_units in conn.execute(
-        "select tenant_id, sum(line_amount), max(minor_units) from marts.fct_invoice_lines "
-        "where period = ? group by tenant_id",
-        [period],
-    ).fetchall():
-        rated[tenant_id] = to_minor(amount, int(minor_units))
-    with Session(engine) as session:
-        invoiced: dict[str, int] = {
-            tenant_id: int(total)
-            for tenant_id, total in session.execute(
-                select(InvoiceLine.tenant_id, func.sum(InvoiceLine.amount_minor))
-                .where(InvoiceLine.period == period)
-                .group_by(InvoiceLine.tenant_id)
-            )
-        }
-    return {
-        t: rated.get(t, 0) - int(invoiced.get(t, 0))
-        for t in rated.keys() | invoiced.keys()
-        if rated.get(t, 0) != int(invoiced.get(t, 0))
-    }
-
-
-def _changed_hashes(engine) -> list[str]:
-    with Session(engine) as session:
-        invoices = session.scalars(select(Invoice).options(selectinload(Invoice.lines))).all()
-        return [inv.number for inv in invoices if invoice_row_hash(inv, inv.lines) != inv.content_hash]
-
-
 @dg.asset(
     key=STRIPE_KEY,
     group_name=GROUP,
@@ -175,7 +148,7 @@ def stripe_invoices(
     engine = make_engine(operational_db.url)
     try:
         result = sync_period(engine, stripe.gateway(), period)
-        missing = _not_in_stripe_once(engine, period)
+        missing = documents_not_in_stripe_once(engine, period)
     finally:
         engine.dispose()
     context.log.info(f"{period}: {result}")
@@ -193,28 +166,6 @@ def stripe_invoices(
         passed=not missing,
         metadata={"documents_not_synced": len(missing), "sample": str(missing[:5])},
     )
-
-
-def _not_in_stripe_once(engine, period: str) -> list[str]:
-    with Session(engine) as session:
-        invoices = session.scalars(
-            select(Invoice).where(Invoice.period == period).options(selectinload(Invoice.lines))
-        ).all()
-        keys = set(
-            session.scalars(
-                select(StripeRequest.idempotency_key).where(
-                    StripeRequest.invoice_number.in_([i.number for i in invoices])
-                )
-            )
-        )
-    missing = []
-    for inv in invoices:
-        wanted = {f"{inv.number}/invoice", f"{inv.number}/finalize"} | {
-            f"{inv.number}/line/{line.line_number}" for line in inv.lines
-        }
-        if inv.stripe_invoice_id is None or not wanted <= keys:
-            missing.append(inv.number)
-    return missing
 
 
 @dg.asset(
@@ -241,14 +192,7 @@ def partner_payouts(
     try:
         gateway = stripe.gateway()
         result = pay_partners(engine, period, live=gateway if gateway.mode == "live" else None)
-        with Session(engine) as session:
-            billed = sum(gross for _, _, gross, _, _ in package_revenue(session, period))
-            paid, fees = session.execute(
-                select(
-                    func.coalesce(func.sum(PartnerPayout.payout_minor), 0),
-                    func.coalesce(func.sum(PartnerPayout.platform_fee_minor), 0),
-                ).where(PartnerPayout.period == period)
-            ).one()
+        billed, paid, fees = payout_conservation(engine, period)
     finally:
         engine.dispose()
     context.log.info(f"{period}: {result}")
@@ -264,12 +208,8 @@ def partner_payouts(
     )
     yield dg.AssetCheckResult(
         check_name="money_is_conserved",
-        passed=int(paid) + int(fees) == billed,
-        metadata={
-            "package_revenue_minor": billed,
-            "payouts_minor": int(paid),
-            "platform_fees_minor": int(fees),
-        },
+        passed=paid + fees == billed,
+        metadata={"package_revenue_minor": billed, "payouts_minor": paid, "platform_fees_minor": fees},
     )
 
 
@@ -297,14 +237,14 @@ class BillingRunSummary:
 def run_billing_partition(period: str, today: date | None = None) -> BillingRunSummary:
     """Execute exactly the month's partition of ``billing_job`` in this process, on the shared instance
     (so the run shows in the orchestrator's UI beside the ones finance launches there)."""
-    from billing.periods import parse_period, period_of
+    from billing.periods import month_has_ended, not_ended_message, parse_period
 
     parse_period(period)
     settings = get_settings()
     settings.ensure_dirs()
     apply_to_process_env(settings)
-    if today is not None and period >= period_of(today):
-        raise ValueError(f"{period} has not ended yet: only past months can be finalized")
+    if today is not None and not month_has_ended(period, today):
+        raise ValueError(not_ended_message(period, today))
     from orchestration.definitions import defs as all_defs
 
     job = all_defs.resolve_job_def(BILLING_JOB)

@@ -7,10 +7,11 @@ import dagster as dg
 import duckdb
 
 from atom.settings import get_settings
+from billing.price_book import load_price_book
 from ingest.landing import landed_files, set_aside
 from ingest.loader import load_files, unreadable_files
 from ingest.operational import copy_operational_tables
-from ingest.price_book import load_price_book, write_price_book_tables
+from ingest.price_book_tables import write_price_book_tables
 from ingest.raw_schema import RAW_TABLES, create_raw_schema
 from orchestration.areas import raw_table_area
 from orchestration.partitions import daily_landing_partitions

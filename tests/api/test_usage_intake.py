@@ -30,7 +30,9 @@ def test_an_events_object_is_accepted(client: TestClient, world: World) -> None:
     assert response.json()["accepted"] == 2
 
 
-def test_ndjson_is_accepted_and_lands_re_encoded_from_what_was_parsed(client: TestClient, world: World) -> None:
+def test_ndjson_is_accepted_and_lands_re_encoded_from_what_was_parsed(
+    client: TestClient, world: World
+) -> None:
     lines = [orjson.dumps(event(id=f"evt_{i}", quantity=1.5)) for i in range(3)]
     body = b"\n".join(lines[:2]) + b"\n\n" + lines[2] + b"\n"  # a blank line is skipped, as the loader does
     response = client.post(
@@ -39,7 +41,9 @@ def test_ndjson_is_accepted_and_lands_re_encoded_from_what_was_parsed(client: Te
     assert response.status_code == 202, response.text
     assert response.json()["accepted"] == 3
     (landed,) = landed_files(world.settings)
-    assert [orjson.loads(line) for line in landed.read_bytes().splitlines()] == [orjson.loads(x) for x in lines]
+    assert [orjson.loads(line) for line in landed.read_bytes().splitlines()] == [
+        orjson.loads(x) for x in lines
+    ]
 
 
 def test_more_than_the_event_limit_is_413_and_nothing_lands(world: World) -> None:

@@ -11,7 +11,8 @@ from streamlit.testing.v1 import AppTest
 from app.billing_runs import launch_billing
 from app.health import tenant_health
 from app.navigation import PAGES
-from app.periods import period_of, previous_period, utc_today
+from atom.clock import today as utc_today
+from billing.periods import current_period, period_of, previous_period
 from tests.app.conftest import PortalHome
 from tests.app.opdb_seed import run_as
 
@@ -98,12 +99,11 @@ def test_billing_desk_lists_months_with_their_state_and_ar_aging(
     states = dict(zip(months["Month"], months["State"], strict=True))
     assert states[period_of(utc_today())] == "open (in progress)"
     assert {m.label: m.value for m in at.metric}["Open receivables"] == "$178.00"
-    assert at.button(key="billing_run").label == f"Run billing for {previous_period(utc_today())}"
+    assert at.button(key="billing_run").label == f"Run billing for {previous_period(current_period())}"
 
 
 def test_billing_refuses_a_month_that_has_not_ended(portal_home: PortalHome) -> None:
-    this = period_of(utc_today())
-    result = launch_billing(this, this)
+    result = launch_billing(current_period())
     assert not result.success and "has not ended" in result.message
 
 
@@ -114,7 +114,7 @@ def test_without_an_orchestrator_billing_says_how_to_start_one_and_runs_nothing(
 
     monkeypatch.delenv("DAGSTER_URL", raising=False)
     reset_settings_cache()
-    result = launch_billing("2026-01", "2026-11")
+    result = launch_billing("2026-01")
     assert (result.via, result.success, result.run_id) == ("-", False, None)
     assert "atom orchestrator" in result.message
 
@@ -135,7 +135,7 @@ def test_billing_goes_through_dagsters_graphql_api_when_dagster_url_is_set(
 
     monkeypatch.setenv("DAGSTER_URL", "http://127.0.0.1:9")  # nothing listens on the discard port
     reset_settings_cache()
-    result = launch_billing("2026-01", "2026-11")
+    result = launch_billing("2026-01")
 
     assert (result.via, result.success) == ("dagster", False)
     assert "http://127.0.0.1:9" in result.message

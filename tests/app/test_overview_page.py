@@ -9,7 +9,8 @@ from decimal import Decimal
 
 from streamlit.testing.v1 import AppTest
 
-from app.periods import period_of, utc_today
+from atom.clock import today as utc_today
+from billing.periods import period_of
 from tests.app.conftest import PortalHome, run_portal, sample_marts, write_serving_snapshot
 
 

@@ -34,7 +34,9 @@ def _rows(path: Path, sql: str, parameters: list[Any] | None = None) -> list[dic
 
 
 @pytest.fixture(scope="module")
-def built(tmp_path_factory: pytest.TempPathFactory, module_monkeypatch: pytest.MonkeyPatch) -> Iterator[Settings]:
+def built(
+    tmp_path_factory: pytest.TempPathFactory, module_monkeypatch: pytest.MonkeyPatch
+) -> Iterator[Settings]:
     settings = use_home(module_monkeypatch, tmp_path_factory.mktemp("portal_marts") / "home", today=TODAY)
     settings.ensure_dirs()
     generate_small(settings)
@@ -87,7 +89,9 @@ def test_tenant_activity_counts_the_30_days_up_to_today_and_the_30_before(built:
 
 
 def test_package_performance_counts_adopters_and_revenue_per_currency(built: Settings) -> None:
-    (settings_row,) = _rows(built.warehouse_path, "select lower(currency) as currency from raw.price_book_settings")
+    (settings_row,) = _rows(
+        built.warehouse_path, "select lower(currency) as currency from raw.price_book_settings"
+    )
     performance = _rows(built.serving_path, "select * from marts.fct_package_performance_monthly")
     assert {row["currency"] for row in performance} == {settings_row["currency"]}
 

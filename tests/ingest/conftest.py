@@ -14,7 +14,9 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from ingest.price_book import parse_price_book, write_price_book_tables
+from billing.price_book import parse_price_book
+
+from ingest.price_book_tables import write_price_book_tables
 from ingest.raw_schema import create_raw_schema
 
 PRICE_BOOK = """\

@@ -22,7 +22,8 @@ def test_every_fault_the_generator_injects_is_counted_by_its_reason(tmp_path: Pa
     from ingest.landing import landed_files
     from ingest.loader import load_files
     from ingest.operational import copy_operational_tables
-    from ingest.price_book import load_price_book, write_price_book_tables
+    from billing.price_book import load_price_book
+    from ingest.price_book_tables import write_price_book_tables
     from ingest.synthetic.generate import generate
 
     settings = Settings(ATOM_HOME=tmp_path / "home")  # type: ignore[call-arg]

@@ -8,13 +8,11 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from ingest.price_book import (
-    PriceBookError,
-    load_price_book,
-    minor_units,
-    parse_price_book,
-    write_price_book_tables,
-)
+from billing.money import minor_units
+
+from billing.price_book import PriceBookError, load_price_book, parse_price_book
+
+from ingest.price_book_tables import write_price_book_tables
 
 DESIGN_EXAMPLE = """\
 currency: usd
