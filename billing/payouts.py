@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
-from atom.opdb.billing import Invoice, InvoiceLine, PartnerAccount, PartnerPayout, StripeRequest
+from atom.opdb.billing import BillingRun, Invoice, InvoiceLine, PartnerAccount, PartnerPayout, StripeRequest
 from billing.periods import parse_period
 from billing.stripe_gateway import DryRunGateway, StripeGateway
 from billing.stripe_sync import _Ledger
@@ -124,3 +124,64 @@ def pay_partners(engine: Engine, period: str, live: StripeGateway | None = None)
 
 def transfer_key(period: str, publisher_id: str) -> str:
     return f"atom/payout/{period}/{publisher_id}"
+
+
+@dataclass(frozen=True)
+class StatementLine:
+    package_id: str
+    gross_minor: int
+    payout_minor: int
+    platform_fee_minor: int
+
+
+@dataclass(frozen=True)
+class Statement:
+    publisher_id: str
+    period: str
+    currency: str
+    minor_units: int
+    lines: list[StatementLine]
+    payout_minor: int
+    transfer_id: str | None
+    closed: bool
+
+
+def statement(session: Session, publisher_id: str, period: str) -> Statement:
+    """What ``publisher_id`` earned from ``period``'s finalized documents, by package: the same package
+    lines :func:`package_revenue` pays out (adjustments of earlier months included). The payout and its
+    transfer are the stored ones once the month's payouts ran; before that the payout is the lines' sum."""
+    parse_period(period)
+    rows = session.execute(
+        select(
+            InvoiceLine.package_id,
+            Invoice.currency,
+            func.max(Invoice.minor_units),
+            func.sum(InvoiceLine.amount_minor),
+            func.sum(InvoiceLine.partner_payout_minor),
+            func.sum(InvoiceLine.platform_fee_minor),
+        )
+        .join(Invoice, Invoice.number == InvoiceLine.invoice_number)
+        .where(Invoice.period == period, InvoiceLine.publisher_id == publisher_id)
+        .group_by(InvoiceLine.package_id, Invoice.currency)
+        .order_by(InvoiceLine.package_id)
+    ).all()
+    payout = session.get(PartnerPayout, (publisher_id, period))
+    any_doc = session.execute(
+        select(Invoice.currency, Invoice.minor_units).where(Invoice.period == period).limit(1)
+    ).first()
+    currency, places = (rows[0][1], int(rows[0][2])) if rows else (any_doc or ("usd", 2))
+    lines = [
+        StatementLine(str(package or ""), int(gross), int(paid), int(fee))
+        for package, _cur, _mu, gross, paid, fee in rows
+    ]
+    payout_minor = payout.payout_minor if payout else sum(line.payout_minor for line in lines)
+    return Statement(
+        publisher_id,
+        period,
+        currency,
+        int(places),
+        lines,
+        payout_minor,
+        payout.stripe_transfer_id if payout else None,
+        session.get(BillingRun, period) is not None,
+    )

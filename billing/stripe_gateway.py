@@ -22,6 +22,8 @@ ENDPOINTS: dict[str, tuple[str, str, str]] = {
     "invoice_items.create": ("POST", "/v1/invoiceitems", "ii"),
     "invoices.finalize": ("POST", "/v1/invoices/{id}/finalize", "in"),
     "transfers.create": ("POST", "/v1/transfers", "tr"),
+    "invoices.void": ("POST", "/v1/invoices/{id}/void", "in"),
+    "credit_notes.create": ("POST", "/v1/credit_notes", "cn"),
 }
 
 
@@ -78,6 +80,12 @@ class LiveGateway:
             result = v1.invoices.finalize_invoice(object_id, body, options)
         elif endpoint == "transfers.create":
             result = v1.transfers.create(body, options)
+        elif endpoint == "invoices.void":
+            if object_id is None:
+                raise ValueError("invoices.void needs the Stripe invoice id")
+            result = v1.invoices.void_invoice(object_id, body, options)
+        elif endpoint == "credit_notes.create":
+            result = v1.credit_notes.create(body, options)
         else:
             raise ValueError(f"unknown Stripe endpoint {endpoint!r}: add it to ENDPOINTS")
         return str(result.id)

@@ -18,6 +18,7 @@ from sqlalchemy import Engine, exists, insert, select
 from sqlalchemy.orm import Session, selectinload
 
 from atom.opdb.billing import BillingAccount, Invoice, StripeRequest
+from atom.opdb.marketplace_ops import CreditNote
 from atom.opdb.models import Tenant
 from billing.periods import next_month_start, parse_period
 from billing.stripe_gateway import ENDPOINTS, StripeGateway
@@ -212,6 +213,46 @@ def _sync_document(
         invoice_number=number,
         object_id=stripe_invoice,
     )
+    # Corrections made before the invoice reached Stripe follow it at once (billing/corrections.py).
+    if invoice.status == "void":
+        ledger.request("invoices.void", {}, void_key(number), invoice_number=number, object_id=stripe_invoice)
+    if invoice.document_type == "invoice":
+        _sync_credit_notes(session, ledger, invoice)
+
+
+def void_key(number: str) -> str:
+    return f"{number}/void"
+
+
+def credit_note_key(credit_note_number: str) -> str:
+    return f"{credit_note_number}/credit_note"
+
+
+def credit_note_params(invoice: Invoice, note: CreditNote) -> dict[str, Any]:
+    """Stripe's credit note against the Stripe invoice: off the amount due while it is open, to the
+    customer's credit balance once it is paid (Stripe wants a paid invoice's credit allocated)."""
+    params: dict[str, Any] = {
+        "invoice": invoice.stripe_invoice_id,
+        "amount": note.amount_minor,
+        "memo": note.reason[:500],
+        "metadata": {"atom_credit_note_number": note.number, "atom_invoice_number": invoice.number},
+    }
+    if invoice.status == "paid":
+        params["credit_amount"] = note.amount_minor
+    return params
+
+
+def _sync_credit_notes(session: Session, ledger: _Ledger, invoice: Invoice) -> None:
+    notes = session.scalars(
+        select(CreditNote).where(CreditNote.invoice_number == invoice.number).order_by(CreditNote.number)
+    ).all()
+    for note in notes:
+        note.stripe_credit_note_id = ledger.request(
+            "credit_notes.create",
+            credit_note_params(invoice, note),
+            credit_note_key(note.number),
+            invoice_number=invoice.number,
+        )
 
 
 def _describe(kind: str, ref: str | None, period: str, quantity: str) -> str:

@@ -68,3 +68,8 @@ __all__ += [
 from atom.opdb.portal import PortalUser, ReviewLock  # noqa: E402
 
 __all__ += ["PortalUser", "ReviewLock"]
+
+# Operator credit notes and package installs (issue 15, decision 0710).
+from atom.opdb.marketplace_ops import CreditNote, Install  # noqa: E402
+
+__all__ += ["CreditNote", "Install"]

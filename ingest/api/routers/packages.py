@@ -5,12 +5,13 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated
 
-from fastapi import APIRouter, File, Form, Path, Request, UploadFile
+from fastapi import APIRouter, File, Form, Path, Request, Response, UploadFile
 from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel, Field
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
+from atom.artifacts import read_artifact
 from atom.opdb import Package, PackageVersion, PackageYank, Submission, session_scope
 from atom.opdb.registry import utcnow
 from governance.manifest import NAME_RE, SEMVER_RE
@@ -250,3 +251,58 @@ def yank_version(
         request_id=request_id(request),
     )
     return YankOut(package=name, version=version, yanked_at=yank.yanked_at, reason=yank.reason)
+
+
+def downloadable(session: Session, name: str, version: str) -> tuple[Package, Submission]:
+    """An approved, unyanked version with its stored artifact and signature; 404 otherwise."""
+    package = session.scalars(select(Package).where(Package.name == name)).one_or_none()
+    versions = _approved_versions(session, [package.id]).get(package.id, []) if package else []
+    match = next((v for v in versions if v.version == version), None)
+    if package is None or match is None:
+        raise not_found(f"no approved version {version} of package {name}")
+    if match.yanked:
+        raise not_found(f"{name} {version} was yanked: {match.yank_reason}")
+    submission = session.scalars(
+        select(Submission).where(Submission.package_id == package.id, Submission.version == version)
+    ).one_or_none()
+    if submission is None:
+        raise not_found(f"{name} {version} has no stored artifact (it was not published through the API)")
+    return package, submission
+
+
+@router.get(
+    "/v1/packages/{name}/versions/{version}/download",
+    summary="Download an approved, unyanked version's .wpk (any key), its signature in X-Atom-Signature",
+    description=(
+        "The exact bytes that were published and signed. Headers: `X-Atom-Signature` (DESIGN 3.5 base64), "
+        "`X-Atom-Key-Id` (the signing key, see `GET /v1/publishers/{id}/public-keys`), `X-Atom-Publisher`, "
+        "`X-Atom-Sha256`. Verify the signature before running the package (the SDKs do). 404 for a version "
+        "that is not approved, yanked or unknown."
+    ),
+    response_class=Response,
+    responses={
+        200: {"content": {"application/zip": {}}, "description": "the .wpk archive"},
+        **error_responses(401, 404, 422, 429),
+    },
+)
+def download_version(
+    name: PackageName, version: Version, _principal: CurrentKey, session: DbSession, ctx: Context
+) -> Response:
+    package, submission = downloadable(session, name, version)
+    try:
+        data = read_artifact(ctx.settings.artifacts_dir, submission.sha256)
+    except (OSError, ValueError):
+        raise ApiError(
+            500, "artifact_unavailable", f"the stored file of {name} {version} is missing or corrupt"
+        ) from None
+    return Response(
+        content=data,
+        media_type="application/zip",
+        headers={
+            "X-Atom-Signature": submission.signature.strip(),
+            "X-Atom-Key-Id": submission.signing_key_id,
+            "X-Atom-Publisher": package.publisher_id,
+            "X-Atom-Sha256": submission.sha256,
+            "Content-Disposition": f'attachment; filename="{name}-{version}.wpk"',
+        },
+    )

@@ -5,13 +5,15 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Request
+from fastapi import APIRouter, Path, Query, Request
 from pydantic import BaseModel, Field
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from atom.opdb import Publisher, PublisherKey
+from atom.opdb import PartnerAccount, Publisher, PublisherKey
 from atom.opdb.registry import utcnow
+from billing.money import format_minor
+from billing.payouts import statement
 from governance.signatures import SignatureFormatError, key_id, load_public_key
 from ingest.api.audit import record_audit
 from ingest.api.deps import AdminKey, CurrentKey, DbSession, request_id
@@ -189,4 +191,155 @@ def revoke_key(
         )
     return PublicKeyOut(
         key_id=row.key_id, publisher_id=row.publisher_id, created_at=row.created_at, revoked_at=row.revoked_at
+    )
+
+
+class PublicKeyPemOut(BaseModel):
+    key_id: str
+    public_key: str = Field(description="PEM SubjectPublicKeyInfo")
+    created_at: datetime
+    revoked_at: datetime | None
+
+
+@router.get(
+    "/v1/publishers/{publisher_id}/public-keys",
+    response_model=list[PublicKeyPemOut],
+    summary="A publisher's public signing keys as PEM (any key): what downloads are verified against",
+    description=(
+        "Public keys are public: any key may read them, so a tenant can check a downloaded package's "
+        "`X-Atom-Signature` before running it. Revoked keys are listed with `revoked_at`; the SDKs "
+        "accept only unrevoked ones. Callers who pin keys out of band need not trust this list."
+    ),
+    responses=error_responses(401, 404, 422, 429),
+)
+def list_public_keys(
+    publisher_id: PublisherId, _principal: CurrentKey, session: DbSession
+) -> list[PublicKeyPemOut]:
+    if session.get(Publisher, publisher_id) is None:
+        raise not_found(f"no publisher {publisher_id}")
+    rows = session.scalars(
+        select(PublisherKey)
+        .where(PublisherKey.publisher_id == publisher_id)
+        .order_by(PublisherKey.created_at, PublisherKey.key_id)
+    )
+    return [
+        PublicKeyPemOut(
+            key_id=r.key_id, public_key=r.public_key_pem, created_at=r.created_at, revoked_at=r.revoked_at
+        )
+        for r in rows
+    ]
+
+
+class PayoutAccountIn(BaseModel):
+    stripe_account_id: str = Field(
+        pattern=r"^acct_[A-Za-z0-9]{1,250}$",
+        examples=["acct_1Nv0FGQ9RKHgCVdK"],
+        description="the publisher's Stripe Connect account (acct_...)",
+    )
+
+
+class PayoutAccountOut(BaseModel):
+    publisher_id: str
+    stripe_account_id: str
+    previous_stripe_account_id: str | None
+
+
+@router.put(
+    "/v1/publishers/{publisher_id}/payout-account",
+    response_model=PayoutAccountOut,
+    summary="Where the publisher's payouts go: a Stripe Connect account (that publisher or admin)",
+    description=(
+        "Transfers of months paid after this go to the account (live with a Stripe key, dry-run records "
+        "without one). 422 when `stripe_account_id` is not `acct_...`."
+    ),
+    responses=error_responses(401, 403, 404, 422, 429),
+)
+def set_payout_account(
+    publisher_id: PublisherId,
+    body: PayoutAccountIn,
+    principal: CurrentKey,
+    session: DbSession,
+    request: Request,
+) -> PayoutAccountOut:
+    _publisher_for(principal.acts_for_publisher(publisher_id), session, publisher_id)
+    account = session.get(PartnerAccount, publisher_id)
+    previous = account.stripe_account_id if account else None
+    if account is None:
+        account = PartnerAccount(publisher_id=publisher_id, stripe_account_id=body.stripe_account_id)
+        session.add(account)
+    else:
+        account.stripe_account_id = body.stripe_account_id
+    record_audit(
+        session,
+        principal,
+        action="publisher.payout_account",
+        target_type="publisher",
+        target_id=publisher_id,
+        details={"stripe_account_id": body.stripe_account_id, "previous": previous},
+        request_id=request_id(request),
+    )
+    return PayoutAccountOut(
+        publisher_id=publisher_id,
+        stripe_account_id=body.stripe_account_id,
+        previous_stripe_account_id=previous,
+    )
+
+
+class StatementLineOut(BaseModel):
+    package_id: str
+    gross_amount: str
+    payout_amount: str
+    platform_fee_amount: str
+
+
+class StatementOut(BaseModel):
+    publisher_id: str
+    period: str
+    currency: str
+    lines: list[StatementLineOut]
+    gross_amount: str
+    platform_fee_amount: str
+    payout_amount: str
+    transfer_id: str | None
+
+
+@router.get(
+    "/v1/publishers/{publisher_id}/statements",
+    response_model=StatementOut,
+    summary="A publisher's statement for a closed month (that publisher or admin)",
+    description=(
+        "From the month's finalized documents (late-usage adjustments included), by package; amounts are "
+        "decimal strings with the currency's places. `transfer_id` once the month's payouts ran. "
+        "404 `not_finalized` for a month that is not closed."
+    ),
+    responses=error_responses(401, 403, 404, 422, 429),
+)
+def get_statement(
+    publisher_id: PublisherId,
+    principal: CurrentKey,
+    session: DbSession,
+    period: Annotated[str, Query(pattern=r"^\d{4}-(0[1-9]|1[0-2])$", description="YYYY-MM")],
+) -> StatementOut:
+    _publisher_for(principal.acts_for_publisher(publisher_id), session, publisher_id)
+    found = statement(session, publisher_id, period)
+    if not found.closed:
+        raise ApiError(404, "not_finalized", f"{period} is not closed yet: no statement")
+    mu = found.minor_units
+    return StatementOut(
+        publisher_id=publisher_id,
+        period=period,
+        currency=found.currency,
+        lines=[
+            StatementLineOut(
+                package_id=line.package_id,
+                gross_amount=format_minor(line.gross_minor, mu),
+                payout_amount=format_minor(line.payout_minor, mu),
+                platform_fee_amount=format_minor(line.platform_fee_minor, mu),
+            )
+            for line in found.lines
+        ],
+        gross_amount=format_minor(sum(line.gross_minor for line in found.lines), mu),
+        platform_fee_amount=format_minor(sum(line.platform_fee_minor for line in found.lines), mu),
+        payout_amount=format_minor(found.payout_minor, mu),
+        transfer_id=found.transfer_id,
     )
