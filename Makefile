@@ -50,6 +50,12 @@ lint: env
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy atom billing ingest orchestration app governance cli
+	$(BIN)/lint-imports --no-cache
+	cd dbt_project && ../$(BIN)/sqlfluff lint models --processes 2 --disable-progress-bar
+	@# dbt's deprecations are errors, and Dagster loads the definitions as a deployed code location would.
+	tmp=$$(mktemp -d) && ATOM_HOME=$$tmp ATOM_WAREHOUSE=$$tmp/w.duckdb DBT_PROFILES_DIR=dbt_project \
+		$(BIN)/dbt --warn-error --quiet parse --show-all-deprecations --project-dir dbt_project --target-path $$tmp/target \
+		&& ATOM_HOME=$$tmp $(BIN)/dg check defs --use-active-venv >/dev/null; status=$$?; rm -rf $$tmp; exit $$status
 	cd sdk/python && ../../$(BIN)/ruff check . && ../../$(BIN)/ruff format --check . && ../../$(BIN)/mypy src
 
 format: env

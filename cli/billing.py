@@ -27,10 +27,10 @@ def preview(
 ) -> None:
     """Rate usage with no side effects, through the same dbt models a build runs, in a scratch warehouse."""
     from atom.dbt_cli import DbtError
+    from billing.price_book import PriceBookError
     from ingest.landing import UnsupportedFileError
     from ingest.loader import IngestFileError
     from ingest.preview import PreviewError, preview_invoices
-    from billing.price_book import PriceBookError
 
     if not price_book.is_file():
         fail(f"price book not found: {price_book}", 2)
@@ -98,12 +98,13 @@ def run(
         parse_period(period)
     except PeriodError as exc:
         fail(str(exc), 2)
+    from cli.pipeline import waiting
     from orchestration.defs.billing import run_billing_partition
     from orchestration.run import _quiet_console
 
     try:
         with err.status(f"Running billing_job for {period}"), _quiet_console():
-            summary = run_billing_partition(period)
+            summary = run_billing_partition(period, notify=waiting)
     except ValueError as exc:
         fail(str(exc), 2)
     invoices = summary.metadata.get("opdb/invoices", {})

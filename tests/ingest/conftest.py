@@ -15,7 +15,6 @@ import pyarrow.parquet as pq
 import pytest
 
 from billing.price_book import parse_price_book
-
 from ingest.price_book_tables import write_price_book_tables
 from ingest.raw_schema import create_raw_schema
 

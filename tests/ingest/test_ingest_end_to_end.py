@@ -19,10 +19,10 @@ ROOT = Path(__file__).resolve().parents[2]
 @pytest.mark.slow
 def test_every_fault_the_generator_injects_is_counted_by_its_reason(tmp_path: Path) -> None:
     from atom.opdb import migrate
+    from billing.price_book import load_price_book
     from ingest.landing import landed_files
     from ingest.loader import load_files
     from ingest.operational import copy_operational_tables
-    from billing.price_book import load_price_book
     from ingest.price_book_tables import write_price_book_tables
     from ingest.synthetic.generate import generate
 

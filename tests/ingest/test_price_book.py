@@ -9,9 +9,7 @@ import duckdb
 import pytest
 
 from billing.money import minor_units
-
 from billing.price_book import PriceBookError, load_price_book, parse_price_book
-
 from ingest.price_book_tables import write_price_book_tables
 
 DESIGN_EXAMPLE = """\
