@@ -48,7 +48,9 @@ def test_download_returns_the_signed_bytes_and_a_signature_that_verifies(
     assert keys.status_code == 200
     [key] = keys.json()
     assert key["key_id"] == response.headers["x-atom-key-id"]
-    assert verify_signature(response.content, response.headers["x-atom-signature"], key["public_key"]).is_valid
+    assert verify_signature(
+        response.content, response.headers["x-atom-signature"], key["public_key"]
+    ).is_valid
     assert key["public_key"] == world.signing["acme"].public_key_pem.decode()
 
 
