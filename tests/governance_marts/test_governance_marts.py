@@ -128,3 +128,15 @@ def test_policy_results_are_counted_per_week_starting_monday(warehouse: Warehous
         (date(2026, 3, 9), "P-3", "Execution safety", "fail", 1),
         (date(2026, 3, 9), "P-3", "Execution safety", "pass", 3),
     ]
+
+
+def test_the_marts_due_date_is_the_review_consoles(submissions: dict[str, dict[str, Any]]) -> None:
+    """Two implementations of one rule (SQL for the marts, Python for the live queue, which reads the
+    operational DB): every submission gets the same deadline from both."""
+    from app.review import add_working_days
+    from atom.settings import Settings
+
+    days = Settings().atom_review_due_days
+    assert len(submissions) >= 4
+    for row in submissions.values():
+        assert row["due_at"] == add_working_days(row["submitted_at"], days), row["submission_id"]
