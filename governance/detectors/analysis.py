@@ -83,6 +83,9 @@ class Analyzer(Folding):
         self.classes: list[ast.ClassDef] = []
         self.loop_depth = 0
         self._module_aliases: dict[str, str] = {}
+        # Taint of ``self.x`` and of ``global`` names, across methods and functions (kept over all passes).
+        self.shared_taint: dict[str, Taint] = {}
+        self.global_names: set[str] = set()
 
     # --- entry point -----------------------------------------------------------------------------------
     def run(self) -> tuple[list[Finding], FileFacts]:
@@ -294,6 +297,8 @@ class Analyzer(Folding):
                 self.ev(exc)
             case ast.Assert():
                 self.ev(stmt.test)
+            case ast.Global(names=names):
+                self.global_names.update(names)
             case ast.Delete():
                 for target in stmt.targets:
                     self._assign_hooks(target, target)
@@ -383,6 +388,8 @@ class Analyzer(Folding):
         if const is not None and const.built >= 2:
             taint = taint | {"decoded"}
         self.scope.taint[name] = taint
+        if name.startswith(("self.", "cls.")) or name in self.global_names:
+            self.shared_taint[name] = self.shared_taint.get(name, EMPTY) | taint
         self.scope.handles.pop(name, None)
         self.scope.callers.pop(name, None)
         if const is not None:
@@ -443,6 +450,8 @@ class Analyzer(Folding):
                 return EMPTY
             case ast.Name(id=name):
                 taint = self.scope.taint.get(name, EMPTY)
+                if name in self.global_names:
+                    taint = taint | self.shared_taint.get(name, EMPTY)
                 if name in self.pii:
                     taint = taint | {self._pii(name)}
                 return taint
@@ -452,6 +461,8 @@ class Analyzer(Folding):
                     return frozenset({"env-bulk"})
                 chain = dotted(node)
                 taint = self.scope.taint.get(chain, EMPTY) if chain else EMPTY
+                if chain and chain.startswith(("self.", "cls.")):
+                    taint = taint | self.shared_taint.get(chain, EMPTY)
                 taint = taint | self.ev(value)
                 if attr in self.pii:
                     taint = taint | {self._pii(attr)}

@@ -73,8 +73,33 @@ class Folding:
         return None, 0
 
     def _resolve_call(self, func: ast.expr, args: list[ast.expr]) -> tuple[str | None, int]:
+        if isinstance(func, ast.IfExp):
+            # (a.get if cond else b.get)("exec"): either branch may be the one called.
+            first = self._resolve_call(func.body, args)
+            return first if first[0] else self._resolve_call(func.orelse, args)
         callee, level = self.resolve(func)
-        if callee in ("__import__", "importlib.import_module") and args:
+        if (
+            isinstance(func, ast.Attribute)
+            and func.attr in ("get", "__getitem__", "__getattribute__")
+            and args
+        ):
+            # globals().get("exec"), vars(builtins).get(...), os.__getattribute__("system")
+            base, _ = self.resolve(func.value)
+            const = self.cs(args[-1] if func.attr == "__getattribute__" else args[0])
+            if base and const:
+                if func.attr == "__getattribute__" and len(args) == 2:
+                    base, _ = self.resolve(args[0])
+                    if not base:
+                        return None, 0
+                if base in NAMESPACES:
+                    return self._normalise(const.value), 2
+                if base == "sys.modules":
+                    return const.value, 2
+                if base.endswith(".__dict__"):
+                    return self._normalise(f"{base[: -len('.__dict__')]}.{const.value}"), 2
+                if func.attr == "__getattribute__":
+                    return self._normalise(f"{base}.{const.value}"), 2
+        if callee in ("__import__", "importlib.import_module", "importlib.__import__") and args:
             const = self.cs(args[0])
             return (const.value, 2 if const.built else 1) if const else (None, 0)
         if callee == "getattr" and len(args) >= 2:

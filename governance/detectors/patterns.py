@@ -15,7 +15,9 @@ PROCESS_SINKS = frozenset(
         "subprocess.Popen", "subprocess.run", "subprocess.call", "subprocess.check_call",
         "subprocess.check_output", "subprocess.getoutput", "subprocess.getstatusoutput",
         "pty.spawn", "asyncio.create_subprocess_shell", "asyncio.create_subprocess_exec",
-        "commands.getoutput", "platform.popen",
+        "commands.getoutput", "platform.popen", "ctypes.windll.shell32.ShellExecuteW",
+        "ctypes.windll.shell32.ShellExecuteA", "ctypes.windll.kernel32.WinExec", "win32api.ShellExecute",
+        "win32api.WinExec", "win32process.CreateProcess",
     }
 )  # fmt: skip
 SHELL_SINKS = frozenset({"os.system", "os.popen", "subprocess.getoutput", "subprocess.getstatusoutput",

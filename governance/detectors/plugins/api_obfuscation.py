@@ -34,6 +34,12 @@ def _call(an: Analyzer, site: CallSite) -> None:
         if reached and level >= 2 and (reached in P.DANGEROUS or is_network(reached)):
             an.report("api-obfuscation", f"eval of a built attribute chain returns {reached}")
         return
+    if name in ("map", "filter", "itertools.starmap") and site.first is not None:
+        # map(getattr(os, "sy" + "stem"), commands)
+        reached, level = an.resolve(site.first)
+        if reached and level >= 2 and (reached in P.DANGEROUS or is_network(reached)):
+            an.report("api-obfuscation", f"{reached} is mapped over data through a name built at run time")
+        return
     if not site.indirection or name is None or name == "open":
         return
     if name in P.DANGEROUS or is_network(name):

@@ -22,6 +22,10 @@ if TYPE_CHECKING:
 FILE_RUNNERS = frozenset({"runpy.run_path", "runpy.run_module", "execfile"})
 CODE_RUNNERS = frozenset({"types.FunctionType", "types.CodeType"})
 LOCAL_PATH_PREFIXES = ("$PKG", "./", "../")
+MEMORY_EXEC = frozenset({"VirtualAlloc", "VirtualAllocEx", "VirtualProtect", "RtlMoveMemory", "memmove",
+                         "WriteProcessMemory", "CreateThread", "CreateRemoteThread", "QueueUserAPC",
+                         "EnumSystemLocalesA", "NtCreateThreadEx"})  # fmt: skip
+MEMORY_RUNNERS = frozenset({"CreateThread", "CreateRemoteThread", "QueueUserAPC", "NtCreateThreadEx"})
 
 
 def _call(an: Analyzer, site: CallSite) -> None:
@@ -35,7 +39,13 @@ def _call(an: Analyzer, site: CallSite) -> None:
         site.result = site.result | {"decoded"}
     elif name in P.EXEC_SINKS:
         _exec(an, site, name)
-    elif site.last in ("exec_module", "load_module") and name.startswith("importlib"):
+    elif site.last in MEMORY_EXEC and ("kernel32" in name or "ntdll" in name or name.startswith("ctypes")):
+        # Shellcode: bytes copied into executable memory and run as a thread.
+        taint = frozenset().union(*site.args)
+        an.sink("exec", taint, name=name)
+        if not taint & {"decoded", "downloaded", "downloaded-file"} and site.last in MEMORY_RUNNERS:
+            an.report("dynamic-code", f"{name} runs machine code from memory")
+    elif site.last in ("exec_module", "load_module"):
         # spec_from_file_location(name, path).loader.exec_module(module): runs the file at path.
         an.sink("exec", site.receiver | site.every, name=name)
     elif name in FILE_RUNNERS or name in CODE_RUNNERS:

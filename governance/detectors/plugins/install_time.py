@@ -33,7 +33,9 @@ BUILD_TOOLS = frozenset({"git", "hg", "cmake", "make", "ninja", "meson", "npm", 
                          "pkg-config", "cc", "gcc", "g++", "c++", "clang", "clang++", "cl", "cargo", "rustc",
                          "go", "swig", "cython", "protoc", "msbuild", "nmake", "autoreconf", "./configure",
                          "configure", "xcrun", "xcode-select", "nvcc", "gfortran", "ar", "ranlib", "strip",
-                         "patch", "sphinx-build", "pybind11-config", "llvm-config", "gettext", "msgfmt"})  # fmt: skip
+                         "patch", "sphinx-build", "pybind11-config", "llvm-config", "gettext", "msgfmt", "cythonize", "f2py",
+                         "bazel", "scons", "qmake", "pyrcc5", "pyuic5", "lrelease", "maturin", "nasm", "yasm",
+                         "install_name_tool", "otool", "ldd", "uname", "lsb_release", "nproc", "which"})  # fmt: skip
 RISKY_SNIPPET_RE = re.compile(
     r"(exec|eval|compile|system|popen|subprocess|socket|urllib|urlopen|requests|http|b64decode|decompress|marshal"
     r"|__import__|open\(|chmod|getattr)"
@@ -112,6 +114,16 @@ def _process_verdict(an: Analyzer, site: CallSite) -> str | None:
     program = words[0].rsplit("/", 1)[-1].lower()
     if program in BUILD_TOOLS:
         return f"runs the build tool {program}"
+    if program in ("sh", "bash", "cmd", "powershell", "pwsh") and len(words) >= 2:
+        script = words[1]
+        if (
+            not script.startswith(("-", "/"))
+            and script.endswith((".sh", ".bat", ".cmd", ".ps1"))
+            and ":" not in script
+        ):
+            return f"runs {script}, a script shipped in the package (scanned on its own)"
+    if program.startswith("./") and program.endswith(".sh"):
+        return f"runs {program}, a script shipped in the package (scanned on its own)"
     if program.startswith("python") and "pip" in words and "install" in words:
         return None
     if program.startswith("python") and words[1:2] == ["-c"]:

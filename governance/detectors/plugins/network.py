@@ -30,6 +30,14 @@ def _call(an: Analyzer, site: CallSite) -> None:
     if name in P.SYSINFO_SOURCES:
         site.result = site.result | {"sysinfo"}
         return
+    if name == "shutil.copyfileobj" and len(site.node.args) >= 2 and site.args[0] & {"downloaded"}:
+        target = site.node.args[1]
+        target_name = getattr(target, "id", None)
+        if target_name in an.scope.handles:
+            an.mark_downloaded_path(an.scope.handles[target_name])
+        if target_name:
+            an.scope.taint[target_name] = an.scope.taint.get(target_name, frozenset()) | {"downloaded-file"}
+        return
     if name == "wget.download":
         # the 'wget' package: downloads to a file and returns its name
         an.report("network-access", "wget.download")

