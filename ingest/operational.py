@@ -17,6 +17,8 @@ from sqlalchemy import Select, inspect, select
 from sqlalchemy.orm import Session
 
 from atom.opdb import (
+    CreditNote,
+    Install,
     Invoice,
     InvoiceLine,
     Package,
@@ -257,7 +259,55 @@ def _billing_tables(session: Session) -> dict[str, pa.Table]:
             (a.publisher_id, a.stripe_account_id)
             for a in session.scalars(select(PartnerAccount).order_by(PartnerAccount.publisher_id))
         ]
+    credit_notes_schema = pa.schema(
+        [
+            ("credit_note_number", pa.string()),
+            ("invoice_number", pa.string()),
+            ("tenant_id", pa.string()),
+            ("period", pa.string()),
+            ("currency", pa.string()),
+            ("minor_units", pa.int32()),
+            ("amount", _AMOUNT),
+            ("reason", pa.string()),
+            ("issued_on", pa.date32()),
+            ("created_at", _TS),
+        ]
+    )
+    installs_schema = pa.schema(
+        [
+            ("install_id", pa.int64()),
+            ("tenant_id", pa.string()),
+            ("package_id", pa.string()),
+            ("version", pa.string()),
+            ("installed_at", _TS),
+        ]
+    )
+    credit_notes: list[tuple[Any, ...]] = []
+    installs: list[tuple[Any, ...]] = []
+    if "credit_notes" in present:
+        credit_notes = [
+            (
+                n.number,
+                n.invoice_number,
+                n.tenant_id,
+                n.period,
+                n.currency,
+                n.minor_units,
+                _money(n.amount_minor, n.minor_units),
+                n.reason,
+                n.issued_on,
+                n.created_at,
+            )
+            for n in session.scalars(select(CreditNote).order_by(CreditNote.number))
+        ]
+    if "installs" in present:
+        installs = [
+            (i.id, i.tenant_id, i.package_id, i.version, i.installed_at)
+            for i in session.scalars(select(Install).order_by(Install.id))
+        ]
     return {
+        "operational_credit_notes": _table(credit_notes, credit_notes_schema),
+        "operational_installs": _table(installs, installs_schema),
         "operational_invoices": _table(invoices, invoices_schema),
         "operational_invoice_lines": _table(lines, lines_schema),
         "operational_partner_payouts": _table(payouts, payouts_schema),

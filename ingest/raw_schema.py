@@ -176,6 +176,28 @@ RAW_TABLES: dict[str, str] = {
         publisher_id VARCHAR NOT NULL,
         stripe_account_id VARCHAR
     """,
+    # Credit notes an operator issued against one finalized invoice (atom/opdb/marketplace_ops.py);
+    # amount is positive, what the note takes off the invoice.
+    "operational_credit_notes": f"""
+        credit_note_number VARCHAR NOT NULL,
+        invoice_number VARCHAR NOT NULL,
+        tenant_id VARCHAR NOT NULL,
+        period VARCHAR NOT NULL,
+        currency VARCHAR NOT NULL,
+        minor_units INTEGER NOT NULL,
+        amount {AMOUNT} NOT NULL,
+        reason VARCHAR NOT NULL,
+        issued_on DATE NOT NULL,
+        created_at TIMESTAMP NOT NULL
+    """,
+    # Package installs by tenants (POST /v1/installs): the marketplace's adoption events.
+    "operational_installs": """
+        install_id BIGINT NOT NULL,
+        tenant_id VARCHAR NOT NULL,
+        package_id VARCHAR NOT NULL,
+        version VARCHAR NOT NULL,
+        installed_at TIMESTAMP NOT NULL
+    """,
     # Package submissions and their governance outcome (atom/opdb/registry.py); decided_at is when the
     # status last became approved or rejected, NULL while the submission waits for a scan or a reviewer.
     "operational_submissions": f"""

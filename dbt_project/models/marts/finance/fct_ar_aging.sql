@@ -1,15 +1,29 @@
 -- Accounts receivable today: every invoice still open (finalized, not paid, voided or written off as
--- uncollectible), bucketed by days past its due date.
+-- uncollectible) less the credit notes issued against it so far, bucketed by days past its due date.
+-- An invoice credited in full is no longer open.
 with
 
 invoices as (select * from {{ ref('stg_operational__invoices') }}),
+credit_notes as (select * from {{ ref('stg_operational__credit_notes') }}),
+
+credits_by_invoice as (
+    select
+        invoice_number,
+        sum(credit_amount) as credited_amount
+    from credit_notes
+    where issued_on_date <= {{ atom_today() }}
+    group by invoice_number
+),
 
 open_invoices as (
     select
-        *,
-        cast({{ dbt.datediff('due_on_date', atom_today(), 'day') }} as integer) as days_past_due
+        invoices.*,
+        coalesce(credits_by_invoice.credited_amount, 0) as credited_amount,
+        invoices.total_amount - coalesce(credits_by_invoice.credited_amount, 0) as open_amount,
+        cast({{ dbt.datediff('invoices.due_on_date', atom_today(), 'day') }} as integer) as days_past_due
     from invoices
-    where status = 'finalized' and document_type = 'invoice' and total_amount > 0
+    left join credits_by_invoice on invoices.invoice_number = credits_by_invoice.invoice_number
+    where invoices.status = 'finalized' and invoices.document_type = 'invoice'
 ),
 
 final as (
@@ -18,7 +32,7 @@ final as (
         tenant_id,
         invoice_period,
         currency,
-        total_amount as open_amount,
+        cast(open_amount as decimal(38, 6)) as open_amount,
         issued_on_date,
         due_on_date,
         {{ atom_today() }} as as_of_date,
@@ -29,8 +43,11 @@ final as (
             when days_past_due <= 60 then '31-60'
             when days_past_due <= 90 then '61-90'
             else '90+'
-        end as aging_bucket
+        end as aging_bucket,
+        cast(total_amount as decimal(38, 6)) as invoice_total_amount,
+        cast(credited_amount as decimal(38, 6)) as credited_amount
     from open_invoices
+    where open_amount > 0
 )
 
 select * from final

@@ -5,6 +5,7 @@ with
 mrr_movements as (select * from {{ ref('fct_mrr_movements') }}),
 invoice_lines as (select * from {{ ref('fct_invoice_lines') }}),
 invoices as (select * from {{ ref('stg_operational__invoices') }}),
+credit_notes as (select * from {{ ref('stg_operational__credit_notes') }}),
 settings as (select * from {{ ref('stg_price_book__settings') }}),
 
 periods as (
@@ -45,6 +46,17 @@ rated_by_period as (
     group by period
 ),
 
+-- Operator credit notes (decision 0710), with the state of the invoice they credit: a credit note of an
+-- invoice voided later credits nothing (the void took the whole invoice away).
+credits as (
+    select
+        credit_notes.*,
+        invoices.status as invoice_status
+    from credit_notes
+    inner join invoices on credit_notes.invoice_number = invoices.invoice_number
+    where invoices.status <> 'void'
+),
+
 documents_by_period as (
     select
         invoice_period as period,
@@ -54,6 +66,15 @@ documents_by_period as (
             as credited_amount,
         sum(case when status = 'paid' then total_amount else 0 end) as collected_amount
     from invoices
+    group by invoice_period
+),
+
+operator_credits_by_period as (
+    -- Credited against the month of the invoice they correct (revenue), as negative amounts.
+    select
+        invoice_period as period,
+        -sum(credit_amount) as operator_credited_amount
+    from credits
     group by invoice_period
 ),
 
@@ -85,6 +106,39 @@ receivables_by_period as (
         ) as issued_amount
     from periods
     inner join invoices on invoices.document_type = 'invoice' and invoices.status <> 'void'
+    group by periods.period
+),
+
+credits_at_period_end as (
+    -- Credit notes reduce AR from the day they are issued (of invoices still open at the month's end), and
+    -- the month's sales in the month they are issued.
+    select
+        periods.period,
+        sum(
+            case
+                when
+                    credits.issued_on_date < {{ dbt.dateadd('month', 1, 'periods.period_start_date') }}
+                    and (
+                        credits.invoice_status = 'finalized'
+                        or invoices.status_changed_at
+                        >= {{ dbt.dateadd('month', 1, 'periods.period_start_date') }}
+                    )
+                    then credits.credit_amount
+                else 0
+            end
+        ) as open_credit_amount,
+        sum(
+            case
+                when
+                    credits.issued_on_date >= periods.period_start_date
+                    and credits.issued_on_date < {{ dbt.dateadd('month', 1, 'periods.period_start_date') }}
+                    then credits.credit_amount
+                else 0
+            end
+        ) as issued_credit_amount
+    from periods
+    inner join credits on credits.issued_on_date < {{ dbt.dateadd('month', 1, 'periods.period_start_date') }}
+    inner join invoices on credits.invoice_number = invoices.invoice_number
     group by periods.period
 ),
 
@@ -137,23 +191,43 @@ final as (
         ) as unbilled_usage_amount,
         documents_by_period.period is not null as is_finalized,
         cast(coalesce(documents_by_period.invoiced_amount, 0) as decimal(38, 6)) as invoiced_amount,
-        cast(coalesce(documents_by_period.credited_amount, 0) as decimal(38, 6)) as credited_amount,
+        cast(
+            coalesce(documents_by_period.credited_amount, 0)
+            + coalesce(operator_credits_by_period.operator_credited_amount, 0)
+            as decimal(38, 6)
+        ) as credited_amount,
         cast(coalesce(documents_by_period.collected_amount, 0) as decimal(38, 6)) as collected_amount,
-        cast(coalesce(receivables_by_period.receivables_amount, 0) as decimal(38, 6)) as receivables_amount,
+        cast(
+            coalesce(receivables_by_period.receivables_amount, 0)
+            - coalesce(credits_at_period_end.open_credit_amount, 0)
+            as decimal(38, 6)
+        ) as receivables_amount,
         case
-            when receivables_by_period.issued_amount > 0
+            when
+                coalesce(receivables_by_period.issued_amount, 0)
+                - coalesce(credits_at_period_end.issued_credit_amount, 0) > 0
                 then cast({{ divide_decimal(
-                    'receivables_by_period.receivables_amount * '
+                    '(coalesce(receivables_by_period.receivables_amount, 0)'
+                    ~ ' - coalesce(credits_at_period_end.open_credit_amount, 0)) * '
                     ~ dbt.datediff('periods.period_start_date', dbt.dateadd('month', 1, 'periods.period_start_date'), 'day'),
-                    'receivables_by_period.issued_amount'
+                    '(coalesce(receivables_by_period.issued_amount, 0)'
+                    ~ ' - coalesce(credits_at_period_end.issued_credit_amount, 0))'
                 ) }} as decimal(18, 2))
-        end as days_sales_outstanding
+        end as days_sales_outstanding,
+        cast(
+            coalesce(documents_by_period.invoiced_amount, 0)
+            + coalesce(documents_by_period.credited_amount, 0)
+            + coalesce(operator_credits_by_period.operator_credited_amount, 0)
+            as decimal(38, 6)
+        ) as net_invoiced_amount
     from periods
     cross join settings
     left join mrr_by_period on periods.period = mrr_by_period.period
     left join rated_by_period on periods.period = rated_by_period.period
     left join documents_by_period on periods.period = documents_by_period.period
     left join receivables_by_period on periods.period = receivables_by_period.period
+    left join operator_credits_by_period on periods.period = operator_credits_by_period.period
+    left join credits_at_period_end on periods.period = credits_at_period_end.period
 )
 
 select * from final

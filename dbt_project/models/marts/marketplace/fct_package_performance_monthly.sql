@@ -1,11 +1,13 @@
--- Package performance per month and currency: adoption (tenants that ran the package) beside what its rated
--- lines earned. Every package has a row in every month from the first month with usage or rated lines to
--- the last; a month with no revenue carries the price book's currency and zero amounts. The marts hold runs,
--- not install events, so a tenant that has ever run a package counts as having installed it.
+-- Package performance per month and currency: adoption (install events of POST /v1/installs, and tenants
+-- that ran the package) beside what its rated lines earned. Every package has a row in every month from
+-- the first month with installs, usage or rated lines to the last; a month with no revenue carries the
+-- price book's currency and zero amounts. Installs are real install events (decision 0710): a tenant that
+-- runs a package it never installed through the API is active, not installed.
 with
 
 packages as (select * from {{ ref('dim_packages') }}),
 usage_daily as (select * from {{ ref('fct_usage_daily') }}),
+installs as (select * from {{ ref('stg_operational__installs') }}),
 invoice_lines as (select * from {{ ref('fct_invoice_lines') }}),
 settings as (select * from {{ ref('stg_price_book__settings') }}),
 
@@ -20,12 +22,24 @@ package_usage_monthly as (
     group by package_id, tenant_id, cast({{ dbt.date_trunc('month', 'usage_date') }} as date)
 ),
 
+package_installs_monthly as (
+    select
+        package_id,
+        tenant_id,
+        cast({{ dbt.date_trunc('month', 'installed_on_date') }} as date) as period_start_date,
+        count(*) as install_count
+    from installs
+    group by package_id, tenant_id, cast({{ dbt.date_trunc('month', 'installed_on_date') }} as date)
+),
+
 month_bounds as (
     select
         min(period_start_date) as first_month_start_date,
         max(period_start_date) as last_month_start_date
     from (
         select period_start_date from package_usage_monthly
+        union all
+        select period_start_date from package_installs_monthly
         union all
         select period_start_date from invoice_lines
     ) as data_months
@@ -41,12 +55,22 @@ months as (
 ),
 
 tenant_first_months as (
+    -- The month of a tenant's first install of the package.
     select
         package_id,
         tenant_id,
         min(period_start_date) as first_period_start_date
-    from package_usage_monthly
+    from package_installs_monthly
     group by package_id, tenant_id
+),
+
+installs_by_month as (
+    select
+        package_id,
+        period_start_date,
+        sum(install_count) as install_count
+    from package_installs_monthly
+    group by package_id, period_start_date
 ),
 
 adoption_by_month as (
@@ -94,6 +118,7 @@ package_months as (
         coalesce(adoption_by_month.active_tenants, 0) as active_tenants,
         coalesce(adoption_by_month.event_count, 0) as event_count,
         coalesce(new_tenants_by_month.new_tenants, 0) as new_tenants,
+        coalesce(installs_by_month.install_count, 0) as install_count,
         sum(coalesce(new_tenants_by_month.new_tenants, 0)) over (
             partition by packages.package_id order by months.period_start_date
             rows between unbounded preceding and current row
@@ -108,6 +133,10 @@ package_months as (
         on
             packages.package_id = new_tenants_by_month.package_id
             and months.period_start_date = new_tenants_by_month.period_start_date
+    left join installs_by_month
+        on
+            packages.package_id = installs_by_month.package_id
+            and months.period_start_date = installs_by_month.period_start_date
 ),
 
 package_months_by_currency as (
@@ -152,7 +181,8 @@ final as (
         case
             when gmv_amount > 0
                 then cast({{ divide_decimal('platform_fee_amount', 'gmv_amount') }} as decimal(18, 6))
-        end as take_rate
+        end as take_rate,
+        cast(install_count as bigint) as install_count
     from package_months_by_currency
 )
 
