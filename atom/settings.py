@@ -70,6 +70,10 @@ class Settings(BaseSettings):
     # One definition of a valid event (DESIGN 3.1): an event older than this many days before it is
     # received is refused as timestamp_out_of_range (a year of late usage, and a month of slack).
     atom_event_max_age_days: int = Field(default=400, ge=1, validation_alias="ATOM_EVENT_MAX_AGE_DAYS")
+    # Dunning (issue 15, orchestration/defs/dunning.py): a tenant with a finalized invoice unpaid this many days
+    # after its due date becomes past_due, and suspended this many days after that; paying reverses both.
+    atom_dunning_past_due_days: int = Field(default=7, ge=0, validation_alias="ATOM_DUNNING_PAST_DUE_DAYS")
+    atom_dunning_suspend_days: int = Field(default=14, ge=0, validation_alias="ATOM_DUNNING_SUSPEND_DAYS")
     # The platform's "today" (atom/clock.py): unset, the real UTC date. Pinning it makes a demo generated
     # as of a day build and rate as of that day too; tests pin it so month boundaries are fixed.
     atom_today: date | None = Field(default=None, validation_alias="ATOM_TODAY")
@@ -82,6 +86,9 @@ class Settings(BaseSettings):
     atom_spark_thrift_url: str | None = Field(default=None, validation_alias="ATOM_SPARK_THRIFT_URL")
     atom_spark_lake: str | None = Field(default=None, validation_alias="ATOM_SPARK_LAKE")
     dagster_url: str | None = Field(default=None, validation_alias="DAGSTER_URL")
+    # API limits and recently accepted event ids shared by every worker and replica (DESIGN 4):
+    # redis://[:password@]host:port/db. Unset, each API process keeps them in memory.
+    atom_redis_url: SecretUrl | None = Field(default=None, validation_alias="ATOM_REDIS_URL")
     # Dagster's instance storage (runs, event log, schedules) on PostgreSQL at this URL; unset, it follows
     # ATOM_DATABASE_URL when that is PostgreSQL, else SQLite files under the home (DESIGN 4).
     dagster_pg_url: SecretUrl | None = Field(default=None, validation_alias="DAGSTER_PG_URL")
@@ -126,6 +133,10 @@ class Settings(BaseSettings):
             _VaultSource(settings_cls),
             file_secret_settings,
         )
+
+    @property
+    def redis_url(self) -> str | None:
+        return self.atom_redis_url.get_secret_value() if self.atom_redis_url else None
 
     @property
     def home(self) -> Path:
@@ -238,7 +249,11 @@ class Settings(BaseSettings):
         instance_config = self.dagster_home / "dagster.yaml"
         # Written unless someone has configured the instance themselves (another storage, say).
         wanted = dagster_instance_yaml(self.dagster_home, postgres=self.dagster_postgres_url is not None)
-        ours = {dagster_instance_yaml(self.dagster_home, postgres=pg) for pg in (False, True)}
+        ours = {
+            dagster_instance_yaml(self.dagster_home, postgres=pg, concurrency=c)
+            for pg in (False, True)
+            for c in (False, True)  # homes written before the warehouse pool (issue 13 item 5) upgrade
+        }
         if not instance_config.exists() or instance_config.read_text() in {*_EARLIER_DAGSTER_YAML, *ours}:
             instance_config.write_text(wanted)
         if upgrading:
@@ -266,22 +281,39 @@ def _libpq_url(url: str) -> str:
 DAGSTER_EVENT_BATCH_SIZE = "1000"
 
 
-def dagster_instance_yaml(dagster_home: Path, postgres: bool = False) -> str:
+def dagster_instance_yaml(dagster_home: Path, postgres: bool = False, concurrency: bool = True) -> str:
     """The Dagster instance of a home: no telemetry from an offline platform, and the stock SQLite
     event log but with batched writes (orchestration/event_log.py); or, with ``postgres``, every storage
     on PostgreSQL at ``$DAGSTER_PG_URL`` (subprocess_env sets it: the URL, password and all, never
-    lands in the file)."""
+    lands in the file). With ``concurrency``, the one-writer rule of the warehouse (DESIGN 2, decision 0090)."""
     if postgres:
-        return "telemetry:\n  enabled: false\nstorage:\n  postgres:\n    postgres_url:\n      env: DAGSTER_PG_URL\n"
-    return (
-        "telemetry:\n"
-        "  enabled: false\n"
-        "event_log_storage:\n"
-        "  module: orchestration.event_log\n"
-        "  class: BatchingSqliteEventLogStorage\n"
-        "  config:\n"
-        f"    base_dir: {(dagster_home / 'history' / 'runs').resolve()}\n"
-    )
+        storage = "telemetry:\n  enabled: false\nstorage:\n  postgres:\n    postgres_url:\n      env: DAGSTER_PG_URL\n"
+    else:
+        storage = (
+            "telemetry:\n"
+            "  enabled: false\n"
+            "event_log_storage:\n"
+            "  module: orchestration.event_log\n"
+            "  class: BatchingSqliteEventLogStorage\n"
+            "  config:\n"
+            f"    base_dir: {(dagster_home / 'history' / 'runs').resolve()}\n"
+        )
+    return storage + (WAREHOUSE_CONCURRENCY_YAML if concurrency else "")
+
+
+# DuckDB admits one read-write process per file: every step that opens the warehouse is in the pool
+# "warehouse" (orchestration/warehouse_turn.py), one slot, claimed step by step, in-process runs included;
+# and the queue launches one run tagged atom/warehouse at a time (decision 0090).
+WAREHOUSE_CONCURRENCY_YAML = (
+    "concurrency:\n"
+    "  pools:\n"
+    "    granularity: op\n"
+    "    default_limit: 1\n"
+    "  runs:\n"
+    "    tag_concurrency_limits:\n"
+    "      - key: atom/warehouse\n"
+    "        limit: 1\n"
+)
 
 
 def secret_names(settings_cls: type[BaseSettings] = Settings) -> tuple[str, ...]:

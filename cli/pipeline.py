@@ -13,6 +13,12 @@ from atom import clock
 from atom.settings import Settings, get_settings
 from cli.console import err, fail, out, step_progress
 
+
+def waiting(message: str) -> None:
+    """What a build or billing run waits for: the run that holds the warehouse (DESIGN 2, decision 0090)."""
+    err.print(f"[yellow]{message}[/]")
+
+
 SCALES = ("small", "default", "large")
 
 
@@ -102,7 +108,7 @@ def ingest(
     if landed:
         err.print(f"landed {len(landed)} file(s) in {settings.landing_dir}")
     with step_progress("Loading usage") as progress:
-        summary = run_build(progress, stages=("reference", "usage"))
+        summary = run_build(progress, stages=("reference", "usage"), notify=waiting)
     _print_usage_summary(summary.usage)
     _warn_unreadable(summary.usage)
     if not summary.success or summary.checks_failed:
@@ -125,7 +131,7 @@ def build(
         first = _parse_day(since)
         days = [first + timedelta(days=i) for i in range((utc_today() - first).days + 1)]
     with step_progress("Building") as progress:
-        summary = run_build(progress, days=days)
+        summary = run_build(progress, days=days, notify=waiting)
     _print_usage_summary(summary.usage)
     _warn_unreadable(summary.usage)
     loaded_days = f"{summary.days[0]}..{summary.days[-1]}" if summary.days else "none"

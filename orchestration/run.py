@@ -30,8 +30,10 @@ from atom import clock
 from atom.settings import apply_to_process_env, get_settings
 from ingest.landing import landing_days
 from orchestration.partitions import partition_range_tags
+from orchestration.warehouse_turn import in_process_tags, wait_for_turn
 
 ProgressCallback = Callable[[str, int, int], None]
+Notify = Callable[[str], None]
 USAGE_KEY = dg.AssetKey(["raw", "usage_events"])
 
 
@@ -89,8 +91,10 @@ def run_build(
     *,
     stages: Sequence[str] = ("reference", "usage", "transform"),
     days: Sequence[date] | None = None,
+    notify: Notify = lambda _: None,
 ) -> BuildSummary:
-    """Run the build stages in order; stop at the first failed run."""
+    """Run the build stages in order; stop at the first failed run. Each run first waits for its turn at
+    the warehouse (orchestration/warehouse_turn.py), telling ``notify`` what it waits for."""
     settings = get_settings()
     settings.ensure_dirs()
     apply_to_process_env(settings)
@@ -121,6 +125,7 @@ def run_build(
         total = sum(len(selections[stage]) for stage in stages)
         for stage, tags in plan:
             stage_started = time.perf_counter()
+            wait_for_turn(instance, notify)
             run_id = str(uuid.uuid4())  # what dagster._core.utils.make_new_run_id returns
             if progress:
                 instance.add_event_listener(run_id, _progress_listener(summary, total, progress))
@@ -128,7 +133,7 @@ def run_build(
                 instance=instance,
                 run_id=run_id,
                 asset_selection=sorted(selections[stage]),
-                tags={**tags, "atom/stage": stage},
+                tags={**tags, **in_process_tags(), "atom/stage": stage},
                 raise_on_error=False,
             )
             summary.run_ids.append(result.run_id)

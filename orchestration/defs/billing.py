@@ -8,6 +8,7 @@ Partitions start where the ingest partitions do and end with the last whole mont
 current month can never be finalized.
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -27,6 +28,7 @@ from billing.payouts import pay_partners
 from billing.stripe_gateway import StripeGateway, make_gateway
 from billing.stripe_sync import sync_period
 from orchestration.resources import OperationalDBResource, WarehouseResource
+from orchestration.warehouse_turn import WAREHOUSE_POOL, WAREHOUSE_TAGS, in_process_tags, wait_for_turn
 
 GROUP = "billing"  # the area (orchestration/areas.py): these assets run the rules of billing/
 BILLING_JOB = "billing_job"
@@ -67,6 +69,7 @@ def partition_of_period(period: str) -> str:
 @dg.asset(
     key=INVOICES_KEY,
     group_name=GROUP,
+    pool=WAREHOUSE_POOL,  # reads the marts; Stripe and payouts below touch only the operational DB
     partitions_def=monthly_billing_partitions,
     deps=[dg.AssetKey(["marts", "fct_invoice_lines"])],
     kinds={"sqlite"},
@@ -219,6 +222,7 @@ BILLING_ASSETS = dg.AssetSelection.assets(finalized_invoices, stripe_invoices, p
 billing_job = dg.define_asset_job(
     BILLING_JOB,
     selection=BILLING_ASSETS,
+    tags=WAREHOUSE_TAGS,
     description="Close one month: finalize its invoices, send them to Stripe, pay partners.",
 )
 
@@ -234,9 +238,12 @@ class BillingRunSummary:
     error: str | None = None
 
 
-def run_billing_partition(period: str, today: date | None = None) -> BillingRunSummary:
+def run_billing_partition(
+    period: str, today: date | None = None, notify: Callable[[str], None] = lambda _: None
+) -> BillingRunSummary:
     """Execute exactly the month's partition of ``billing_job`` in this process, on the shared instance
-    (so the run shows in the orchestrator's UI beside the ones finance launches there)."""
+    (so the run shows in the orchestrator's UI beside the ones finance launches there), once no other run
+    holds the warehouse (``notify`` says which it waits for; orchestration/warehouse_turn.py)."""
     from billing.periods import month_has_ended, not_ended_message, parse_period
 
     parse_period(period)
@@ -256,8 +263,12 @@ def run_billing_partition(period: str, today: date | None = None) -> BillingRunS
         )
     summary = BillingRunSummary(period)
     with dg.DagsterInstance.get() as instance:
+        wait_for_turn(instance, notify)
         result = job.execute_in_process(
-            instance=instance, partition_key=partition_of_period(period), raise_on_error=False
+            instance=instance,
+            partition_key=partition_of_period(period),
+            tags=in_process_tags(),
+            raise_on_error=False,
         )
     summary.run_id, summary.success = result.run_id, result.success
     for event in result.all_events:

@@ -6,6 +6,7 @@ import dagster as dg
 
 from orchestration.defs.billing import BILLING_ASSETS
 from orchestration.partitions import recent_range_tags
+from orchestration.warehouse_turn import WAREHOUSE_TAGS
 
 BUILD_JOB = "build_job"
 
@@ -13,6 +14,7 @@ build_job = dg.define_asset_job(
     BUILD_JOB,
     # Monthly invoicing cannot share a job with daily partitions; it has its own (defs/billing.py).
     selection=dg.AssetSelection.all() - BILLING_ASSETS,
+    tags=WAREHOUSE_TAGS,  # one warehouse writer at a time, queued or in-process (warehouse_turn.py)
     description="Everything: price book, operational copy, usage batches of the selected days, dbt, serving.",
 )
 

@@ -21,6 +21,7 @@ from atom.spark_lake import export_raw
 from orchestration.areas import dbt_model_area
 from orchestration.dbt_manifest import ensure_manifest
 from orchestration.resources import WarehouseResource
+from orchestration.warehouse_turn import WAREHOUSE_POOL
 
 
 class AtomDbtTranslator(DagsterDbtTranslator):
@@ -44,7 +45,12 @@ def dbt_project() -> DbtProject:
 def _build_dbt_assets() -> dg.AssetsDefinition:
     project = dbt_project()
 
-    @dbt_assets(manifest=project.manifest_path, project=project, dagster_dbt_translator=AtomDbtTranslator())
+    @dbt_assets(
+        manifest=project.manifest_path,
+        project=project,
+        dagster_dbt_translator=AtomDbtTranslator(),
+        pool=WAREHOUSE_POOL,
+    )
     def atom_dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource):
         settings = get_settings()
         # dbt-duckdb reads the warehouse path from ATOM_WAREHOUSE, and DBT_TARGET picks the engine's target

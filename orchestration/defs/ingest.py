@@ -6,16 +6,18 @@ from pathlib import Path
 import dagster as dg
 import duckdb
 
+from atom.opdb import make_engine, session_scope
 from atom.settings import get_settings
-from billing.price_book import load_price_book
+from billing.price_book import all_versions
 from ingest.landing import landed_files, set_aside
 from ingest.loader import load_files, unreadable_files
 from ingest.operational import copy_operational_tables
-from ingest.price_book_tables import write_price_book_tables
+from ingest.price_book_tables import write_price_book_versions
 from ingest.raw_schema import RAW_TABLES, create_raw_schema
 from orchestration.areas import raw_table_area
 from orchestration.partitions import daily_landing_partitions
 from orchestration.resources import OperationalDBResource, WarehouseResource
+from orchestration.warehouse_turn import WAREHOUSE_POOL
 
 PRICE_BOOK_TABLES = [
     "price_book_settings",
@@ -42,20 +44,33 @@ def raw_key(table: str) -> dg.AssetKey:
     specs=[
         dg.AssetSpec(raw_key(t), group_name=raw_table_area(t), kinds={"duckdb"}) for t in PRICE_BOOK_TABLES
     ],
-    description="The price book YAML (DESIGN 3.2), validated and flattened into raw.price_book_*.",
+    description="Every price-book version (DESIGN 3.2): the file price book, in force from the beginning, and "
+    "the versions published to the operational DB, validated and flattened into raw.price_book_* with their "
+    "effective_from; dbt rates each month with the version in force.",
 )
-def price_book(context: dg.AssetExecutionContext, warehouse: WarehouseResource):
+def price_book(
+    context: dg.AssetExecutionContext, warehouse: WarehouseResource, operational_db: OperationalDBResource
+):
     path = get_settings().price_book_path
-    if not path.exists():
-        raise dg.Failure(f"No price book at {path}: run `atom generate` or set ATOM_PRICE_BOOK.")
-    book = load_price_book(path)
+    engine = make_engine(operational_db.url)
+    try:
+        with session_scope(engine) as session:
+            versions = all_versions(session, path)
+    finally:
+        engine.dispose()
+    if not versions:
+        context.log.warning(
+            f"No price book yet (no {path}, no published version): nothing is rated until one is published "
+            "(PUT /v1/price-book or atom price-book publish)."
+        )
     with warehouse.connect() as conn:
         create_raw_schema(conn)
-        write_price_book_tables(conn, book, source_uri=path.as_uri())
+        write_price_book_versions(conn, versions)
         counts = {t: _scalar(conn, f"select count(*) from raw.{t}") for t in PRICE_BOOK_TABLES}
+    sources = ", ".join(f"{v.effective_from or 'beginning'}: {v.source_uri}" for v in versions) or "none"
     for table in PRICE_BOOK_TABLES:
         yield dg.MaterializeResult(
-            asset_key=raw_key(table), metadata={"rows": counts[table], "source": str(path)}
+            asset_key=raw_key(table), metadata={"rows": counts[table], "versions": sources}
         )
 
 
@@ -65,6 +80,7 @@ def price_book(context: dg.AssetExecutionContext, warehouse: WarehouseResource):
         for t in OPERATIONAL_TABLES
     ],
     description="A copy of the operational DB's tenants, plans, publishers and packages, replaced whole.",
+    pool=WAREHOUSE_POOL,
 )
 def operational_tables(warehouse: WarehouseResource, operational_db: OperationalDBResource):
     with warehouse.connect() as conn:
@@ -90,6 +106,7 @@ READABLE_CHECK = "landed_files_readable"
 # dominated a six-month backfill (docs/decisions/0002).
 @dg.asset(
     key=USAGE_KEY,
+    pool=WAREHOUSE_POOL,
     group_name=raw_table_area("usage_events"),
     kinds={"duckdb"},
     deps=[raw_key("price_book_metrics"), raw_key("operational_tenants")],

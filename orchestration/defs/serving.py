@@ -8,11 +8,13 @@ from atom.settings import get_settings
 from atom.spark_lake import load_marts
 from orchestration.defs.dbt import MART_KEYS
 from orchestration.resources import WarehouseResource
+from orchestration.warehouse_turn import WAREHOUSE_POOL
 
 
 @dg.asset(
     key=["serving", "snapshot"],
     group_name="serving",
+    pool=WAREHOUSE_POOL,
     deps=MART_KEYS,
     kinds={"duckdb"},
     description="serving.duckdb: a read-only copy of every mart, replaced by atomic rename (DESIGN 2).",

@@ -1,0 +1,99 @@
+"""One writer of the warehouse at a time (DESIGN 2), whoever starts the run (decision 0090).
+
+DuckDB admits one read-write process per file, and a second one fails outright ("Conflicting lock is
+held"). Dagster does the serialising, with the instance configuration ``atom`` writes
+(atom/settings.py ``WAREHOUSE_CONCURRENCY_YAML``):
+
+- every step that opens the warehouse is in the pool ``warehouse`` (one slot). Slots are claimed in the
+  instance's storage, atomically, by every executor, the in-process one of ``atom build`` and
+  ``atom billing run`` included: a step waits for the slot instead of failing on the file lock;
+- the jobs that write it carry the tag ``atom/warehouse``, limited to one run at a time by the queued run
+  coordinator, so a month close launched from the portal waits in the queue while a build runs.
+
+Runs executed in the CLI's process do not pass through the queue, so before starting one the CLI waits
+here for the runs that hold the warehouse, saying which ("waiting for the running build <id> to
+finish…"). The pool is what makes it safe when two start in the same instant; this wait is what makes
+the wait visible. A run whose process died (kill -9, a crash) would hold its slot and block every later
+run: an in-process run on this host whose process is gone is marked failed, which frees its slot.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import time
+from collections.abc import Callable
+
+import dagster as dg
+from dagster._core.storage.dagster_run import IN_PROGRESS_RUN_STATUSES
+
+WAREHOUSE_POOL = "warehouse"
+WAREHOUSE_TAG = "atom/warehouse"
+WAREHOUSE_TAGS = {WAREHOUSE_TAG: "write"}
+PID_TAG, HOST_TAG = "atom/pid", "atom/host"
+POLL_SECONDS = 1.0
+
+JOB_NOUNS = {"build_job": "build", "billing_job": "billing run"}
+
+
+def in_process_tags() -> dict[str, str]:
+    """Tags of a run executed in this process: who holds the warehouse, so a dead holder can be found."""
+    return {**WAREHOUSE_TAGS, PID_TAG: str(os.getpid()), HOST_TAG: socket.gethostname()}
+
+
+def warehouse_holders(instance: dg.DagsterInstance) -> list[dg.DagsterRun]:
+    """Runs that write the warehouse and have not finished (queued ones wait their turn too: not holders)."""
+    statuses = [s for s in IN_PROGRESS_RUN_STATUSES if s != dg.DagsterRunStatus.QUEUED]
+    return list(instance.get_runs(dg.RunsFilter(statuses=statuses, tags=WAREHOUSE_TAGS)))
+
+
+def _process_is_gone(run: dg.DagsterRun) -> bool:
+    pid, host = run.tags.get(PID_TAG), run.tags.get(HOST_TAG)
+    if pid is None or host != socket.gethostname() or int(pid) == os.getpid():
+        return False
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:  # alive, another account's
+        return False
+    return False
+
+
+def reap_dead_holders(instance: dg.DagsterInstance) -> list[str]:
+    """Mark failed the in-process runs of this host whose process is gone, freeing their pool slots."""
+    reaped = []
+    for run in warehouse_holders(instance):
+        if _process_is_gone(run):
+            instance.report_run_failed(run, f"its process {run.tags[PID_TAG]} is gone (atom: stale holder)")
+            instance.event_log_storage.free_concurrency_slots_for_run(run.run_id)
+            reaped.append(run.run_id)
+    return reaped
+
+
+def describe(run: dg.DagsterRun) -> str:
+    return f"{JOB_NOUNS.get(run.job_name, run.job_name)} {run.run_id}"
+
+
+def wait_for_turn(
+    instance: dg.DagsterInstance,
+    notify: Callable[[str], None],
+    poll_seconds: float = POLL_SECONDS,
+    timeout_seconds: float | None = None,
+) -> float:
+    """Block until no other run holds the warehouse; ``notify`` once per run waited for. Returns the
+    seconds waited."""
+    started = time.monotonic()
+    announced: set[str] = set()
+    while True:
+        reap_dead_holders(instance)
+        holders = [run for run in warehouse_holders(instance) if run.tags.get(PID_TAG) != str(os.getpid())]
+        if not holders:
+            return time.monotonic() - started
+        for run in holders:
+            if run.run_id not in announced:
+                announced.add(run.run_id)
+                notify(f"waiting for the running {describe(run)} to finish…")
+        if timeout_seconds is not None and time.monotonic() - started > timeout_seconds:
+            raise TimeoutError(f"the warehouse is still held by {', '.join(map(describe, holders))}")
+        time.sleep(poll_seconds)
