@@ -7,6 +7,7 @@ SCALE ?= default
 
 CHROMIUM := /usr/bin/chromium
 POSTGRES := /usr/lib/postgresql/15/bin/initdb
+REDIS := /usr/bin/redis-server
 
 .PHONY: env java demo test test-fast lint format bench screenshots clean
 
@@ -34,12 +35,16 @@ java:
 	@command -v java >/dev/null || (apt-get update -qq && apt-get install -y -qq openjdk-17-jre-headless) >/dev/null 2>&1 \
 		|| echo "warning: could not install openjdk-17-jre-headless"
 
+# ATOM_REDIS_URL's tests (limits and recent ids shared by every API worker) run a real redis-server.
+$(REDIS):
+	-(apt-get update -qq && apt-get install -y -qq redis-server) >/dev/null 2>&1 || echo "warning: could not install redis-server"
+
 ## demo: generate the demo marketplace, run the pipeline, start portal + orchestrator (SCALE=small|default|large)
 demo: env
 	$(BIN)/atom demo --scale $(SCALE)
 
 ## test: lint, type-check and the whole test suite (slow tests included), two workers
-test: env java $(CHROMIUM) $(POSTGRES) lint
+test: env java $(CHROMIUM) $(POSTGRES) $(REDIS) lint
 	$(BIN)/pytest -n 2 --timeout 900 --durations=15
 
 ## test-fast: skip the tests marked slow (for the edit-test loop only; CI runs `make test`)

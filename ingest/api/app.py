@@ -24,6 +24,7 @@ from ingest.api.docs_pages import install_docs_pages
 from ingest.api.errors import install_error_handlers
 from ingest.api.key_throttle import KeyThrottle
 from ingest.api.observability import ApiMetrics, RequestMiddleware, configure_logging
+from ingest.api.shared_state import limiter_storage
 
 API_VERSION = "1.0.0"
 DESCRIPTION = """\
@@ -102,7 +103,7 @@ def create_app(
         redoc_url=None,
     )
     app.state.ctx = ctx
-    app.state.key_throttle = key_throttle or KeyThrottle()
+    app.state.key_throttle = key_throttle or KeyThrottle(storage=limiter_storage(settings))
     install_error_handlers(app)
     for router in discover_routers():
         app.include_router(router)

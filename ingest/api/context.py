@@ -16,7 +16,6 @@ from pathlib import Path
 
 import structlog
 from limits import RateLimitItem, parse
-from limits.storage import MemoryStorage
 from limits.strategies import MovingWindowRateLimiter
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
@@ -28,7 +27,7 @@ from governance.archive import ArchiveLimits
 from ingest.api.intake import MAX_EVENTS
 from ingest.api.keys import KeyResolver
 from ingest.api.observability import ApiMetrics
-from ingest.api.recent_ids import RecentIdStore
+from ingest.api.shared_state import RecentIds, limiter_storage, recent_id_store
 
 log = structlog.get_logger("atom.api")
 
@@ -154,7 +153,7 @@ class ApiContext:
     tenants: TenantDirectory
     metrics_ids: PriceBookMetrics
     body_budget: ByteBudget
-    recent_ids: RecentIdStore
+    recent_ids: RecentIds
     metrics: ApiMetrics
     limiter: MovingWindowRateLimiter
     rate_limit: RateLimitItem
@@ -169,10 +168,8 @@ class ApiContext:
             tenants=TenantDirectory(engine),
             metrics_ids=PriceBookMetrics(settings.price_book_path),
             body_budget=ByteBudget(config.max_usage_bytes_in_flight),
-            recent_ids=RecentIdStore(
-                settings.home / "api" / "recent_ids", retention_s=config.recent_ids_retention_s
-            ),
+            recent_ids=recent_id_store(settings, config.recent_ids_retention_s),
             metrics=metrics,
-            limiter=MovingWindowRateLimiter(MemoryStorage()),
+            limiter=MovingWindowRateLimiter(limiter_storage(settings)),
             rate_limit=parse(config.rate_limit),
         )

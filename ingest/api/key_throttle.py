@@ -10,7 +10,7 @@ costs nothing and is not counted.
 
 IPv6 clients are counted by /64, the block a single host is usually handed (counting single addresses
 there would let one host rotate through 2^64 of them). Counts are per worker process and in memory, as
-the per-key limit is (docs/api.md).
+the per-key limit is, unless ``ATOM_REDIS_URL`` shares them between every worker (docs/api.md).
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ import time
 
 from fastapi import Request
 from limits import RateLimitItem, parse
-from limits.storage import MemoryStorage
+from limits.storage import MemoryStorage, Storage
 from limits.strategies import MovingWindowRateLimiter
 
 # 20 mistakes a minute leaves room for a client rotating a revoked key out and an operator pasting a key
@@ -47,9 +47,10 @@ def client_address(request: Request) -> str:
 class KeyThrottle:
     """Counts invalid keys per address in a moving window; :meth:`retry_after` says whether to refuse."""
 
-    def __init__(self, limit: str = DEFAULT_LIMIT) -> None:
+    def __init__(self, limit: str = DEFAULT_LIMIT, storage: Storage | None = None) -> None:
         self.limit: RateLimitItem = parse(limit)
-        self._limiter = MovingWindowRateLimiter(MemoryStorage())
+        # Shared by every worker when ATOM_REDIS_URL is set (ingest/api/shared_state.py).
+        self._limiter = MovingWindowRateLimiter(storage or MemoryStorage())
 
     def retry_after(self, address: str) -> int | None:
         """Seconds until ``address`` may present a key again; None when it may now."""
