@@ -89,6 +89,9 @@ class Settings(BaseSettings):
     # API limits and recently accepted event ids shared by every worker and replica (DESIGN 4):
     # redis://[:password@]host:port/db. Unset, each API process keeps them in memory.
     atom_redis_url: SecretUrl | None = Field(default=None, validation_alias="ATOM_REDIS_URL")
+    # Set by `atom serve` for its workers: Prometheus counters live in files here, so /metrics counts every
+    # worker whichever answers (prometheus-client's multiprocess mode).
+    prometheus_multiproc_dir: Path | None = Field(default=None, validation_alias="PROMETHEUS_MULTIPROC_DIR")
     # Dagster's instance storage (runs, event log, schedules) on PostgreSQL at this URL; unset, it follows
     # ATOM_DATABASE_URL when that is PostgreSQL, else SQLite files under the home (DESIGN 4).
     dagster_pg_url: SecretUrl | None = Field(default=None, validation_alias="DAGSTER_PG_URL")
@@ -452,6 +455,13 @@ def subprocess_env(settings: Settings | None = None, **overrides: str) -> dict[s
             )
     env.update(overrides)
     return env
+
+
+def export_to_process(**variables: str) -> None:
+    """Set variables in this process's environment, for libraries that read it there and for the children
+    it starts (uvicorn's workers, say)."""
+    os.environ.update(variables)
+    reset_settings_cache()
 
 
 def apply_to_process_env(settings: Settings | None = None) -> None:

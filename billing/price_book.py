@@ -12,14 +12,23 @@ from __future__ import annotations
 import hashlib
 import math
 from collections.abc import Iterable
+from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Annotated, Any, Literal, TypeVar
 
+import orjson
 import yaml
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
+from sqlalchemy import select
+from sqlalchemy.orm import Session
 
+from atom.clock import now
+from atom.opdb.billing import BillingRun
+from atom.opdb.models import PriceBookVersion, Subscription
+from atom.opdb.registry import AuditLog
 from billing.money import MINOR_UNITS, minor_units
+from billing.periods import parse_period
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -366,3 +375,214 @@ def _quantity_problems(field: str, quantity: Decimal) -> Iterable[str]:
 def _places(number: Decimal) -> int:
     exponent = number.normalize().as_tuple().exponent
     return -exponent if isinstance(exponent, int) and exponent < 0 else 0
+
+
+# ---------------------------------------------------------------------------------------------------------
+# versions (DESIGN 3.2, 3.8: PUT /v1/price-book?effective_from=, `atom price-book publish`)
+#
+# A version rates every month from its ``effective_from`` until the next version's. The file price book
+# ($ATOM_HOME/price_book.yaml, what the generator writes) is the version in force "from the beginning":
+# before the first stored version, or always when none is stored. Both the API and the CLI publish
+# through :func:`publish_price_book`, so they validate, refuse and audit alike.
+
+BEGINNING = "0000-00"  # sorts before every YYYY-MM: the file price book's effective_from
+
+
+class PriceBookVersionError(ValueError):
+    """A version that cannot be published as asked; ``status`` is the HTTP answer the API gives."""
+
+    def __init__(self, status: int, reason: str, problems: list[str]) -> None:
+        self.status = status
+        self.reason = reason
+        self.problems = problems
+        super().__init__("; ".join(problems))
+
+
+class BookVersion(BaseModel):
+    """One version as rating sees it: ``effective_from`` is ``YYYY-MM``, or ``None`` for the file book."""
+
+    model_config = ConfigDict(frozen=True, arbitrary_types_allowed=True)
+
+    effective_from: str | None
+    book: PriceBook
+    yaml_text: str
+    sha256: str
+    source_uri: str
+    created_by: str | None = None
+    created_at: datetime | None = None
+
+
+def parse_effective_from(text: str) -> str:
+    """``YYYY-MM`` checked (a real month, years 1900-2099), or :class:`PriceBookVersionError` (422)."""
+    value = (text or "").strip()
+    try:
+        if len(value) != 7 or value[:2] not in ("19", "20"):
+            raise ValueError(value)
+        parse_period(value)
+    except ValueError:
+        raise PriceBookVersionError(
+            422,
+            "invalid_effective_from",
+            [f"effective_from {text!r} is not a month: use YYYY-MM, e.g. 2027-01"],
+        ) from None
+    return value
+
+
+def file_version(path: Path | None) -> BookVersion | None:
+    """The file price book as the version in force from the beginning, or ``None`` when there is no file."""
+    if path is None or not path.exists():
+        return None
+    text = path.read_text(encoding="utf-8")
+    book = parse_price_book(text, source=str(path))
+    return BookVersion(
+        effective_from=None,
+        book=book,
+        yaml_text=text,
+        sha256=book.content_sha256,
+        source_uri=path.as_uri(),
+    )
+
+
+def stored_versions(session: Session) -> list[BookVersion]:
+    """Every published version, oldest first (the operational DB's ``price_book_versions``)."""
+    found = []
+    for row in session.scalars(select(PriceBookVersion).order_by(PriceBookVersion.effective_from)):
+        book = parse_price_book(row.yaml_text, source=f"price book effective from {row.effective_from}")
+        found.append(
+            BookVersion(
+                effective_from=row.effective_from,
+                book=book,
+                yaml_text=row.yaml_text,
+                sha256=row.sha256,
+                source_uri=f"opdb:price_book_versions/{row.effective_from}",
+                created_by=row.created_by,
+                created_at=row.created_at,
+            )
+        )
+    return found
+
+
+def all_versions(session: Session, file_path: Path | None) -> list[BookVersion]:
+    """What rating uses: the file book (from the beginning) when present, then every stored version."""
+    found = file_version(file_path)
+    return ([found] if found else []) + stored_versions(session)
+
+
+def version_in_force(versions: list[BookVersion], period: str) -> BookVersion | None:
+    """The version that rates ``period``: the latest whose effective_from is not after it."""
+    chosen = None
+    for version in versions:
+        if (version.effective_from or BEGINNING) <= period:
+            chosen = version
+    return chosen
+
+
+def publish_price_book(
+    session: Session,
+    yaml_text: str,
+    effective_from: str,
+    *,
+    actor: str,
+    api_key_id: str | None = None,
+    request_id: str | None = None,
+    file_path: Path | None = None,
+) -> BookVersion:
+    """Validate ``yaml_text`` and store it as the version that rates months from ``effective_from`` on.
+
+    Refused with every problem listed (422) when the YAML is not a valid price book, when its currency
+    differs from the books already in use (invoices of one marketplace are in one currency), or when a
+    subscription in the months it would rate holds a plan it does not define. Refused (409) when that month
+    or a later one is already closed: finalized months are never re-rated. Publishing again for the same
+    month replaces that version (audited with both digests). The caller commits."""
+    effective_from = parse_effective_from(effective_from)
+    try:
+        book = parse_price_book(yaml_text, source=f"price book effective from {effective_from}")
+    except PriceBookError as exc:
+        raise PriceBookVersionError(422, "invalid_price_book", exc.problems) from None
+
+    closed = session.scalars(
+        select(BillingRun.period).where(BillingRun.period >= effective_from).order_by(BillingRun.period)
+    ).all()
+    if closed:
+        raise PriceBookVersionError(
+            409,
+            "period_closed",
+            [
+                f"{', '.join(closed)} already closed (finalized invoices are never re-rated): publish with "
+                f"effective_from after {closed[-1]}"
+            ],
+        )
+
+    versions = all_versions(session, file_path)
+    problems = [
+        f"currency {book.currency!r} differs from {v.book.currency!r} of the version effective from "
+        f"{v.effective_from or 'the beginning'}: one marketplace invoices in one currency"
+        for v in versions
+        if v.effective_from != effective_from and v.book.currency != book.currency
+    ][:1]
+    # The months this version would rate: from effective_from to the next stored version's.
+    later = sorted(
+        v.effective_from for v in versions if v.effective_from and v.effective_from > effective_from
+    )
+    until = later[0] if later else None
+    plan_ids = {plan.id for plan in book.plans}
+    start = _month_start(effective_from)
+    end = _month_start(until) if until else None
+    for sub in session.scalars(
+        select(Subscription).order_by(Subscription.tenant_id, Subscription.started_on)
+    ):
+        overlaps = (sub.ended_on is None or sub.ended_on > start) and (end is None or sub.started_on < end)
+        if overlaps and sub.plan_id not in plan_ids:
+            problems.append(
+                f"tenant {sub.tenant_id} holds plan {sub.plan_id!r} from {sub.started_on}, in the months this "
+                f"version rates: keep plan {sub.plan_id!r} in `plans:` or move the tenant to another plan first"
+            )
+    if problems:
+        raise PriceBookVersionError(422, "invalid_price_book", problems)
+
+    digest = hashlib.sha256(yaml_text.encode("utf-8")).hexdigest()
+    moment = now().replace(tzinfo=None)
+    row = session.get(PriceBookVersion, effective_from)
+    previous = row.sha256 if row is not None else None
+    if row is None:
+        row = PriceBookVersion(effective_from=effective_from)
+        session.add(row)
+    row.yaml_text = yaml_text
+    row.sha256 = digest
+    row.created_by = actor
+    row.created_at = moment
+    session.add(
+        AuditLog(
+            occurred_at=moment,
+            api_key_id=api_key_id,
+            actor=actor,
+            action="price_book.publish",
+            target_type="price_book_version",
+            target_id=effective_from,
+            details_json=orjson.dumps(
+                {
+                    "sha256": digest,
+                    "replaces_sha256": previous,
+                    "currency": book.currency,
+                    "plans": sorted(plan_ids),
+                    "prices": sorted(p.id for p in book.prices),
+                },
+                option=orjson.OPT_SORT_KEYS,
+            ).decode(),
+            request_id=request_id,
+        )
+    )
+    session.flush()
+    return BookVersion(
+        effective_from=effective_from,
+        book=book,
+        yaml_text=yaml_text,
+        sha256=digest,
+        source_uri=f"opdb:price_book_versions/{effective_from}",
+        created_by=actor,
+        created_at=moment,
+    )
+
+
+def _month_start(period: str) -> date:
+    return parse_period(period)

@@ -50,18 +50,22 @@ RAW_TABLES: dict[str, str] = {
         quarantined BIGINT NOT NULL,
         loaded_at TIMESTAMP NOT NULL
     """,
-    # Price book (DESIGN 3.2), flattened; replaced whole on every load.
+    # Price book (DESIGN 3.2), flattened; replaced whole on every load. Every version at once (issue 15):
+    # effective_from is the first day of the first month a version rates, NULL for the file price book
+    # (in force from the beginning); the settings table holds one row per version.
     "price_book_settings": """
         currency VARCHAR NOT NULL,
         minor_units INTEGER NOT NULL,
         source_uri VARCHAR,
         content_sha256 VARCHAR NOT NULL,
-        loaded_at TIMESTAMP NOT NULL
+        loaded_at TIMESTAMP NOT NULL,
+        effective_from DATE
     """,
     "price_book_metrics": """
         metric_id VARCHAR NOT NULL,
         aggregation VARCHAR NOT NULL,
-        property VARCHAR
+        property VARCHAR,
+        effective_from DATE
     """,
     "price_book_prices": f"""
         price_id VARCHAR NOT NULL,
@@ -74,18 +78,21 @@ RAW_TABLES: dict[str, str] = {
         minimum_amount {UNIT_AMOUNT},
         revenue_share DECIMAL(9, 6),
         transform_divide_by {QUANTITY},
-        transform_round VARCHAR
+        transform_round VARCHAR,
+        effective_from DATE
     """,
     "price_book_tiers": f"""
         price_id VARCHAR NOT NULL,
         tier_index INTEGER NOT NULL,
         up_to {QUANTITY},
         unit_amount {UNIT_AMOUNT} NOT NULL,
-        flat_amount {UNIT_AMOUNT} NOT NULL
+        flat_amount {UNIT_AMOUNT} NOT NULL,
+        effective_from DATE
     """,
     "price_book_plans": f"""
         plan_id VARCHAR NOT NULL,
-        amount {UNIT_AMOUNT} NOT NULL
+        amount {UNIT_AMOUNT} NOT NULL,
+        effective_from DATE
     """,
     # Copies of the operational DB (atom.opdb), replaced whole by the ingest asset on every build.
     "operational_publishers": """

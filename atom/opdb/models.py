@@ -31,7 +31,8 @@ NAMING_CONVENTION = {
     "pk": "pk_%(table_name)s",
 }
 
-TENANT_STATES = ("trialing", "active", "past_due", "churned", "reactivated")
+TENANT_STATES = ("trialing", "active", "past_due", "suspended", "churned", "reactivated")
+_STATES_SQL = ", ".join(f"'{state}'" for state in TENANT_STATES)
 
 
 class Base(DeclarativeBase):
@@ -123,9 +124,8 @@ class TenantEvent(Base):
 
     __tablename__ = "tenant_events"
     __table_args__ = (
-        CheckConstraint(
-            "state IN ('trialing', 'active', 'past_due', 'churned', 'reactivated')", name="state_known"
-        ),
+        # ``suspended`` arrived with revision 0700 (an operator's or dunning's suspension, issue 15).
+        CheckConstraint(f"state IN ({_STATES_SQL})", name="state_known"),
         Index("ix_tenant_events_tenant_id_occurred_at", "tenant_id", "occurred_at"),
     )
 
@@ -135,3 +135,17 @@ class TenantEvent(Base):
     occurred_at: Mapped[datetime] = mapped_column(DateTime())
 
     tenant: Mapped[Tenant] = relationship(back_populates="events")
+
+
+class PriceBookVersion(Base):
+    """A price book (DESIGN 3.2) published through the API or ``atom price-book publish``: it rates every
+    month from ``effective_from`` (``YYYY-MM``) until the next version's. Stored as the YAML text sent, so
+    what rates a month is exactly what was published; ``sha256`` is that text's digest (revision 0700)."""
+
+    __tablename__ = "price_book_versions"
+
+    effective_from: Mapped[str] = mapped_column(String(7), primary_key=True)
+    yaml_text: Mapped[str] = mapped_column(Text())
+    sha256: Mapped[str] = mapped_column(String(64))
+    created_by: Mapped[str] = mapped_column(String(120))
+    created_at: Mapped[datetime] = mapped_column(DateTime())

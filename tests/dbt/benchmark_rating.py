@@ -19,7 +19,7 @@ import pytest
 from tests.dbt.conftest import Warehouse, run_dbt
 
 PRICE_BOOK_SQL = """
-insert into raw.price_book_settings values ('usd', 2, null, 'bench', now());
+insert into raw.price_book_settings values ('usd', 2, null, 'bench', now(), null);
 insert into raw.price_book_metrics values
     ('workflow_runs', 'count', null), ('compute_seconds', 'sum', null),
     ('storage_gb', 'max', null), ('active_users', 'unique_count', 'user_id');

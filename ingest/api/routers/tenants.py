@@ -1,9 +1,10 @@
-"""Tenants: create and list (admin); a tenant's usage and invoices (that tenant or admin)."""
+"""Tenants: create and list (admin); their plan and lifecycle state (admin: billing/subscriptions.py);
+a tenant's usage and invoices (that tenant or admin)."""
 
 from __future__ import annotations
 
-from datetime import datetime
-from typing import Annotated, Any
+from datetime import date, datetime
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Path, Query, Request
 from fastapi.concurrency import run_in_threadpool
@@ -13,6 +14,15 @@ from sqlalchemy.exc import IntegrityError
 
 from atom.opdb import Tenant
 from atom.opdb.registry import utcnow
+from billing.subscriptions import (
+    Actor,
+    LifecycleError,
+    current_state,
+    end_subscription,
+    set_status,
+    set_subscription,
+    subscriptions_of,
+)
 from ingest.api import serving
 from ingest.api.audit import record_audit
 from ingest.api.deps import AdminKey, Context, CurrentKey, DbSession, request_id
@@ -194,3 +204,144 @@ def _snapshot_read(fn: Any, *args: Any) -> Any:
         return fn(*args)
     except serving.SnapshotMissing as exc:
         raise ApiError(503, "no_snapshot", str(exc)) from None
+
+
+# -- plans and lifecycle (DESIGN 3.8) ----------------------------------------------------------------------
+
+
+class SubscriptionIn(BaseModel):
+    plan_id: str = Field(min_length=1, max_length=64, examples=["team"])
+    effective_on: date = Field(description="YYYY-MM-DD: the first day the tenant holds the plan")
+
+
+class SubscriptionOut(BaseModel):
+    id: str
+    plan_id: str
+    started_on: date
+    ended_on: date | None = Field(description="the first day no longer held; null while it runs")
+    is_trial: bool
+
+
+class TenantPlan(BaseModel):
+    tenant_id: str
+    status: str | None = Field(description="the latest lifecycle state (dim_tenants.current_state)")
+    subscriptions: list[SubscriptionOut]
+
+
+class StatusIn(BaseModel):
+    status: Literal["active", "suspended", "churned"]
+    effective_on: date | None = Field(
+        default=None, description="churned only: the day the plan ends (default: today)"
+    )
+
+
+def _actor(principal: Principal, request: Request) -> Actor:
+    return Actor(f"{principal.role}:{principal.subject}", principal.key_id, request_id(request))
+
+
+def _plan(session: Any, tenant_id: str) -> TenantPlan:
+    return TenantPlan(
+        tenant_id=tenant_id,
+        status=current_state(session, tenant_id),
+        subscriptions=[
+            SubscriptionOut(
+                id=s.id, plan_id=s.plan_id, started_on=s.started_on, ended_on=s.ended_on, is_trial=s.is_trial
+            )
+            for s in subscriptions_of(session, tenant_id)
+        ],
+    )
+
+
+def _lifecycle(fn: Any, *args: Any, **kwargs: Any) -> Any:
+    try:
+        return fn(*args, **kwargs)
+    except LifecycleError as exc:
+        raise ApiError(exc.status, exc.reason, exc.detail) from None
+
+
+@router.get(
+    "/v1/tenants/{tenant_id}/subscription",
+    response_model=TenantPlan,
+    summary="A tenant's state and plans over time (admin)",
+    responses=error_responses(401, 403, 404, 422, 429),
+)
+def get_tenant_subscription(tenant_id: TenantId, _principal: AdminKey, session: DbSession) -> TenantPlan:
+    if session.get(Tenant, tenant_id) is None:
+        raise ApiError(404, "not_found", f"no tenant {tenant_id}")
+    return _plan(session, tenant_id)
+
+
+@router.put(
+    "/v1/tenants/{tenant_id}/subscription",
+    response_model=TenantPlan,
+    summary="Put a tenant on a plan from a day on (admin)",
+    description="The plan must be one of the `plans` of the price book in force in that day's month (422 "
+    "otherwise). Whatever the tenant held on that day ends there, so a change within a month is prorated "
+    "by day (DESIGN 3.2.8). 409 when that month is already closed. Audited.",
+    responses=error_responses(401, 403, 404, 409, 422, 429),
+)
+def put_tenant_subscription(
+    tenant_id: TenantId,
+    body: SubscriptionIn,
+    principal: AdminKey,
+    session: DbSession,
+    ctx: Context,
+    request: Request,
+) -> TenantPlan:
+    _lifecycle(
+        set_subscription,
+        session,
+        tenant_id,
+        body.plan_id,
+        body.effective_on,
+        _actor(principal, request),
+        price_book_file=ctx.settings.price_book_path,
+    )
+    session.commit()
+    return _plan(session, tenant_id)
+
+
+@router.delete(
+    "/v1/tenants/{tenant_id}/subscription",
+    response_model=TenantPlan,
+    summary="End a tenant's plan from a day on (admin)",
+    responses=error_responses(401, 403, 404, 409, 422, 429),
+)
+def delete_tenant_subscription(
+    tenant_id: TenantId,
+    principal: AdminKey,
+    session: DbSession,
+    request: Request,
+    effective_on: Annotated[date, Query(description="YYYY-MM-DD: the first day without a plan")],
+) -> TenantPlan:
+    _lifecycle(end_subscription, session, tenant_id, effective_on, _actor(principal, request))
+    session.commit()
+    return _plan(session, tenant_id)
+
+
+@router.patch(
+    "/v1/tenants/{tenant_id}",
+    response_model=TenantPlan,
+    summary="Change a tenant's lifecycle state (admin)",
+    description="`active`, `suspended` or `churned`; audited, shown in dim_tenants.current_state. Churning "
+    "also ends the tenant's plan on `effective_on` (default today), so MRR shows the churn; a suspension "
+    "keeps the plan.",
+    responses=error_responses(401, 403, 404, 409, 422, 429),
+)
+def patch_tenant(
+    tenant_id: TenantId,
+    body: StatusIn,
+    principal: AdminKey,
+    session: DbSession,
+    request: Request,
+) -> TenantPlan:
+    _lifecycle(
+        set_status,
+        session,
+        tenant_id,
+        body.status,
+        _actor(principal, request),
+        effective_on=body.effective_on,
+    )
+    session.commit()
+    return _plan(session, tenant_id)

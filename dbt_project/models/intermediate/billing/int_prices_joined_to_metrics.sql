@@ -1,4 +1,5 @@
--- One row per usage price with everything rating needs: the metric's aggregation and the currency.
+-- One row per usage price and price-book version with everything rating needs: the metric's aggregation (of
+-- the same version), the currency, and the months the version rates ([effective_from, effective_until)).
 with
 
 prices as (select * from {{ ref('stg_price_book__prices') }}),
@@ -21,9 +22,14 @@ final as (
         prices.transform_divide_by,
         prices.transform_round,
         settings.currency,
-        settings.minor_units
+        settings.minor_units,
+        prices.effective_from_date,
+        prices.effective_until_date
     from prices
-    inner join metrics on prices.metric_id = metrics.metric_id
+    inner join metrics
+        on
+            prices.metric_id = metrics.metric_id
+            and prices.effective_from_date is not distinct from metrics.effective_from_date
     cross join settings
 )
 

@@ -33,8 +33,12 @@ final as (
         settings.currency,
         settings.minor_units
     from plan_days_held
-    -- A plan missing from the price book leaves line_amount NULL, which the not_null test reports.
-    left join plans on plan_days_held.plan_id = plans.plan_id
+    -- The plan's fee in the version in force in that month (issue 15). A plan missing from it leaves
+    -- line_amount NULL, which the not_null test reports.
+    left join plans
+        on
+            plan_days_held.plan_id = plans.plan_id
+            and {{ price_book_in_force('plans', 'plan_days_held.period_start_date') }}
     cross join settings
 )
 

@@ -10,27 +10,43 @@ events as (select * from {{ ref('stg_usage__events') }}),
 prices as (select * from {{ ref('int_prices_joined_to_metrics') }}),
 
 package_scopes as (
-    -- (metric, package) pairs that a package-specific price claims; generic prices rate the rest.
+    -- (metric, package) pairs that a package-specific price claims, per price-book version; generic prices
+    -- rate the rest.
     select distinct
         metric_id,
-        package_id
+        package_id,
+        effective_from_date,
+        effective_until_date
     from prices
     where package_id is not null
 ),
 
-events_scoped as (
+events_dated as (
     select
-        events.tenant_id,
-        events.metric_id,
-        events.quantity,
-        events.properties,
-        package_scopes.package_id as scope_package_id,
-        cast({{ dbt.date_trunc('month', 'events.occurred_at') }} as date) as period_start_date
+        tenant_id,
+        metric_id,
+        package_id,
+        quantity,
+        properties,
+        cast({{ dbt.date_trunc('month', 'occurred_at') }} as date) as period_start_date
     from events
+),
+
+events_scoped as (
+    -- Each month is rated by the price-book version in force in it (issue 15).
+    select
+        events_dated.tenant_id,
+        events_dated.metric_id,
+        events_dated.quantity,
+        events_dated.properties,
+        package_scopes.package_id as scope_package_id,
+        events_dated.period_start_date
+    from events_dated
     left join package_scopes
         on
-            events.metric_id = package_scopes.metric_id
-            and events.package_id = package_scopes.package_id
+            events_dated.metric_id = package_scopes.metric_id
+            and events_dated.package_id = package_scopes.package_id
+            and {{ price_book_in_force('package_scopes', 'events_dated.period_start_date') }}
 ),
 
 events_priced as (
@@ -49,6 +65,7 @@ events_priced as (
         on
             events_scoped.metric_id = prices.metric_id
             and events_scoped.scope_package_id is not distinct from prices.package_id
+            and {{ price_book_in_force('prices', 'events_scoped.period_start_date') }}
 ),
 
 aggregated as (

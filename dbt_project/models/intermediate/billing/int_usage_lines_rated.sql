@@ -19,7 +19,7 @@ minimum_lines_without_usage as (
         cast(0 as bigint) as event_count,
         cast(0 as decimal(38, 9)) as quantity
     from active_tenant_months
-    cross join prices
+    inner join prices on {{ price_book_in_force('prices', 'active_tenant_months.period_start_date') }}
     left join usage
         on
             active_tenant_months.tenant_id = usage.tenant_id
@@ -61,12 +61,17 @@ quantities_after_free_units as (
         prices.transform_round,
         prices.currency,
         prices.minor_units,
+        prices.effective_from_date,
         cast(
             case when lines.quantity > prices.free_units then lines.quantity - prices.free_units else 0 end
             as decimal(38, 9)
         ) as quantity_after_free_units
     from lines
-    inner join prices on lines.price_id = prices.price_id
+    -- The price as the version in force in the line's month defines it.
+    inner join prices
+        on
+            lines.price_id = prices.price_id
+            and {{ price_book_in_force('prices', 'lines.period_start_date') }}
 ),
 
 quantities_billable as (
@@ -88,12 +93,15 @@ tiers_bounded as (
     -- Tier i covers (up_to[i-1], up_to[i]]; the first tier starts above 0; up_to NULL is inf.
     select
         price_id,
+        effective_from_date,
         tier_index,
         up_to,
         unit_amount,
         flat_amount,
-        cast(coalesce(lag(up_to) over (partition by price_id order by tier_index), 0) as decimal(38, 9))
-            as lower_bound
+        cast(
+            coalesce(lag(up_to) over (partition by price_id, effective_from_date order by tier_index), 0)
+            as decimal(38, 9)
+        ) as lower_bound
     from tiers
 ),
 
@@ -120,7 +128,10 @@ graduated_amounts as (
             end
         ) as rated_amount
     from quantities_billable
-    inner join tiers_bounded on quantities_billable.price_id = tiers_bounded.price_id
+    inner join tiers_bounded
+        on
+            quantities_billable.price_id = tiers_bounded.price_id
+            and quantities_billable.effective_from_date is not distinct from tiers_bounded.effective_from_date
     where quantities_billable.billing_scheme = 'tiered' and quantities_billable.tiers_mode = 'graduated'
     group by
         quantities_billable.tenant_id,
@@ -148,6 +159,7 @@ volume_tiers_matched as (
     inner join tiers_bounded
         on
             quantities_billable.price_id = tiers_bounded.price_id
+            and quantities_billable.effective_from_date is not distinct from tiers_bounded.effective_from_date
             and (tiers_bounded.up_to is null or quantities_billable.billable_quantity <= tiers_bounded.up_to)
     where quantities_billable.billing_scheme = 'tiered' and quantities_billable.tiers_mode = 'volume'
 ),

@@ -55,7 +55,11 @@ plans_held_at_month_end as (
                 subscriptions.ended_on_date is null
                 or subscriptions.ended_on_date > months_measured.measured_on_date
             )
-    inner join plans on subscriptions.plan_id = plans.plan_id
+    -- The plan's amount in the price-book version in force in that month (issue 15).
+    inner join plans
+        on
+            subscriptions.plan_id = plans.plan_id
+            and {{ price_book_in_force('plans', 'months_measured.period_start_date') }}
     where not subscriptions.is_trial
 ),
 

@@ -2,12 +2,24 @@ with
 
 source as (select * from {{ source('price_book', 'metrics') }}),
 
+versions as ({{ price_book_version_bounds() }}),
+
 renamed as (
     select
         metric_id,
         lower(aggregation) as aggregation,
-        property
+        property,
+        cast(effective_from as date) as effective_from_date
     from source
+),
+
+final as (
+    -- One row per version of the book: effective_until_date is the next version's effective_from.
+    select
+        renamed.*,
+        versions.effective_until_date
+    from renamed
+    left join versions on renamed.effective_from_date is not distinct from versions.effective_from_date
 )
 
-select * from renamed
+select * from final

@@ -2,11 +2,23 @@ with
 
 source as (select * from {{ source('price_book', 'plans') }}),
 
+versions as ({{ price_book_version_bounds() }}),
+
 renamed as (
     select
         plan_id,
-        cast(amount as decimal(38, 12)) as plan_amount
+        cast(amount as decimal(38, 12)) as plan_amount,
+        cast(effective_from as date) as effective_from_date
     from source
+),
+
+final as (
+    -- One row per version of the book: effective_until_date is the next version's effective_from.
+    select
+        renamed.*,
+        versions.effective_until_date
+    from renamed
+    left join versions on renamed.effective_from_date is not distinct from versions.effective_from_date
 )
 
-select * from renamed
+select * from final

@@ -2,6 +2,8 @@ with
 
 source as (select * from {{ source('price_book', 'prices') }}),
 
+versions as ({{ price_book_version_bounds() }}),
+
 renamed as (
     select
         price_id,
@@ -14,8 +16,18 @@ renamed as (
         cast(minimum_amount as decimal(38, 12)) as minimum_amount,
         cast(revenue_share as decimal(9, 6)) as revenue_share,
         cast(transform_divide_by as decimal(38, 9)) as transform_divide_by,
-        lower(transform_round) as transform_round
+        lower(transform_round) as transform_round,
+        cast(effective_from as date) as effective_from_date
     from source
+),
+
+final as (
+    -- One row per version of the book: effective_until_date is the next version's effective_from.
+    select
+        renamed.*,
+        versions.effective_until_date
+    from renamed
+    left join versions on renamed.effective_from_date is not distinct from versions.effective_from_date
 )
 
-select * from renamed
+select * from final
