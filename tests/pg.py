@@ -13,8 +13,9 @@ Fixtures:
   SQLite file under ``tmp_path``, or a new PostgreSQL database ``CREATE DATABASE … TEMPLATE template0``
   dropped after the test), so tests stay independent and xdist workers never share a database.
 - ``opdb_url``: the same choice for tests that build :class:`Settings` from ``ATOM_HOME``: under
-  ``postgresql`` it exports ``ATOM_DATABASE_URL`` for the test (undone after it); under ``sqlite`` it
-  leaves the home's own ``atom.db``. It returns the URL set, or None.
+  ``postgresql`` it exports ``ATOM_DATABASE_URL`` for the test (undone after it), a copy of a database
+  migrated once per session (``CREATE DATABASE … TEMPLATE``: the test's own ``migrate`` finds nothing to
+  do); under ``sqlite`` it leaves the home's own ``atom.db``. It returns the URL set, or None.
 - ``pg_database_url``: a fresh PostgreSQL database only, for the slow end-to-end tests where SQLite adds
   nothing to what the rest of the suite proves.
 """
@@ -55,6 +56,7 @@ class PostgresServer:
         self.port = _free_port()
         self.user = "postgres"
         self._as_postgres = os.geteuid() == 0
+        self._template: str | None = None
 
     # -- process ------------------------------------------------------------------------------------------
 
@@ -130,6 +132,18 @@ class PostgresServer:
         # FORCE ends the sessions a test left open (pooled engines the app cached), so they pile up nowhere.
         self.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
+    def migrated_template(self) -> str:
+        """A database at every Alembic head, made once per server, to copy for tests that would migrate
+        a fresh database first anyway (``migrate`` on a copy is then a no-op check)."""
+        if self._template is None:
+            from atom.opdb import migrate
+
+            name = self.create_database("atom_migrated")
+            migrate(self.url(name))
+            self.close_sessions(name)
+            self._template = name
+        return self._template
+
     def close_sessions(self, name: str) -> None:
         """End every session on ``name`` (a database can serve as a template only when nobody is on it)."""
         self.execute(f"SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{name}'")
@@ -182,6 +196,15 @@ def pg_database_url(postgres_server: PostgresServer) -> Iterator[str]:
         postgres_server.drop_database(name)
 
 
+@pytest.fixture
+def pg_migrated_url(postgres_server: PostgresServer) -> Iterator[str]:
+    name = postgres_server.create_database(template=postgres_server.migrated_template())
+    try:
+        yield postgres_server.url(name)
+    finally:
+        postgres_server.drop_database(name)
+
+
 @pytest.fixture(params=DATABASES)
 def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     if request.param == "sqlite":
@@ -195,7 +218,7 @@ def opdb_url(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) ->
     monkeypatch.delenv("ATOM_DATABASE_URL", raising=False)
     url: str | None = None
     if request.param == "postgresql":
-        url = request.getfixturevalue("pg_database_url")
+        url = request.getfixturevalue("pg_migrated_url")
         monkeypatch.setenv("ATOM_DATABASE_URL", url)
     from atom.settings import reset_settings_cache
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 
+import pytest
 from sqlalchemy import select
 
 from atom.opdb import make_engine, session_scope
@@ -13,6 +14,14 @@ from atom.opdb.registry import AuditLog
 from atom.settings import get_settings
 from tests.app.conftest import PortalHome
 from tests.app.opdb_seed import run_as
+
+
+@pytest.fixture
+def portal_home(opdb_url: str | None, portal_home: PortalHome) -> PortalHome:
+    """The portal's operational-DB work, on SQLite and on PostgreSQL (tests/pg.py): the database is
+    chosen before the home is seeded."""
+    return portal_home
+
 
 RITA = "rita@atom.test"
 

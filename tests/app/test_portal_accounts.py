@@ -15,6 +15,13 @@ from tests.app.conftest import PortalHome
 
 
 @pytest.fixture
+def portal_home(opdb_url: str | None, portal_home: PortalHome) -> PortalHome:
+    """The portal's operational-DB work, on SQLite and on PostgreSQL (tests/pg.py): the database is
+    chosen before the home is seeded."""
+    return portal_home
+
+
+@pytest.fixture
 def url(portal_home: PortalHome) -> str:
     database = get_settings().database_url
     migrate(database)

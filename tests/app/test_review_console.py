@@ -17,6 +17,14 @@ from atom.settings import get_settings
 from tests.app.conftest import PortalHome
 from tests.app.opdb_seed import ensure_account, run_as
 
+
+@pytest.fixture
+def portal_home(opdb_url: str | None, portal_home: PortalHome) -> PortalHome:
+    """The portal's operational-DB work, on SQLite and on PostgreSQL (tests/pg.py): the database is
+    chosen before the home is seeded."""
+    return portal_home
+
+
 QUEUED = "sub_2"
 ALICE = Identity("alice@atom.test", "reviewer")
 BOB = Identity("bob@atom.test", "reviewer")

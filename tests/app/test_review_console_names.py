@@ -18,6 +18,14 @@ from atom.settings import get_settings
 from tests.app.conftest import PortalHome
 from tests.app.opdb_seed import package_files, risky_report, run_as, wpk
 
+
+@pytest.fixture
+def portal_home(opdb_url: str | None, portal_home: PortalHome) -> PortalHome:
+    """The portal's operational-DB work, on SQLite and on PostgreSQL (tests/pg.py): the database is
+    chosen before the home is seeded."""
+    return portal_home
+
+
 LINK = "steps/[click](https:evil.example).py"
 BOLD = "steps/**bold**.py"
 FENCE = "steps/`x`[y](https:evil.example)``.py"  # backticks that would close a naive code span

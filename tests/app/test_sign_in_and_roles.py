@@ -16,6 +16,14 @@ from atom.settings import get_settings
 from tests.app.conftest import PortalHome, run_portal
 from tests.app.opdb_seed import ensure_account, run_as, seed_account
 
+
+@pytest.fixture
+def portal_home(opdb_url: str | None, portal_home: PortalHome) -> PortalHome:
+    """The portal's operational-DB work, on SQLite and on PostgreSQL (tests/pg.py): the database is
+    chosen before the home is seeded."""
+    return portal_home
+
+
 ROLE_PAGES = [(spec, role) for spec in PAGES for role in PORTAL_ROLES]
 
 
