@@ -2,19 +2,27 @@
 import { readFileSync } from "node:fs";
 import path from "node:path";
 
-import { PackageError } from "./errors.js";
+import { PackageError, SignatureVerificationError } from "./errors.js";
 import { MAX_EVENTS_PER_REQUEST, makeEvent } from "./events.js";
 import { Http } from "./http.js";
+import { verifyBytes } from "./keys.js";
 import type {
+  CreditNote,
+  DownloadOptions,
+  Install,
   Invoice,
   Package,
+  PayoutAccount,
+  PublicKey,
   Publisher,
   PublishReceipt,
+  Statement,
   Submission,
   Tenant,
   TenantUsage,
   UsageEvent,
   UsageReceipt,
+  VoidedInvoice,
   WireEvent,
 } from "./models.js";
 import { buildPackage, signPackage } from "./packaging.js";
@@ -98,6 +106,16 @@ class InvoicesResource {
     const payload = await this.http.json<unknown>("GET", `/v1/tenants/${seg(tenantId)}/invoices`);
     return listOf<Invoice>(payload, "invoices").map((invoice) => ({ ...invoice, tenant_id: invoice.tenant_id ?? tenantId }));
   }
+
+  /** Void a finalized, unpaid invoice (admin); ConflictError once paid. */
+  async void(number: string): Promise<VoidedInvoice> {
+    return this.http.json<VoidedInvoice>("POST", `/v1/invoices/${seg(number)}/void`);
+  }
+
+  /** A credit note against a finalized invoice (admin); `amount` a decimal string; ValidationError beyond what is left. */
+  async creditNote(number: string, amount: string, reason: string): Promise<CreditNote> {
+    return this.http.json<CreditNote>("POST", `/v1/invoices/${seg(number)}/credit-notes`, { json: { amount, reason } });
+  }
 }
 
 class SubmissionsResource {
@@ -141,6 +159,37 @@ class PackagesResource {
   async get(name: string): Promise<Package> {
     return this.http.json<Package>("GET", `/v1/packages/${seg(name)}`);
   }
+
+  /**
+   * The .wpk bytes of an approved version, resolved only once X-Atom-Signature verifies against a trusted key of its
+   * publisher: `options.publicKeys` when given (pinned out of band, the strongest choice), else the publisher's
+   * unrevoked keys from /v1/publishers/{id}/public-keys. Throws SignatureVerificationError otherwise.
+   */
+  async download(name: string, version: string, options: DownloadOptions = {}): Promise<Uint8Array> {
+    const response = await this.http.request("GET", `/v1/packages/${seg(name)}/versions/${seg(version)}/download`);
+    const data = new Uint8Array(await response.arrayBuffer());
+    const signature = response.headers.get("x-atom-signature");
+    const what = `${name} ${version}`;
+    if (!signature) throw new SignatureVerificationError(`${what}: the server sent no X-Atom-Signature header`);
+    let trusted = options.publicKeys;
+    if (trusted === undefined) {
+      const publisher = response.headers.get("x-atom-publisher") ?? "";
+      const keys = await this.http.json<PublicKey[]>("GET", `/v1/publishers/${seg(publisher)}/public-keys`);
+      trusted = keys.filter((k) => !k.revoked_at).map((k) => k.public_key);
+    }
+    if (trusted.length === 0) throw new SignatureVerificationError(`${what}: no trusted public key of its publisher to verify against`);
+    if (!trusted.some((pem) => verifyBytes(data, signature, pem))) {
+      throw new SignatureVerificationError(
+        `${what}: the signature does not verify against any of ${trusted.length} trusted public key(s); the bytes were not returned`,
+      );
+    }
+    return data;
+  }
+
+  /** The calling tenant installs an approved version (tenant keys). */
+  async install(name: string, version: string): Promise<Install> {
+    return this.http.json<Install>("POST", "/v1/installs", { json: { package: name, version } });
+  }
 }
 
 class PublishersResource {
@@ -157,6 +206,23 @@ class PublishersResource {
       json: { public_key: publicKeyPem },
     });
     return answer.key_id;
+  }
+
+  /** The publisher's registered public keys as PEM (any key may read them). */
+  async publicKeys(publisherId: string): Promise<PublicKey[]> {
+    return this.http.json<PublicKey[]>("GET", `/v1/publishers/${seg(publisherId)}/public-keys`);
+  }
+
+  /** Where the publisher's payouts go: a Stripe Connect account id (acct_...). */
+  async setPayoutAccount(publisherId: string, stripeAccountId: string): Promise<PayoutAccount> {
+    return this.http.json<PayoutAccount>("PUT", `/v1/publishers/${seg(publisherId)}/payout-account`, {
+      json: { stripe_account_id: stripeAccountId },
+    });
+  }
+
+  /** The publisher's statement of a closed month (YYYY-MM); amounts are decimal strings. */
+  async statement(publisherId: string, period: string): Promise<Statement> {
+    return this.http.json<Statement>("GET", `/v1/publishers/${seg(publisherId)}/statements`, { query: { period } });
   }
 }
 

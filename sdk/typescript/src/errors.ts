@@ -69,6 +69,9 @@ export class PackageError extends AtomError {
   }
 }
 
+/** A downloaded package whose X-Atom-Signature does not verify against any trusted key of its publisher; no bytes are returned. */
+export class SignatureVerificationError extends AtomError {}
+
 /** A batch of the usage recorder was not delivered; its events are in `recorder.failedBatches`. */
 export class RecorderError extends AtomError {
   readonly failedEvents: number;

@@ -1,5 +1,5 @@
 /** Signing keys and DESIGN 3.5 signatures with node's built-in crypto (the same formats as the Python SDK and cosign). */
-import { createHash, createPrivateKey, createPublicKey, generateKeyPairSync, sign } from "node:crypto";
+import { createHash, createPrivateKey, createPublicKey, generateKeyPairSync, sign, verify } from "node:crypto";
 
 import { PackageError } from "./errors.js";
 
@@ -51,4 +51,25 @@ export function signBytes(data: Uint8Array, privatePem: string, passphrase?: str
   }
   if (key.asymmetricKeyType === "ed25519") return sign(null, data, key).toString("base64");
   throw new PackageError(`${key.asymmetricKeyType} keys are not supported: use ECDSA P-256 or Ed25519`);
+}
+
+/**
+ * True when `signatureB64` (DESIGN 3.5: DER ECDSA P-256 over SHA-256, or raw Ed25519) signs `data` under `publicPem`;
+ * false for a wrong or malformed signature or an unsupported key.
+ */
+export function verifyBytes(data: Uint8Array, signatureB64: string, publicPem: string): boolean {
+  try {
+    const key = createPublicKey(publicPem);
+    const text = signatureB64.replace(/\s+/g, "");
+    if (!/^[A-Za-z0-9+/]+={0,2}$/.test(text)) return false;
+    const signature = Buffer.from(text, "base64");
+    if (key.asymmetricKeyType === "ec") {
+      if (key.asymmetricKeyDetails?.namedCurve !== "prime256v1") return false;
+      return verify("sha256", data, { key, dsaEncoding: "der" }, signature);
+    }
+    if (key.asymmetricKeyType === "ed25519") return verify(null, data, key, signature);
+    return false;
+  } catch {
+    return false;
+  }
 }

@@ -99,3 +99,78 @@ export interface Publisher {
   name: string;
   [key: string]: unknown;
 }
+
+/** A publisher's registered public signing key; downloads are verified against unrevoked ones. */
+export interface PublicKey {
+  key_id: string;
+  public_key: string;
+  created_at?: string;
+  revoked_at?: string | null;
+  [key: string]: unknown;
+}
+
+export interface PayoutAccount {
+  publisher_id: string;
+  stripe_account_id: string;
+  previous_stripe_account_id?: string | null;
+  [key: string]: unknown;
+}
+
+/** Amounts are decimal strings with the currency's minor-unit places. */
+export interface StatementLine {
+  package_id: string;
+  gross_amount: string;
+  payout_amount: string;
+  platform_fee_amount: string;
+  [key: string]: unknown;
+}
+
+export interface Statement {
+  publisher_id?: string;
+  period: string;
+  currency: string;
+  lines: StatementLine[];
+  gross_amount?: string;
+  platform_fee_amount?: string;
+  payout_amount: string;
+  transfer_id: string | null;
+  [key: string]: unknown;
+}
+
+export interface Install {
+  install_id: number;
+  tenant_id: string;
+  package: string;
+  package_id?: string;
+  version: string;
+  installed_at: string;
+  [key: string]: unknown;
+}
+
+export interface CreditNote {
+  number: string;
+  invoice_number: string;
+  tenant_id: string;
+  currency: string;
+  amount: string;
+  reason: string;
+  issued_on: string;
+  stripe_credit_note_id?: string | null;
+  invoice_total?: string;
+  credited_total?: string;
+  remaining?: string;
+  [key: string]: unknown;
+}
+
+export interface VoidedInvoice {
+  number: string;
+  status: string;
+  stripe_invoice_id?: string | null;
+  stripe_synced?: boolean;
+  [key: string]: unknown;
+}
+
+export interface DownloadOptions {
+  /** PEM public keys you trust for the package's publisher (pinned out of band); default: its unrevoked keys from the API. */
+  publicKeys?: string[];
+}

@@ -15,18 +15,24 @@ from pydantic import TypeAdapter
 from pydantic_core import to_json
 
 from atom_sdk._http import DEFAULT_BASE_URL, DEFAULT_TIMEOUT, AsyncHttp, SyncHttp
-from atom_sdk.errors import PackageError
+from atom_sdk.errors import PackageError, SignatureVerificationError
 from atom_sdk.events import MAX_EVENTS_PER_REQUEST, make_event, to_wire
 from atom_sdk.models import (
+    CreditNote,
+    Install,
     Invoice,
     Package,
+    PayoutAccount,
+    PublicKey,
     Publisher,
     PublishReceipt,
+    Statement,
     Submission,
     Tenant,
     TenantUsage,
     UsageEvent,
     UsageReceipt,
+    VoidedInvoice,
 )
 from atom_sdk.packaging import build_package, sign_package
 from atom_sdk.recorder import AsyncUsageRecorder, Batch, UsageRecorder
@@ -36,6 +42,34 @@ _JSON = {"Content-Type": "application/json"}
 _INVOICES = TypeAdapter(list[Invoice])
 _PACKAGES = TypeAdapter(list[Package])
 _TENANTS = TypeAdapter(list[Tenant])
+_PUBLIC_KEYS = TypeAdapter(list[PublicKey])
+
+
+def _download_path(name: str, version: str) -> str:
+    return f"/v1/packages/{_seg(name)}/versions/{_seg(version)}/download"
+
+
+def _trusted(keys: list[PublicKey]) -> list[str]:
+    return [k.public_key for k in keys if k.revoked_at is None]
+
+
+def _verified(response: httpx.Response, public_keys: Iterable[str | bytes], what: str) -> bytes:
+    """The response's bytes once ``X-Atom-Signature`` verifies against one of ``public_keys``."""
+    from atom_sdk.keys import verify_bytes
+
+    signature = response.headers.get("X-Atom-Signature")
+    if not signature:
+        raise SignatureVerificationError(f"{what}: the server sent no X-Atom-Signature header")
+    data = response.content
+    candidates = list(public_keys)
+    if not candidates:
+        raise SignatureVerificationError(f"{what}: no trusted public key of its publisher to verify against")
+    if not any(verify_bytes(data, signature, pem) for pem in candidates):
+        raise SignatureVerificationError(
+            f"{what}: the signature does not verify against any of {len(candidates)} trusted public key(s); "
+            "the bytes were not returned"
+        )
+    return data
 
 
 def _seg(value: str) -> str:
@@ -149,6 +183,20 @@ class _InvoicesResource:
         response = self._http.request("GET", f"/v1/tenants/{_seg(tenant_id)}/invoices")
         return _invoices(response.json(), tenant_id)
 
+    def void(self, number: str) -> VoidedInvoice:
+        """Void a finalized, unpaid invoice (admin); ``ConflictError`` once paid."""
+        response = self._http.request("POST", f"/v1/invoices/{_seg(number)}/void")
+        return VoidedInvoice.model_validate_json(response.content)
+
+    def credit_note(self, number: str, amount: Decimal | str, reason: str) -> CreditNote:
+        """A credit note against a finalized invoice (admin); ``ValidationError`` beyond what is left."""
+        response = self._http.request(
+            "POST",
+            f"/v1/invoices/{_seg(number)}/credit-notes",
+            json={"amount": str(amount), "reason": reason},
+        )
+        return CreditNote.model_validate_json(response.content)
+
 
 class _SubmissionsResource:
     def __init__(self, http: SyncHttp) -> None:
@@ -188,6 +236,25 @@ class _PackagesResource:
         response = self._http.request("GET", f"/v1/packages/{_seg(name)}")
         return Package.model_validate_json(response.content)
 
+    def download(self, name: str, version: str, *, public_keys: Iterable[str | bytes] | None = None) -> bytes:
+        """The ``.wpk`` bytes of an approved version, returned only once its signature verifies.
+
+        ``public_keys``: PEM keys you trust for its publisher (pinned out of band: the strongest choice).
+        Without them the publisher's unrevoked keys are fetched from ``/v1/publishers/{id}/public-keys``,
+        which protects against a corrupted or swapped file but trusts the server for the key list.
+        Needs ``cryptography`` (``pip install 'atom-sdk[signing]'``)."""
+        response = self._http.request("GET", _download_path(name, version))
+        if public_keys is None:
+            publisher = response.headers.get("X-Atom-Publisher") or ""
+            keys = self._http.request("GET", f"/v1/publishers/{_seg(publisher)}/public-keys")
+            public_keys = _trusted(_PUBLIC_KEYS.validate_json(keys.content))
+        return _verified(response, public_keys, f"{name} {version}")
+
+    def install(self, name: str, version: str) -> Install:
+        """The calling tenant installs an approved version (tenant keys)."""
+        response = self._http.request("POST", "/v1/installs", json={"package": name, "version": version})
+        return Install.model_validate_json(response.content)
+
 
 class _PublishersResource:
     def __init__(self, http: SyncHttp) -> None:
@@ -205,6 +272,27 @@ class _PublishersResource:
             "POST", f"/v1/publishers/{_seg(publisher_id)}/keys", json={"public_key": pem}
         )
         return str(response.json()["key_id"])
+
+    def public_keys(self, publisher_id: str) -> list[PublicKey]:
+        """The publisher's registered public keys as PEM (any key may read them)."""
+        response = self._http.request("GET", f"/v1/publishers/{_seg(publisher_id)}/public-keys")
+        return _PUBLIC_KEYS.validate_json(response.content)
+
+    def set_payout_account(self, publisher_id: str, stripe_account_id: str) -> PayoutAccount:
+        """Where the publisher's payouts go: a Stripe Connect account id (``acct_...``)."""
+        response = self._http.request(
+            "PUT",
+            f"/v1/publishers/{_seg(publisher_id)}/payout-account",
+            json={"stripe_account_id": stripe_account_id},
+        )
+        return PayoutAccount.model_validate_json(response.content)
+
+    def statement(self, publisher_id: str, period: str) -> Statement:
+        """The publisher's statement of a closed month (``YYYY-MM``); amounts are ``Decimal``."""
+        response = self._http.request(
+            "GET", f"/v1/publishers/{_seg(publisher_id)}/statements", params={"period": period}
+        )
+        return Statement.model_validate_json(response.content)
 
 
 class _TenantsResource:
@@ -328,6 +416,18 @@ class _AsyncInvoicesResource:
         response = await self._http.request("GET", f"/v1/tenants/{_seg(tenant_id)}/invoices")
         return _invoices(response.json(), tenant_id)
 
+    async def void(self, number: str) -> VoidedInvoice:
+        response = await self._http.request("POST", f"/v1/invoices/{_seg(number)}/void")
+        return VoidedInvoice.model_validate_json(response.content)
+
+    async def credit_note(self, number: str, amount: Decimal | str, reason: str) -> CreditNote:
+        response = await self._http.request(
+            "POST",
+            f"/v1/invoices/{_seg(number)}/credit-notes",
+            json={"amount": str(amount), "reason": reason},
+        )
+        return CreditNote.model_validate_json(response.content)
+
 
 class _AsyncSubmissionsResource:
     def __init__(self, http: AsyncHttp) -> None:
@@ -358,6 +458,23 @@ class _AsyncPackagesResource:
         response = await self._http.request("GET", f"/v1/packages/{_seg(name)}")
         return Package.model_validate_json(response.content)
 
+    async def download(
+        self, name: str, version: str, *, public_keys: Iterable[str | bytes] | None = None
+    ) -> bytes:
+        """As :meth:`Client.packages.download`: the bytes only once the signature verifies."""
+        response = await self._http.request("GET", _download_path(name, version))
+        if public_keys is None:
+            publisher = response.headers.get("X-Atom-Publisher") or ""
+            keys = await self._http.request("GET", f"/v1/publishers/{_seg(publisher)}/public-keys")
+            public_keys = _trusted(_PUBLIC_KEYS.validate_json(keys.content))
+        return _verified(response, public_keys, f"{name} {version}")
+
+    async def install(self, name: str, version: str) -> Install:
+        response = await self._http.request(
+            "POST", "/v1/installs", json={"package": name, "version": version}
+        )
+        return Install.model_validate_json(response.content)
+
 
 class _AsyncPublishersResource:
     def __init__(self, http: AsyncHttp) -> None:
@@ -373,6 +490,24 @@ class _AsyncPublishersResource:
             "POST", f"/v1/publishers/{_seg(publisher_id)}/keys", json={"public_key": pem}
         )
         return str(response.json()["key_id"])
+
+    async def public_keys(self, publisher_id: str) -> list[PublicKey]:
+        response = await self._http.request("GET", f"/v1/publishers/{_seg(publisher_id)}/public-keys")
+        return _PUBLIC_KEYS.validate_json(response.content)
+
+    async def set_payout_account(self, publisher_id: str, stripe_account_id: str) -> PayoutAccount:
+        response = await self._http.request(
+            "PUT",
+            f"/v1/publishers/{_seg(publisher_id)}/payout-account",
+            json={"stripe_account_id": stripe_account_id},
+        )
+        return PayoutAccount.model_validate_json(response.content)
+
+    async def statement(self, publisher_id: str, period: str) -> Statement:
+        response = await self._http.request(
+            "GET", f"/v1/publishers/{_seg(publisher_id)}/statements", params={"period": period}
+        )
+        return Statement.model_validate_json(response.content)
 
 
 class _AsyncTenantsResource:

@@ -89,6 +89,11 @@ class PackageError(AtomError):
         super().__init__(message if not errors else message + ":\n  - " + "\n  - ".join(errors))
 
 
+class SignatureVerificationError(AtomError):
+    """A downloaded package whose ``X-Atom-Signature`` does not verify against any trusted public key of its
+    publisher: the bytes are not returned."""
+
+
 class RecorderError(AtomError):
     """A batch of the usage recorder could not be delivered; ``failed_events`` were not acknowledged."""
 

@@ -84,3 +84,32 @@ def sign_bytes(data: bytes, private_pem: str | bytes, password: bytes | None = N
     else:
         raise PackageError(f"{type(private).__name__} keys are not supported: use ECDSA P-256 or Ed25519")
     return base64.b64encode(signature).decode("ascii")
+
+
+def verify_bytes(data: bytes, signature_b64: str, public_pem: str | bytes) -> bool:
+    """True when ``signature_b64`` (DESIGN 3.5: DER ECDSA P-256 over SHA-256, or raw Ed25519) signs ``data``
+    under ``public_pem``; False for a wrong signature, a malformed one, or an unsupported key."""
+    import base64
+    import binascii
+
+    serialization = _crypto()
+    from cryptography.exceptions import InvalidSignature
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.hazmat.primitives.asymmetric import ec, ed25519
+
+    pem = public_pem.encode() if isinstance(public_pem, str) else public_pem
+    try:
+        key = serialization.load_pem_public_key(pem)
+        signature = base64.b64decode("".join(signature_b64.split()), validate=True)
+    except (ValueError, TypeError, binascii.Error):
+        return False
+    try:
+        if isinstance(key, ec.EllipticCurvePublicKey) and isinstance(key.curve, ec.SECP256R1):
+            key.verify(signature, data, ec.ECDSA(hashes.SHA256()))
+            return True
+        if isinstance(key, ed25519.Ed25519PublicKey):
+            key.verify(signature, data)
+            return True
+    except InvalidSignature:
+        return False
+    return False

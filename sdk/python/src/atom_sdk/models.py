@@ -6,7 +6,7 @@ breaking partners' installed SDKs. Quantities and amounts are ``Decimal``, never
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -168,6 +168,8 @@ class PackageVersion(_Response):
 
 class Package(_Response):
     name: str
+    package_id: str | None = None
+    publisher_id: str | None = None
     publisher: str | None = None
     description: str | None = None
     versions: list[PackageVersion] = Field(default_factory=list)
@@ -181,3 +183,68 @@ class Tenant(_Response):
 class Publisher(_Response):
     id: str
     name: str
+
+
+class PublicKey(_Response):
+    """A publisher's registered public signing key (PEM); downloads are verified against unrevoked ones."""
+
+    key_id: str
+    public_key: str
+    created_at: datetime | None = None
+    revoked_at: datetime | None = None
+
+
+class PayoutAccount(_Response):
+    publisher_id: str
+    stripe_account_id: str
+    previous_stripe_account_id: str | None = None
+
+
+class StatementLine(_Response):
+    package_id: str
+    gross_amount: Decimal
+    payout_amount: Decimal
+    platform_fee_amount: Decimal
+
+
+class Statement(_Response):
+    """A publisher's statement for a closed month, from its finalized documents."""
+
+    publisher_id: str | None = None
+    period: str
+    currency: str
+    lines: list[StatementLine] = Field(default_factory=list)
+    gross_amount: Decimal | None = None
+    platform_fee_amount: Decimal | None = None
+    payout_amount: Decimal
+    transfer_id: str | None = None
+
+
+class Install(_Response):
+    install_id: int
+    tenant_id: str
+    package: str
+    package_id: str | None = None
+    version: str
+    installed_at: datetime
+
+
+class CreditNote(_Response):
+    number: str
+    invoice_number: str
+    tenant_id: str
+    currency: str
+    amount: Decimal
+    reason: str
+    issued_on: date
+    stripe_credit_note_id: str | None = None
+    invoice_total: Decimal | None = None
+    credited_total: Decimal | None = None
+    remaining: Decimal | None = None
+
+
+class VoidedInvoice(_Response):
+    number: str
+    status: str
+    stripe_invoice_id: str | None = None
+    stripe_synced: bool = False
