@@ -25,6 +25,7 @@ OPERATIONAL_AREAS = {
     "subscriptions": "billing",
     "invoices": "billing",
     "invoice_lines": "billing",
+    "credit_notes": "billing",
     "partner_payouts": "billing",
     "partner_accounts": "billing",
     "submissions": "governance",
