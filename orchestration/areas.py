@@ -20,6 +20,7 @@ OPERATIONAL_AREAS = {
     "publishers": "marketplace",
     "packages": "marketplace",
     "package_versions": "marketplace",
+    "installs": "marketplace",
     "tenants": "tenants",
     "tenant_events": "tenants",
     "subscriptions": "billing",
