@@ -9,17 +9,31 @@ and leaves as ``Decimal``.
 from __future__ import annotations
 
 import json
+import re
 from datetime import datetime
 
 import pandas as pd
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from app.formatting import minor_units
-from atom.opdb.billing import BillingRun, Invoice, PartnerPayout, StripeRequest
-from atom.opdb.models import Subscription
+from app.formatting import minor_units, money
+from atom.opdb.billing import BillingRun, Invoice, PartnerAccount, PartnerPayout, StripeRequest
+from atom.opdb.marketplace_ops import CreditNote
+from atom.opdb.models import Publisher, Subscription
+from atom.opdb.portal import Identity, audit
 from atom.opdb.registry import AuditLog, Submission
+from atom.settings import get_settings
+from billing.corrections import (
+    CREDITABLE,
+    VOIDABLE,
+    CorrectionError,
+    CreditNoteResult,
+    VoidResult,
+    issue_credit_note,
+    void_invoice,
+)
 from billing.money import from_minor
+from billing.stripe_gateway import StripeGateway, make_gateway
 
 
 def invoices(session: Session, *, period: str | None = None, tenant_id: str | None = None) -> pd.DataFrame:
@@ -30,6 +44,14 @@ def invoices(session: Session, *, period: str | None = None, tenant_id: str | No
     if tenant_id is not None:
         query = query.where(Invoice.tenant_id == tenant_id)
     rows = session.scalars(query.order_by(Invoice.period.desc(), Invoice.number)).all()
+    credited: dict[str, int] = {
+        number: int(total)
+        for number, total in session.execute(
+            select(CreditNote.invoice_number, func.sum(CreditNote.amount_minor)).group_by(
+                CreditNote.invoice_number
+            )
+        ).tuples()
+    }
     # One grouped scan of the ledger rather than an IN list, which SQLite caps at 32,766 variables.
     modes: dict[str, str] = (
         {
@@ -53,7 +75,8 @@ def invoices(session: Session, *, period: str | None = None, tenant_id: str | No
                 "Month": r.period,
                 "Status": r.status,
                 "Currency": r.currency.upper(),
-                "Total": from_minor(r.total_minor, r.minor_units),
+                "Total": money(from_minor(r.total_minor, r.minor_units), r.currency),
+                "Credited": money(from_minor(credited.get(r.number, 0), r.minor_units), r.currency),
                 "Issued": r.issued_on,
                 "Due": r.due_on,
                 "Stripe": _stripe_state(r.stripe_invoice_id, modes.get(r.number)),
@@ -69,6 +92,7 @@ def invoices(session: Session, *, period: str | None = None, tenant_id: str | No
             "Status",
             "Currency",
             "Total",
+            "Credited",
             "Issued",
             "Due",
             "Stripe",
@@ -99,9 +123,9 @@ def partner_payouts(session: Session) -> pd.DataFrame:
                 "Month": r.period,
                 "Publisher": r.publisher_id,
                 "Currency": r.currency.upper(),
-                "Gross": from_minor(r.gross_minor, minor_units(r.currency)),
-                "Platform fee": from_minor(r.platform_fee_minor, minor_units(r.currency)),
-                "Payout": from_minor(r.payout_minor, minor_units(r.currency)),
+                "Gross": money(from_minor(r.gross_minor, minor_units(r.currency)), r.currency),
+                "Platform fee": money(from_minor(r.platform_fee_minor, minor_units(r.currency)), r.currency),
+                "Payout": money(from_minor(r.payout_minor, minor_units(r.currency)), r.currency),
                 "Stripe transfer": r.stripe_transfer_id or "dry run / not sent",
             }
             for r in rows
@@ -129,6 +153,133 @@ def plan_history(session: Session, tenant_id: str) -> pd.DataFrame:
     return pd.DataFrame(
         [{"Plan": r.plan_id, "Trial": r.is_trial, "From": r.started_on, "Until": r.ended_on} for r in rows],
         columns=["Plan", "Trial", "From", "Until"],
+    )
+
+
+# --- corrections by finance (issue 15, decision 0710): void, credit notes, payout accounts ---
+# Each change and its audit row commit in one transaction (the caller's session), as the API does.
+
+
+def stripe_gateway() -> StripeGateway:
+    """The settings' Stripe: live with STRIPE_API_KEY, the dry-run outbox without."""
+    settings = get_settings()
+    key = settings.stripe_api_key
+    return make_gateway(key.get_secret_value() if key else None, settings.stripe_api_base)
+
+
+def correctable_invoices(session: Session) -> pd.DataFrame:
+    """Invoices an operator can still void or credit, with what is left to credit, newest first."""
+    rows = session.scalars(
+        select(Invoice)
+        .where(Invoice.document_type == "invoice", Invoice.status.in_(CREDITABLE))
+        .order_by(Invoice.period.desc(), Invoice.number)
+    ).all()
+    credited: dict[str, int] = {
+        number: int(total)
+        for number, total in session.execute(
+            select(CreditNote.invoice_number, func.sum(CreditNote.amount_minor)).group_by(
+                CreditNote.invoice_number
+            )
+        ).tuples()
+    }
+    return pd.DataFrame(
+        [
+            {
+                "Number": r.number,
+                "Tenant": r.tenant_id,
+                "Month": r.period,
+                "Status": r.status,
+                "Currency": r.currency,
+                "Total": money(from_minor(r.total_minor, r.minor_units), r.currency),
+                "Left to credit": money(
+                    from_minor(r.total_minor - credited.get(r.number, 0), r.minor_units), r.currency
+                ),
+                "Voidable": r.status in VOIDABLE,
+            }
+            for r in rows
+        ],
+        columns=["Number", "Tenant", "Month", "Status", "Currency", "Total", "Left to credit", "Voidable"],
+    )
+
+
+def void_as(session: Session, identity: Identity, number: str, gateway: StripeGateway) -> VoidResult:
+    """Void ``number`` as the signed-in finance user; :class:`CorrectionError` says why not."""
+    result = void_invoice(session, gateway, number)
+    audit(
+        session,
+        identity.email,
+        "invoice.void",
+        "invoice",
+        number,
+        {"role": identity.role, "via": "portal", "stripe_mode": result.stripe_mode},
+    )
+    return result
+
+
+def credit_as(
+    session: Session, identity: Identity, number: str, amount: str, reason: str, gateway: StripeGateway
+) -> CreditNoteResult:
+    """A credit note against ``number`` as the signed-in finance user."""
+    result = issue_credit_note(session, gateway, number, amount, reason, actor=identity.email)
+    audit(
+        session,
+        identity.email,
+        "invoice.credit_note",
+        "invoice",
+        number,
+        {
+            "role": identity.role,
+            "via": "portal",
+            "credit_note": result.number,
+            "amount": result.amount,
+            "reason": result.reason,
+        },
+    )
+    return result
+
+
+ACCOUNT_PATTERN = r"^acct_[A-Za-z0-9]{1,250}$"
+
+
+def set_payout_account(
+    session: Session, identity: Identity, publisher_id: str, account_id: str
+) -> str | None:
+    """Point ``publisher_id``'s payouts at a Stripe Connect account; returns the previous one."""
+    account_id = account_id.strip()
+    if not re.match(ACCOUNT_PATTERN, account_id):
+        raise CorrectionError(422, "bad_account", f"{account_id!r} is not a Stripe account id (acct_...)")
+    if session.get(Publisher, publisher_id) is None:
+        raise CorrectionError(404, "not_found", f"no publisher {publisher_id}")
+    row = session.get(PartnerAccount, publisher_id)
+    previous = row.stripe_account_id if row else None
+    if row is None:
+        session.add(PartnerAccount(publisher_id=publisher_id, stripe_account_id=account_id))
+    else:
+        row.stripe_account_id = account_id
+    audit(
+        session,
+        identity.email,
+        "publisher.payout_account",
+        "publisher",
+        publisher_id,
+        {"role": identity.role, "via": "portal", "stripe_account_id": account_id, "previous": previous},
+    )
+    return previous
+
+
+def payout_accounts(session: Session) -> pd.DataFrame:
+    accounts = {a.publisher_id: a.stripe_account_id for a in session.scalars(select(PartnerAccount))}
+    publishers = session.scalars(select(Publisher).order_by(Publisher.id)).all()
+    return pd.DataFrame(
+        [
+            {
+                "Publisher": p.id,
+                "Name": p.name,
+                "Stripe account": accounts.get(p.id) or "not connected (dry run)",
+            }
+            for p in publishers
+        ],
+        columns=["Publisher", "Name", "Stripe account"],
     )
 
 

@@ -21,7 +21,9 @@ from atom.opdb import (
     InvoiceNumberSequence,
     Package,
     PartnerAccount,
+    Publisher,
     StripeRequest,
+    Tenant,
     make_engine,
     session_scope,
 )
@@ -32,7 +34,15 @@ PERIOD = "2026-10"
 
 
 def _line(
-    number: str, n: int, tenant: str, kind: str, amount: int, payout: int = 0, fee: int = 0
+    number: str,
+    n: int,
+    tenant: str,
+    kind: str,
+    amount: int,
+    payout: int = 0,
+    fee: int = 0,
+    package_id: str = "pkg_slack",
+    publisher_id: str = "acme",
 ) -> InvoiceLine:
     package = kind == "usage"
     return InvoiceLine(
@@ -45,8 +55,8 @@ def _line(
         price_id="price_runs" if package else None,
         plan_id=None if package else "team",
         metric_id="workflow_runs" if package else None,
-        package_id="pkg_slack" if package else None,
-        publisher_id="acme" if package else None,
+        package_id=package_id if package else None,
+        publisher_id=publisher_id if package else None,
         quantity="1000" if package else "31",
         amount_minor=amount,
         partner_payout_minor=payout,
@@ -54,12 +64,22 @@ def _line(
     )
 
 
-def close_month(world: World) -> None:
+def close_month(world: World, package_id: str = "pkg_slack", publisher_id: str = "acme") -> None:
+    """October closed by hand; tenants, the publisher and the package are added when missing."""
     engine = make_engine(world.settings.database_url)
     now = datetime(2026, 11, 1, 0, 5)
     try:
         with session_scope(engine) as session:
-            session.add(Package(id="pkg_slack", name="slack-notify", publisher_id="acme", created_at=now))
+            for tenant in ("ten_acme", "ten_beta"):
+                if session.get(Tenant, tenant) is None:
+                    session.add(Tenant(id=tenant, name=tenant.title(), created_at=now))
+            if session.get(Publisher, publisher_id) is None:
+                session.add(Publisher(id=publisher_id, name=publisher_id.title(), created_at=now))
+            session.flush()
+            if session.get(Package, package_id) is None:
+                session.add(
+                    Package(id=package_id, name="slack-notify", publisher_id=publisher_id, created_at=now)
+                )
             for number, tenant, total in [
                 ("ATOM-202610-00001", "ten_acme", 6900),
                 ("ATOM-202610-00002", "ten_beta", 1050),
@@ -84,8 +104,12 @@ def close_month(world: World) -> None:
             session.add_all(
                 [
                     _line("ATOM-202610-00001", 1, "ten_acme", "recurring", 4900),
-                    _line("ATOM-202610-00001", 2, "ten_acme", "usage", 2000, 1400, 600),
-                    _line("ATOM-202610-00002", 1, "ten_beta", "usage", 1050, 735, 315),
+                    _line(
+                        "ATOM-202610-00001", 2, "ten_acme", "usage", 2000, 1400, 600, package_id, publisher_id
+                    ),
+                    _line(
+                        "ATOM-202610-00002", 1, "ten_beta", "usage", 1050, 735, 315, package_id, publisher_id
+                    ),
                     InvoiceNumberSequence(period=PERIOD, last_number=2),
                     BillingRun(period=PERIOD, finalized_at=now, document_count=2, content_hash="0" * 64),
                 ]
