@@ -65,8 +65,9 @@ def _invoice(number: str, tenant: str, total: int, document_type: str = "invoice
 
 
 @pytest.fixture
-def engine(tmp_path) -> Iterator[Engine]:
-    url = f"sqlite:///{tmp_path / 'atom.db'}"
+def engine(database_url: str) -> Iterator[Engine]:
+    """A small world in a fresh operational DB, SQLite and PostgreSQL (tests/pg.py)."""
+    url = database_url
     migrate(url)
     engine = make_engine(url)
     with Session(engine) as s, s.begin():
