@@ -29,6 +29,7 @@ from governance.detectors.folding import Folding
 from governance.detectors.plugins import CallSite, Plugin, load_plugins
 from governance.detectors.scope import EMPTY, Const, FileFacts, Scope, Summary, Taint, dotted
 from governance.findings import Finding, make_finding
+from governance.rules import RULES
 
 SEVERITY_RANK = {"low": 0, "medium": 1, "high": 2, "critical": 3}
 TEST_PATH_RE = re.compile(r"(^|/)(tests?|testing)/|(^|/)test_[^/]*\.py$|_tests?\.py$")
@@ -68,6 +69,9 @@ class Analyzer(Folding):
         self.in_tests = bool(TEST_PATH_RE.search(path)) and base != "conftest.py"
         self.blob_min_chars = blob_min_chars
         self.plugins: tuple[Plugin, ...] = load_plugins()
+        # The hooks each plugin defines, looked up once: the walk calls them for every call and string.
+        self.call_hooks = [p.call for p in self.plugins if p.call]
+        self.string_hooks = [p.string for p in self.plugins if p.string]
         self.findings: dict[tuple[str, int], Finding] = {}
         self.facts = FileFacts()
         self.summaries: dict[str, Summary] = {}
@@ -182,11 +186,13 @@ class Analyzer(Folding):
             message = f"{message} ({lowered})" if message else lowered
         at = line or self.line
         key = (rule, at)
-        finding = make_finding(rule, self.path, at, source_lines=self.lines, message=message, **extra)
         existing = self.findings.get(key)
-        if existing is not None and SEVERITY_RANK[existing.severity] >= SEVERITY_RANK[finding.severity]:
-            return
-        self.findings[key] = finding
+        severity = extra.get("severity") or RULES[rule].severity
+        if existing is not None and SEVERITY_RANK[existing.severity] >= SEVERITY_RANK[severity]:
+            return  # the same rule on the same statement: keep the strongest, build nothing
+        self.findings[key] = make_finding(
+            rule, self.path, at, source_lines=self.lines, message=message, **extra
+        )
 
     # --- context -----------------------------------------------------------------------------------------
     @property
@@ -442,9 +448,8 @@ class Analyzer(Folding):
         match node:
             case ast.Constant(value=str() as value):
                 if self.reporting and id(node) not in self.docstrings and len(value) >= 8:
-                    for plugin in self.plugins:
-                        if plugin.string:
-                            plugin.string(self, node, value)
+                    for string_hook in self.string_hooks:
+                        string_hook(self, node, value)
                 return EMPTY
             case ast.Constant():
                 return EMPTY
@@ -552,9 +557,8 @@ class Analyzer(Folding):
         site = CallSite(node, name, level, receiver, args, kwargs, every, every, receiver_name)
         if isinstance(func, ast.Attribute) and receiver_name and func.attr in MUTATORS:
             self._mutate(receiver_name, EMPTY.union(*args))
-        for plugin in self.plugins:
-            if plugin.call:
-                plugin.call(self, site)
+        for call_hook in self.call_hooks:
+            call_hook(self, site)
         if name is None:
             summary = self._summary_for(func)
             if summary:

