@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import delete, insert
 
 from atom import clock
 from atom.opdb import (
+    Install,
     Package,
     PackageVersion,
     Publisher,
@@ -72,7 +73,7 @@ def _seed_operational_db(database_url: str, catalog: Catalog, world: TenantWorld
     try:
         with session_scope(engine) as session:
             # Children first: foreign keys are enforced.
-            for model in (TenantEvent, Subscription, Tenant, PackageVersion, Package, Publisher):
+            for model in (Install, TenantEvent, Subscription, Tenant, PackageVersion, Package, Publisher):
                 session.execute(delete(model))
             for model, rows in (
                 (Publisher, catalog.publishers),
@@ -84,6 +85,36 @@ def _seed_operational_db(database_url: str, catalog: Catalog, world: TenantWorld
             ):
                 if rows:
                     session.execute(insert(model), rows)
+    finally:
+        engine.dispose()
+
+
+def _seed_installs(
+    database_url: str, first_use: dict[tuple[str, str], date], versions: list[dict[str, Any]]
+) -> None:
+    """Install events (POST /v1/installs in real use): each tenant installs a package at midnight UTC of the
+    day of its first well-formed event for it, so the marketplace metrics count installs as a real
+    marketplace's would (decision 0710)."""
+    first_version: dict[str, tuple[Any, str]] = {}
+    for v in versions:
+        known = first_version.get(v["package_id"])
+        if known is None or v["published_at"] < known[0]:
+            first_version[v["package_id"]] = (v["published_at"], v["version"])
+    rows = [
+        {
+            "tenant_id": t,
+            "package_id": p,
+            "version": first_version[p][1] if p in first_version else "1.0.0",
+            "installed_at": datetime(d.year, d.month, d.day),
+        }
+        for (t, p), d in sorted(first_use.items(), key=lambda item: (item[1], item[0]))
+    ]
+    engine = make_engine(database_url)
+    try:
+        with session_scope(engine) as session:
+            session.execute(delete(Install))
+            for start in range(0, len(rows), 5000):
+                session.execute(insert(Install), rows[start : start + 5000])
     finally:
         engine.dispose()
 
@@ -119,6 +150,8 @@ def generate(
     counts = write_usage(
         model, days, settings.landing_dir, seed, lambda done, total: report("usage", done, total)
     )
+
+    _seed_installs(settings.database_url, counts.first_package_use, catalog.versions)
 
     return GenerationSummary(
         scale=size.name,

@@ -91,6 +91,8 @@ class UsageCounts:
     late: int = 0
     late_after_month_close: int = 0
     malformed: Counter[str] = field(default_factory=Counter)
+    # (tenant, package) -> day of its first well-formed event: the generator installs the package then.
+    first_package_use: dict[tuple[str, str], date] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -341,6 +343,9 @@ def write_usage(
         rng = stream(seed, "faults", day)
         last = (today - day).days
         counts.distinct_events += table.num_rows
+        used = table.filter(pa.array(fault != 1)).select(["tenant_id", "package_id"]).drop_null()
+        for pair in used.group_by(["tenant_id", "package_id"]).aggregate([]).to_pylist():
+            counts.first_package_use.setdefault((pair["tenant_id"], pair["package_id"]), day)
         for k, c in zip(*np.unique(events.malformed_kind[fault == 1], return_counts=True), strict=True):
             counts.malformed[MALFORMED_KINDS[int(k)]] += int(c)
 
