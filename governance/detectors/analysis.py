@@ -37,7 +37,12 @@ TEST_PATH_RE = re.compile(r"(^|/)(tests?|testing)/|(^|/)test_[^/]*\.py$|_tests?\
 # (decoded or downloaded code executed, data sent out) are not: tests are a known hiding place (GuardDog skips them).
 TEST_LOWERED = frozenset({"clipboard-access", "dll-hijacking", "dynamic-code", "api-obfuscation",
                           "unsafe-deserialization", "global-state-tampering", "write-outside-scratch",
-                          "host-path-access", "shell-command", "screenshot"})  # fmt: skip
+                          "host-path-access", "shell-command", "screenshot", "raw-ip-url", "suspicious-url",
+                          "encoded-blob"})  # fmt: skip
+# Capabilities an explicit command-line option can ask for (``if args.paste:``); not environment checks,
+# which are how malware avoids sandboxes and CI.
+OPTION_LOWERED = frozenset({"clipboard-access", "dynamic-code", "shell-command", "unsafe-deserialization"})
+OPTION_ROOTS = ("args.", "options.", "opts.", "cli_args.", "flags.", "self.args.", "self.options.")
 BUILD_BACKEND_HOOKS = frozenset(
     {"build_wheel", "build_sdist", "build_editable", "prepare_metadata_for_build_wheel"}
 )
@@ -180,6 +185,10 @@ class Analyzer(Folding):
             return
         if lowered is None and self.in_tests and rule in TEST_LOWERED:
             lowered = "in test code"
+        if lowered is None and rule in OPTION_LOWERED and self.guards and extra.get("severity") != "high":
+            option = next((n for n in self.guard_names() if n.startswith(OPTION_ROOTS)), None)
+            if option:
+                lowered = f"only when the user asks for it ({option})"
         if lowered is not None:
             extra["severity"] = "low"
             extra["confidence"] = "low"
