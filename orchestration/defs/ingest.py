@@ -47,6 +47,7 @@ def raw_key(table: str) -> dg.AssetKey:
     description="Every price-book version (DESIGN 3.2): the file price book, in force from the beginning, and "
     "the versions published to the operational DB, validated and flattened into raw.price_book_* with their "
     "effective_from; dbt rates each month with the version in force.",
+    pool=WAREHOUSE_POOL,
 )
 def price_book(
     context: dg.AssetExecutionContext, warehouse: WarehouseResource, operational_db: OperationalDBResource
@@ -149,7 +150,9 @@ def usage_events(context: dg.AssetExecutionContext, warehouse: WarehouseResource
         for path, reason in refused.items():
             moved = set_aside(settings.rejected_dir, path, reason)
             context.log.warning(f"set aside unreadable batch {moved}: {reason}")
-        results = load_files(conn, [f for f in pending if f not in refused])
+        readable = [f for f in pending if f not in refused]
+        # Nothing new (an empty home just initialised, a quiet day): nothing to load or to check against.
+        results = load_files(conn, readable) if readable else []
         unreconciled = _scalar(
             conn,
             "select count(*) from raw.ingest_batches where received <> loaded + duplicates + quarantined",

@@ -25,6 +25,7 @@ def _graph() -> dict[str, Any]:
             "partitioned": node.partitions_def is not None,
             "deps": sorted(parent.to_user_string() for parent in node.parent_keys),
             "checks": sorted(check.name for check in node.check_keys),
+            "pools": sorted(node.pools or ()),
         }
     jobs = {
         job.name: sorted(key.to_user_string() for key in job.asset_layer.selected_asset_keys)
@@ -59,3 +60,19 @@ def test_a_dbt_model_is_grouped_by_its_area_folder() -> None:
     assert graph.get(dg.AssetKey(["staging", "stg_operational__submissions"])).group_name == "governance"
     # The Python assets that finalize invoices sit with the billing models they read.
     assert graph.get(dg.AssetKey(["opdb", "invoices"])).group_name == "billing"
+
+
+def test_every_step_that_opens_the_warehouse_waits_for_its_one_slot() -> None:
+    """DuckDB admits one writer (DESIGN 2, decision 0090): the build's assets and the month's finalization
+    are in the pool "warehouse"; Stripe and payouts, which touch only the operational DB, are not."""
+    from orchestration.warehouse_turn import WAREHOUSE_POOL, WAREHOUSE_TAGS
+
+    graph = defs.resolve_asset_graph()
+    build = defs.resolve_job_def("build_job")
+    for key in build.asset_layer.selected_asset_keys:
+        assert graph.get(key).pools == {WAREHOUSE_POOL}, key
+    assert graph.get(dg.AssetKey(["opdb", "invoices"])).pools == {WAREHOUSE_POOL}
+    for table in ("stripe_requests", "partner_payouts"):
+        assert not graph.get(dg.AssetKey(["opdb", table])).pools
+    for job in ("build_job", "billing_job"):
+        assert WAREHOUSE_TAGS.items() <= defs.resolve_job_def(job).tags.items()
