@@ -12,6 +12,7 @@ import streamlit as st
 
 from app.auth import current_identity, sign_in_page
 from app.navigation import navigation_pages
+from app.page_metrics import timed_page
 from app.ui import render_sidebar
 
 st.set_page_config(page_title="ATOM Marketplace", page_icon=":material/hub:", layout="wide")
@@ -21,4 +22,5 @@ if identity is None:
 else:
     page = st.navigation(navigation_pages(identity.role))
     render_sidebar(identity)
-    page.run()
+    with timed_page(page.title):  # atom_portal_page_seconds (app/page_metrics.py)
+        page.run()

@@ -86,6 +86,12 @@ class Settings(BaseSettings):
     atom_spark_thrift_url: str | None = Field(default=None, validation_alias="ATOM_SPARK_THRIFT_URL")
     atom_spark_lake: str | None = Field(default=None, validation_alias="ATOM_SPARK_LAKE")
     dagster_url: str | None = Field(default=None, validation_alias="DAGSTER_URL")
+    # Where the portal process serves its page times to Prometheus (app/page_metrics.py); `atom portal`
+    # sets it from --metrics-port. Unset: no metrics server (tests start many portals side by side).
+    atom_portal_metrics_port: int | None = Field(default=None, validation_alias="ATOM_PORTAL_METRICS_PORT")
+    # Where Prometheus reads Dagster's run and check metrics (orchestration/exporter.py), for the portal's
+    # links: `atom demo` sets it; in a deployment, the exporter's address as people reach it.
+    atom_metrics_url: str | None = Field(default=None, validation_alias="ATOM_METRICS_URL")
     # API limits and recently accepted event ids shared by every worker and replica (DESIGN 4):
     # redis://[:password@]host:port/db. Unset, each API process keeps them in memory.
     atom_redis_url: SecretUrl | None = Field(default=None, validation_alias="ATOM_REDIS_URL")

@@ -46,6 +46,9 @@ def create_key(
     subject: Annotated[
         str, typer.Option(help="The tenant id, the publisher id, or a label for an admin key.")
     ],
+        # On SIGTERM (docker stop, a rolling update) requests in flight get 5 s to finish, then the server
+        # and its workers exit: well inside a runtime's 10 s grace period (issue 13 item 7).
+        timeout_graceful_shutdown=5,
 ) -> None:
     """Create an API key and print it once, alone on the last line (only its hash is stored)."""
     from ingest.api.keys import KeyError_, create_api_key

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import ipaddress
+import os
 import signal
 import subprocess
 import sys
@@ -18,14 +20,24 @@ from atom.settings import PROJECT_ROOT, get_settings, subprocess_env
 from cli.console import err, fail
 
 DEFINITIONS_MODULE = "orchestration.definitions"
+# How long a service gets to finish on its own after SIGTERM before its whole process group is killed:
+# a container runtime allows 10 s by default (docker stop, Kubernetes' grace period is 30 s).
+STOP_GRACE_SECONDS = 6.0
+# Dagster's run and asset-check metrics (orchestration/exporter.py), where deploy/monitoring scrapes them.
+METRICS_PORT = 9464
+METRICS_PORT_HELP = "Port of the Prometheus metrics of Dagster's runs and checks (0: none)."
+PORTAL_METRICS_PORT = 9465
+PORTAL_METRICS_PORT_HELP = "Port of the Prometheus metrics of the portal's page times (0: none)."
 
 
 def _bin(name: str) -> str:
     return str(Path(sys.executable).parent / name)
 
 
-def orchestrator_commands(host: str, port: int) -> dict[str, list[str]]:
-    """The webserver serves the UI; the daemon is what makes schedules and sensors fire."""
+def orchestrator_commands(host: str, port: int, metrics_port: int | None = None) -> dict[str, list[str]]:
+    """The webserver serves the UI; the daemon is what makes schedules and sensors fire; the exporter
+    serves run and asset-check outcomes to Prometheus (orchestration/exporter.py) when given a port."""
+    exporter = [sys.executable, "-m", "orchestration.exporter", "--host", host, "--port", str(metrics_port)]
     return {
         "dagster-webserver": [
             _bin("dagster-webserver"),
@@ -37,6 +49,7 @@ def orchestrator_commands(host: str, port: int) -> dict[str, list[str]]:
             str(port),
         ],
         "dagster-daemon": [_bin("dagster-daemon"), "run", "-m", DEFINITIONS_MODULE],
+        **({"metrics-exporter": exporter} if metrics_port else {}),
     }
 
 
@@ -79,9 +92,28 @@ def start(commands: dict[str, list[str]], log_dir: Path, **env: str) -> list[sub
                     cwd=PROJECT_ROOT,
                     stdout=log,
                     stderr=subprocess.STDOUT,
+                    # Its own process group, so that stop() reaches what it starts in turn (Dagster's
+                    # code servers, Streamlit's watchers) and a terminal's Ctrl-C reaches it once, from us.
+                    start_new_session=True,
                 )
             )
     return processes
+
+
+class Terminated(KeyboardInterrupt):
+    """SIGTERM (a container runtime's stop, ``kill``) or SIGHUP, raised where the command is, like Ctrl-C."""
+
+
+def stop_on_sigterm() -> None:
+    """From here on SIGTERM and SIGHUP unwind this process as Ctrl-C does, so its ``finally`` blocks stop
+    the services it started instead of leaving them orphaned (Python's default for SIGTERM is to die on
+    the spot)."""
+
+    def interrupt(signum: int, _frame: object) -> None:
+        raise Terminated(signal.Signals(signum).name)
+
+    for signum in (signal.SIGTERM, signal.SIGHUP):
+        signal.signal(signum, interrupt)
 
 
 def wait_until_up(url: str, processes: list[subprocess.Popen[bytes]], timeout_s: float = 120) -> bool:
@@ -99,28 +131,43 @@ def wait_until_up(url: str, processes: list[subprocess.Popen[bytes]], timeout_s:
 
 
 def supervise(processes: list[subprocess.Popen[bytes]]) -> None:
-    """Block until Ctrl-C or until one service dies; then stop them all."""
+    """Block until Ctrl-C, SIGTERM or until one service dies; then stop them all."""
+    stop_on_sigterm()
     try:
         while all(p.poll() is None for p in processes):
-            time.sleep(1)
+            time.sleep(0.5)
         failed = [str(p.args) for p in processes if p.poll() is not None]
         err.print(f"[red]a service stopped: {failed}; see the logs under {get_settings().home / 'logs'}[/]")
-    except KeyboardInterrupt:
-        err.print("stopping…")
+    except KeyboardInterrupt as exc:
+        err.print(f"stopping ({exc or 'Ctrl-C'})…")
     finally:
         stop(processes)
 
 
-def stop(processes: list[subprocess.Popen[bytes]]) -> None:
-    """Ask each service to stop as Ctrl-C does; kill what still runs 20 s later."""
-    for p in processes:
-        if p.poll() is None:
-            p.send_signal(signal.SIGINT)
-    for p in processes:
-        try:
-            p.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            p.kill()
+def _signal_group(process: subprocess.Popen[bytes], signum: int) -> None:
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(process.pid, signum)  # start() made each service the leader of its own group
+
+
+def stop(processes: list[subprocess.Popen[bytes]], grace_seconds: float = STOP_GRACE_SECONDS) -> None:
+    """SIGTERM to each service's process group (Dagster, uvicorn and Streamlit all shut down cleanly on
+    it); SIGKILL to the groups of what still runs ``grace_seconds`` later, and to anything a service left
+    behind in its group. A second signal meanwhile does not interrupt the stopping."""
+    previous = {s: signal.signal(s, signal.SIG_IGN) for s in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)}
+    try:
+        for p in processes:
+            if p.poll() is None:
+                _signal_group(p, signal.SIGTERM)
+        deadline = time.monotonic() + grace_seconds
+        for p in processes:
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                p.wait(timeout=max(deadline - time.monotonic(), 0.1))
+        for p in processes:
+            _signal_group(p, signal.SIGKILL)  # the group outlives its leader when a grandchild lingers
+            p.wait()
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
 
 
 def is_loopback(host: str) -> bool:
@@ -141,7 +188,9 @@ def exposure_warning(host: str) -> str | None:
     )
 
 
-def start_orchestrator(host: str, port: int) -> list[subprocess.Popen[bytes]]:
+def start_orchestrator(
+    host: str, port: int, metrics_port: int | None = None
+) -> list[subprocess.Popen[bytes]]:
     from atom.opdb import migrate
     from orchestration.dbt_manifest import ensure_manifest
     from orchestration.defs.dbt import dbt_project
@@ -151,20 +200,39 @@ def start_orchestrator(host: str, port: int) -> list[subprocess.Popen[bytes]]:
         err.print(f"[yellow]warning:[/] {warning}")
     migrate(get_settings().database_url)  # sensors read the operational DB from their first tick
     ensure_manifest(dbt_project().manifest_path)  # parse once here, not in each Dagster process
-    processes = start(orchestrator_commands(host, port), get_settings().home / "logs")
-    if not wait_until_up(f"http://{host}:{port}/server_info", processes):
-        supervise(processes)
-        fail(f"the orchestrator did not start; see {get_settings().home / 'logs'}")
+    processes = start(orchestrator_commands(host, port, metrics_port), get_settings().home / "logs")
+    _await_start(processes, f"http://{host}:{port}/server_info", "the orchestrator")
     return processes
 
 
-def start_portal(host: str, port: int, dagster_url: str | None = None) -> list[subprocess.Popen[bytes]]:
-    """The portal; ``dagster_url`` is where it launches billing runs (DAGSTER_URL, DESIGN 4)."""
+def _await_start(processes: list[subprocess.Popen[bytes]], url: str, what: str) -> None:
+    """Wait until ``url`` answers; stop the processes (and fail) if it never does or if we are stopped."""
+    try:
+        up = wait_until_up(url, processes)
+    except BaseException:
+        stop(processes)
+        raise
+    if not up:
+        stop(processes)
+        fail(f"{what} did not start; see {get_settings().home / 'logs'}")
+
+
+def start_portal(
+    host: str,
+    port: int,
+    dagster_url: str | None = None,
+    metrics_port: int | None = None,
+    dagster_metrics_url: str | None = None,
+) -> list[subprocess.Popen[bytes]]:
+    """The portal; ``dagster_url`` is where it launches billing runs (DAGSTER_URL, DESIGN 4); ``metrics_port``
+    where it serves its page times to Prometheus (app/page_metrics.py)."""
     env = {"DAGSTER_URL": dagster_url} if dagster_url else {}
+    if metrics_port:
+        env["ATOM_PORTAL_METRICS_PORT"] = str(metrics_port)
+    if dagster_metrics_url:  # linked from the Governance & pipeline page
+        env["ATOM_METRICS_URL"] = dagster_metrics_url
     processes = start(portal_command(host, port), get_settings().home / "logs", **env)
-    if not wait_until_up(f"http://{host}:{port}/_stcore/health", processes):
-        supervise(processes)
-        fail(f"the portal did not start; see {get_settings().home / 'logs'}")
+    _await_start(processes, f"http://{host}:{port}/_stcore/health", "the portal")
     return processes
 
 
@@ -173,19 +241,25 @@ def orchestrator(
         str, typer.Option(help="Interface to bind. Dagster's UI has no sign-in: keep it on loopback.")
     ] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port of Dagster's web UI.")] = 3000,
+    metrics_port: Annotated[int, typer.Option(help=METRICS_PORT_HELP)] = METRICS_PORT,
 ) -> None:
     """Dagster's webserver and daemon together: schedules and sensors run only while this runs."""
-    processes = start_orchestrator(host, port)
+    stop_on_sigterm()
+    processes = start_orchestrator(host, port, metrics_port)
     err.print(f"orchestrator: http://{host}:{port} (Ctrl-C to stop)")
+    if metrics_port:
+        err.print(f"metrics: http://{host}:{metrics_port}/metrics")
     supervise(processes)
 
 
 def portal(
     host: Annotated[str, typer.Option(help="Interface to bind.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port of the portal.")] = 8501,
+    metrics_port: Annotated[int, typer.Option(help=PORTAL_METRICS_PORT_HELP)] = PORTAL_METRICS_PORT,
 ) -> None:
     """The Streamlit portal, reading the serving snapshot."""
-    processes = start_portal(host, port)
+    stop_on_sigterm()
+    processes = start_portal(host, port, metrics_port=metrics_port)
     err.print(f"portal: http://{host}:{port} (Ctrl-C to stop)")
     supervise(processes)
 
@@ -197,12 +271,15 @@ def demo(
     host: Annotated[str, typer.Option(help="Interface for the portal and orchestrator.")] = "127.0.0.1",
     portal_port: Annotated[int, typer.Option(help="Port of the portal.")] = 8501,
     orchestrator_port: Annotated[int, typer.Option(help="Port of Dagster's web UI.")] = 3000,
+    metrics_port: Annotated[int, typer.Option(help=METRICS_PORT_HELP)] = METRICS_PORT,
+    portal_metrics_port: Annotated[int, typer.Option(help=PORTAL_METRICS_PORT_HELP)] = PORTAL_METRICS_PORT,
 ) -> None:
     """Generate the demo marketplace (starting ATOM_HOME over), run the whole pipeline, then start the portal
     and the orchestrator with one sign-in account per role."""
     from cli.pipeline import build, generate
     from cli.users import create_demo_accounts
 
+    stop_on_sigterm()
     started = time.monotonic()
     generate(scale=scale, seed=seed, today=None, replace=True)  # a demo always starts over
     _fill_review_queue(seed)
@@ -214,12 +291,31 @@ def demo(
         return
     accounts = create_demo_accounts()
     # The portal launches billing through this orchestrator, never in its own process (DESIGN 2).
-    processes = start_orchestrator(host, orchestrator_port) + start_portal(
-        host, portal_port, dagster_url=f"http://{host}:{orchestrator_port}"
-    )
+    processes = start_orchestrator(host, orchestrator_port, metrics_port)
+    try:
+        processes += start_portal(
+            host,
+            portal_port,
+            dagster_url=f"http://{host}:{orchestrator_port}",
+            metrics_port=portal_metrics_port,
+            dagster_metrics_url=f"http://{host}:{metrics_port}/metrics" if metrics_port else None,
+        )
+    except BaseException:
+        stop(processes)
+        raise
     err.print(
         f"\n[bold]portal[/]        http://{host}:{portal_port}  (Overview: revenue, active tenants, events, quarantine)\n"
         f"[bold]orchestrator[/]  http://{host}:{orchestrator_port}  (asset graph, runs, the 30-minute build schedule)\n"
+        + (
+            f"[bold]metrics[/]       http://{host}:{metrics_port}/metrics  (Dagster runs and checks)\n"
+            if metrics_port
+            else ""
+        )
+        + (
+            f"                http://{host}:{portal_metrics_port}/metrics  (portal page times)\n"
+            if portal_metrics_port
+            else ""
+        )
     )
     err.print(_accounts_table(accounts))
     err.print("Ctrl-C stops both.")

@@ -135,6 +135,31 @@ if runs.empty:
     st.caption(f"No Dagster runs recorded under {settings.dagster_home}.")
 else:
     ui.table_with_csv(runs, key="runs", file_name="dagster_runs.csv")
+st.subheader("Metrics and alerts")
+# Prometheus reads these; deploy/monitoring/alerts.yml alerts on them and its Grafana dashboard charts them.
+links = []
+if settings.dagster_url:
+    links.append(
+        f"[Dagster's runs]({settings.dagster_url.rstrip('/')}/runs): every build and month close, its logs"
+    )
+if settings.atom_metrics_url:
+    links.append(
+        f"[Run and check metrics]({settings.atom_metrics_url}): `atom_dagster_runs_total`, "
+        "`atom_dagster_run_duration_seconds`, `atom_dagster_last_success_timestamp_seconds`, "
+        "`atom_dagster_asset_check_passed`, `atom_billing_invoice_drift_tenants`, `atom_ingest_events_total`"
+    )
+if settings.atom_portal_metrics_port:
+    links.append(
+        f"[Portal page times](http://localhost:{settings.atom_portal_metrics_port}/metrics): "
+        "`atom_portal_page_seconds` by page, on the portal's host"
+    )
+if links:
+    st.markdown("\n".join(f"- {link}" for link in links))
+st.caption(
+    "Metrics are served by `atom orchestrator` (Dagster's runs and checks, port 9464) and `atom portal` "
+    "(page times, port 9465); the alert rules and the Grafana dashboard are in `deploy/monitoring/`, "
+    "the metric names in docs/deploy.md (Metrics)."
+)
 st.subheader("Freshness of each asset")
 if freshness.empty:
     st.caption("No asset has been materialized yet.")
