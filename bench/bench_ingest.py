@@ -37,8 +37,9 @@ from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from billing.price_book import parse_price_book  # noqa: E402
 from ingest.loader import load_files  # noqa: E402
-from billing.price_book import parse_price_book, write_price_book_tables  # noqa: E402
+from ingest.price_book_tables import write_price_book_tables  # noqa: E402
 from ingest.raw_schema import create_raw_schema  # noqa: E402
 
 PRICE_BOOK = """\

@@ -12,8 +12,8 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from ingest import loader
-from ingest.loader import BatchResult, IngestFileError, load_file, load_files
+from ingest.loader import BatchResult, IngestFileError, load_file, load_files, unreadable_files
+from ingest.loading import write
 
 from .conftest import event, write_csv, write_ndjson, write_parquet
 
@@ -490,7 +490,7 @@ def test_a_crash_mid_batch_leaves_nothing_and_a_rerun_matches_a_clean_run(
         raise RuntimeError("power cut after the events were written")
 
     with monkeypatch.context() as patch:
-        patch.setattr(loader._Chunk, "_insert_quarantine", crash)
+        patch.setattr(write, "insert_quarantine", crash)
         with pytest.raises(RuntimeError, match="power cut"):
             load_files(warehouse, [path])
     for table in ("usage_events", "usage_quarantine", "ingest_batches"):
@@ -556,7 +556,7 @@ def test_unreadable_files_names_each_file_the_loader_would_refuse_and_why(tmp_pa
     spreadsheet.write_text("nope")
 
     with duckdb.connect() as conn:
-        refused = loader.unreadable_files(
+        refused = unreadable_files(
             conn, [*good, no_timestamp, broken_parquet, wrong_columns, spreadsheet, tmp_path / "gone.csv"]
         )
 

@@ -9,8 +9,8 @@ from typing import Any
 import duckdb
 import pytest
 
-from ingest import loader
 from ingest.loader import IngestFileError, load_files
+from ingest.loading import plan, write
 from ingest.raw_schema import create_raw_schema
 
 from .conftest import event, write_csv, write_ndjson, write_parquet
@@ -212,11 +212,11 @@ def test_an_unreadable_file_loads_the_files_before_it_and_a_fixed_rerun_matches_
 def test_a_crash_in_a_later_chunk_keeps_the_earlier_chunks_and_a_rerun_matches_a_clean_run(
     warehouse: duckdb.DuckDBPyConnection, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(loader, "CHUNK_FILES", 4)
+    monkeypatch.setattr(plan, "CHUNK_FILES", 4)
     files = intake_files(tmp_path, 10)
     clean = fresh_copy(warehouse, tmp_path, "clean")
     load_files(clean, files)
-    original = loader._Chunk._insert_quarantine
+    original = write.insert_quarantine
     chunks_written = []
 
     def crash_in_second_chunk(self: Any) -> Any:
@@ -226,7 +226,7 @@ def test_a_crash_in_a_later_chunk_keeps_the_earlier_chunks_and_a_rerun_matches_a
         return original(self)
 
     with monkeypatch.context() as patch:
-        patch.setattr(loader._Chunk, "_insert_quarantine", crash_in_second_chunk)
+        patch.setattr(write, "insert_quarantine", crash_in_second_chunk)
         with pytest.raises(RuntimeError, match="power cut"):
             load_files(warehouse, files)
 
@@ -242,7 +242,7 @@ def test_chunking_does_not_change_what_is_loaded(
     files = intake_files(tmp_path, 12)
     one_chunk = fresh_copy(warehouse, tmp_path, "one_chunk")
     whole = load_files(one_chunk, files)
-    monkeypatch.setattr(loader, "CHUNK_FILES", 5)
+    monkeypatch.setattr(plan, "CHUNK_FILES", 5)
 
     chunked = load_files(warehouse, files)
 
