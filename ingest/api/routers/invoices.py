@@ -14,7 +14,8 @@ from fastapi import APIRouter, Path, Request
 from pydantic import BaseModel, Field
 
 from atom.opdb import Invoice
-from billing.corrections import CorrectionError, credit_notes_of, issue_credit_note, void_invoice
+from billing import corrections
+from billing.corrections import CorrectionError, credit_notes_of, issue_credit_note
 from billing.money import format_minor
 from billing.stripe_gateway import StripeGateway, make_gateway
 from ingest.api.audit import record_audit
@@ -135,11 +136,11 @@ def get_invoice(number: InvoiceNumber, _principal: AdminKey, session: DbSession)
     description="409 `invoice_paid` once paid (issue a credit note instead), `already_void` when void.",
     responses=error_responses(401, 403, 404, 409, 422, 429),
 )
-def void(
+def void_invoice(
     number: InvoiceNumber, principal: AdminKey, session: DbSession, ctx: Context, request: Request
 ) -> VoidOut:
     try:
-        result = void_invoice(session, gateway_for(ctx), number)
+        result = corrections.void_invoice(session, gateway_for(ctx), number)
     except CorrectionError as exc:
         raise _refused(exc) from None
     record_audit(
