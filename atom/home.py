@@ -69,3 +69,25 @@ def start_over(settings: Settings) -> None:
     finally:
         engine.dispose()
     settings.ensure_dirs()
+
+
+def is_initialised(settings: Settings) -> bool:
+    """Whether ``atom init`` (or ``atom generate``/``atom demo``) has set this home up: the operational DB
+    holds Alembic's bookkeeping. Looked at without creating anything (a SQLite file is not made here)."""
+    url = settings.database_url
+    if url.startswith("sqlite"):
+        path = url.removeprefix("sqlite:///")
+        from pathlib import Path
+
+        if not Path(path).exists():
+            return False
+    engine = make_engine(url)
+    try:
+        with engine.connect() as connection:
+            from sqlalchemy import inspect
+
+            return inspect(connection).has_table("alembic_version")
+    except Exception:
+        return False
+    finally:
+        engine.dispose()

@@ -9,7 +9,7 @@ import typer
 from atom.permissions import restrict_umask
 from atom.secrets import SecretsError
 from atom.settings import get_settings
-from cli import api, billing, governance, pipeline, services, users
+from cli import api, billing, governance, init, pipeline, price_book, services, users
 from cli.console import fail
 
 # Dagster marks some of the parameters we use (backfill policies, sensor owners) as beta; the CLI's users
@@ -38,17 +38,23 @@ def private_files() -> None:
         fail(str(exc))
 
 
+app.command()(init.init)
 app.command()(pipeline.generate)
-app.command()(pipeline.ingest)
-app.command()(pipeline.build)
-app.add_typer(billing.app, name="billing")
+# A command run in a home that was never initialised says so and what to run, instead of failing halfway
+# (issue 15: `atom ingest` there ended in a Dagster step error). The check runs when the command does, so
+# --help works anywhere.
+needs_home = init.needs_home
+app.command("ingest")(needs_home(pipeline.ingest))
+app.command("build")(needs_home(pipeline.build))
+app.add_typer(init.with_home_check(billing.app, exempt=("preview",)), name="billing")
+app.add_typer(init.with_home_check(price_book.price_book_app), name="price-book")
 app.command()(governance.scan)
 app.command()(governance.verify)
-app.command()(api.serve)
-app.add_typer(api.keys_app, name="keys")
-app.add_typer(users.users_app, name="users")
-app.command()(services.orchestrator)
-app.command()(services.portal)
+app.command("serve")(needs_home(api.serve))
+app.add_typer(init.with_home_check(api.keys_app), name="keys")
+app.add_typer(init.with_home_check(users.users_app), name="users")
+app.command("orchestrator")(needs_home(services.orchestrator))
+app.command("portal")(needs_home(services.portal))
 app.command()(services.demo)
 
 if __name__ == "__main__":
