@@ -7,6 +7,7 @@ reach it through the dependencies in :mod:`ingest.api.deps`.
 from __future__ import annotations
 
 import asyncio
+import math
 import threading
 import time
 from collections.abc import AsyncIterator
@@ -20,9 +21,9 @@ from limits.strategies import MovingWindowRateLimiter
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
-from atom.opdb import Tenant
+from atom.opdb import PriceBookVersion, Tenant
 from atom.settings import Settings
-from billing.price_book import PriceBookError, load_price_book
+from billing.price_book import PriceBookError, load_price_book, parse_price_book
 from governance.archive import ArchiveLimits
 from ingest.api.intake import MAX_EVENTS
 from ingest.api.keys import KeyResolver
@@ -120,14 +121,27 @@ class ByteBudget:
 
 
 class PriceBookMetrics:
-    """The price book's metric ids, re-read when the file changes; None when there is no price book yet."""
+    """The metric ids of every price-book version: the file's, re-read when the file changes, and the
+    published versions' (issue 15), re-read at most every ``ttl_s``; None when there is no price book yet."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, engine: Engine | None = None, ttl_s: float = 2.0) -> None:
         self.path = path
+        self.engine = engine
+        self.ttl_s = ttl_s
         self._stamp: tuple[int, int] | None = None
         self._metrics: frozenset[str] | None = None
+        self._stored: frozenset[str] | None = None
+        self._stored_key: tuple[object, ...] | None = None
+        self._stored_at = -math.inf
 
     def get(self) -> frozenset[str] | None:
+        stored = self._stored_metrics()
+        from_file = self._file_metrics()
+        if from_file is None:
+            return stored
+        return from_file if stored is None else from_file | stored
+
+    def _file_metrics(self) -> frozenset[str] | None:
         try:
             stat = self.path.stat()
         except FileNotFoundError:
@@ -142,6 +156,25 @@ class PriceBookMetrics:
                 self._metrics = None
             self._stamp = stamp
         return self._metrics
+
+    def _stored_metrics(self) -> frozenset[str] | None:
+        if self.engine is None or time.monotonic() - self._stored_at < self.ttl_s:
+            return self._stored
+        with Session(self.engine) as session:
+            rows = session.execute(select(PriceBookVersion.effective_from, PriceBookVersion.sha256)).all()
+            key = tuple(sorted(rows))
+            if key != self._stored_key:
+                texts = session.scalars(select(PriceBookVersion.yaml_text)).all()
+                names: set[str] = set()
+                for text in texts:
+                    try:
+                        names |= set(parse_price_book(text).metrics)
+                    except PriceBookError:
+                        continue
+                self._stored = frozenset(names) if texts else None
+                self._stored_key = key
+        self._stored_at = time.monotonic()
+        return self._stored
 
 
 @dataclass
@@ -166,7 +199,7 @@ class ApiContext:
             engine=engine,
             keys=KeyResolver(engine, ttl_s=config.key_cache_ttl_s),
             tenants=TenantDirectory(engine),
-            metrics_ids=PriceBookMetrics(settings.price_book_path),
+            metrics_ids=PriceBookMetrics(settings.price_book_path, engine),
             body_budget=ByteBudget(config.max_usage_bytes_in_flight),
             recent_ids=recent_id_store(settings, config.recent_ids_retention_s),
             metrics=metrics,
