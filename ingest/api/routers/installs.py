@@ -8,11 +8,11 @@ from datetime import datetime
 from fastapi import APIRouter, Request
 from pydantic import BaseModel, Field
 
+from atom import clock
 from atom.opdb import Install
-from atom.opdb.registry import utcnow
 from governance.manifest import NAME_RE
 from ingest.api.audit import record_audit
-from ingest.api.deps import CurrentKey, DbSession, request_id
+from ingest.api.deps import Context, CurrentKey, DbSession, request_id
 from ingest.api.errors import error_responses, forbidden
 from ingest.api.routers.packages import downloadable
 
@@ -38,17 +38,21 @@ class InstallOut(BaseModel):
     status_code=201,
     response_model=InstallOut,
     summary="The calling tenant installs an approved version (tenant)",
+    # installed_at is the platform's clock (ATOM_TODAY when pinned), as the marts' months are.
     description="404 when the version is not approved, is yanked or has no stored artifact.",
     responses=error_responses(401, 403, 404, 422, 429),
 )
 def create_install(
-    body: InstallIn, principal: CurrentKey, session: DbSession, request: Request
+    body: InstallIn, principal: CurrentKey, session: DbSession, ctx: Context, request: Request
 ) -> InstallOut:
     if principal.role != "tenant":
         raise forbidden("only a tenant key installs packages: the install belongs to that tenant")
     package, _submission = downloadable(session, body.package, body.version)
     row = Install(
-        tenant_id=principal.subject, package_id=package.id, version=body.version, installed_at=utcnow()
+        tenant_id=principal.subject,
+        package_id=package.id,
+        version=body.version,
+        installed_at=clock.naive_now(ctx.settings),
     )
     session.add(row)
     session.flush()

@@ -13,6 +13,7 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Request
 from pydantic import BaseModel, Field
 
+from atom import clock
 from atom.opdb import Invoice
 from billing import corrections
 from billing.corrections import CorrectionError, credit_notes_of, issue_credit_note
@@ -191,6 +192,7 @@ def create_credit_note(
             body.amount,
             body.reason,
             actor=f"{principal.role}:{principal.subject}",
+            today=clock.today(ctx.settings),
         )
     except CorrectionError as exc:
         raise _refused(exc) from None
