@@ -35,7 +35,7 @@ def tenant_health(
 ) -> Health:
     red: list[str] = []
     amber: list[str] = []
-    if state in ("past_due", "churned"):
+    if state in ("past_due", "suspended", "churned"):
         red.append(f"lifecycle state {state}")
     if max_days_past_due > DAYS_PAST_DUE_RED:
         red.append(f"{max_days_past_due} days past due")

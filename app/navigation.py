@@ -49,6 +49,9 @@ PAGES: tuple[PageSpec, ...] = (
         frozenset({"admin", "reviewer", "analyst"}),
     ),
     PageSpec(
+        "price_book.py", "Price book & plans", ":material/sell:", "Finance", frozenset({"admin"})
+    ),
+    PageSpec(
         "billing.py", "Billing desk", ":material/receipt_long:", "Finance", frozenset({"admin", "finance"})
     ),
 )
