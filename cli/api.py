@@ -19,7 +19,12 @@ def serve(
     host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="TCP port.")] = 8000,
     workers: Annotated[
-        int, typer.Option(min=1, help="Worker processes; rate limits and caches are per worker.")
+        int,
+        typer.Option(
+            min=1,
+            help="Worker processes. /metrics counts every worker; limits and recent ids are shared "
+            "through Redis when ATOM_REDIS_URL is set, else each worker keeps its own.",
+        ),
     ] = 1,
 ) -> None:
     """Run the intake API (OpenAPI at /openapi.json, liveness at /healthz, metrics at /metrics)."""
@@ -28,6 +33,10 @@ def serve(
     settings = get_settings()
     settings.ensure_dirs()
     migrate(settings.database_url)
+    if workers > 1:
+        from ingest.api.observability import share_metrics_between_workers
+
+        share_metrics_between_workers(settings)
     err.print(f"intake API on http://{host}:{port} (docs at /docs, spec at /openapi.json)")
     uvicorn.run(
         "ingest.api.app:create_served_app",
@@ -37,6 +46,9 @@ def serve(
         workers=workers,
         access_log=False,  # the API writes its own structured access log (ingest/api/observability.py)
         log_level="warning",
+        # On SIGTERM (docker stop, a rolling update) requests in flight get 5 s to finish, then the server
+        # and its workers exit: well inside a runtime's 10 s grace period (issue 13 item 7).
+        timeout_graceful_shutdown=5,
     )
 
 
@@ -46,9 +58,6 @@ def create_key(
     subject: Annotated[
         str, typer.Option(help="The tenant id, the publisher id, or a label for an admin key.")
     ],
-        # On SIGTERM (docker stop, a rolling update) requests in flight get 5 s to finish, then the server
-        # and its workers exit: well inside a runtime's 10 s grace period (issue 13 item 7).
-        timeout_graceful_shutdown=5,
 ) -> None:
     """Create an API key and print it once, alone on the last line (only its hash is stored)."""
     from ingest.api.keys import KeyError_, create_api_key

@@ -16,7 +16,10 @@ from typing import Any
 
 import orjson
 import structlog
-from prometheus_client import CollectorRegistry, Counter, Histogram
+from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram, generate_latest
+from prometheus_client.multiprocess import MultiProcessCollector
+
+from atom.settings import Settings, export_to_process
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
@@ -57,6 +60,26 @@ class ApiMetrics:
             ["outcome"],
             registry=self.registry,
         )
+
+
+def share_metrics_between_workers(settings: Settings) -> None:
+    """Before uvicorn starts its workers: their counters go to files in a fresh folder under the home, so
+    /metrics sums every worker (prometheus-client's multiprocess mode reads the variable at import)."""
+    directory = settings.home / "api" / "prometheus"
+    if directory.exists():
+        for stale in directory.glob("*.db"):  # counters of an earlier run of the server
+            stale.unlink()
+    directory.mkdir(parents=True, exist_ok=True)
+    export_to_process(PROMETHEUS_MULTIPROC_DIR=str(directory))
+
+
+def exposition(settings: Settings, registry: CollectorRegistry) -> tuple[bytes, str]:
+    """The /metrics payload: this process's registry, or every worker's files in multiprocess mode."""
+    if settings.prometheus_multiproc_dir is None:
+        return generate_latest(registry), CONTENT_TYPE_LATEST
+    combined = CollectorRegistry()
+    MultiProcessCollector(combined, path=str(settings.prometheus_multiproc_dir))
+    return generate_latest(combined), CONTENT_TYPE_LATEST
 
 
 def configure_logging(level: int = logging.INFO) -> None:

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from fastapi import APIRouter, Request, Response
-from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from pydantic import BaseModel
 
 from ingest.api.deps import get_context
+from ingest.api.observability import exposition
 
 router = APIRouter(tags=["operations"])
 
@@ -27,5 +27,6 @@ def healthz() -> Health:
     responses={200: {"content": {"text/plain": {"schema": {"type": "string"}}}}},
 )
 def metrics(request: Request) -> Response:
-    registry = get_context(request).metrics.registry
-    return Response(generate_latest(registry), media_type=CONTENT_TYPE_LATEST)
+    ctx = get_context(request)
+    payload, media_type = exposition(ctx.settings, ctx.metrics.registry)
+    return Response(payload, media_type=media_type)
