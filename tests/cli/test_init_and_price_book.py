@@ -1,0 +1,97 @@
+"""`atom price-book publish` (DESIGN 3.7) and the uninitialised-home check of every command that needs a
+home (issue 15 item 1). `atom init` itself runs in tests/operator/test_first_months.py."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+from typer.testing import CliRunner
+
+from atom.opdb import AuditLog, PriceBookVersion, make_engine, migrate, session_scope
+from atom.settings import get_settings, reset_settings_cache
+from cli.main import app
+
+runner = CliRunner()
+BOOK = """\
+currency: usd
+metrics:
+  workflow_runs: {aggregation: count}
+prices:
+  - {id: price_runs, metric: workflow_runs, billing_scheme: per_unit, unit_amount: "0.002"}
+plans:
+  - {id: team, amount: "49"}
+"""
+
+
+@pytest.fixture
+def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    monkeypatch.setenv("ATOM_HOME", str(tmp_path / "home"))
+    reset_settings_cache()
+    yield tmp_path / "home"
+    reset_settings_cache()
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["ingest"],
+        ["build"],
+        ["billing", "run", "--period", "2026-10"],
+        ["billing", "invoices", "--period", "2026-10"],
+        ["price-book", "publish", "book.yaml", "--effective-from", "2026-10"],
+        ["keys", "create", "--role", "admin", "--subject", "ops"],
+        ["serve"],
+    ],
+)
+def test_a_command_in_an_uninitialised_home_says_so_and_what_to_run(home: Path, args: list[str]) -> None:
+    result = runner.invoke(app, args)
+    assert result.exit_code == 2, result.output
+    assert "is not an initialised ATOM home" in result.output and "atom init" in result.output
+    assert not (home / "atom.db").exists()  # nothing was created on the way
+
+
+def test_help_works_anywhere(home: Path) -> None:
+    for args in (["ingest", "--help"], ["price-book", "publish", "--help"], ["billing", "preview", "--help"]):
+        assert runner.invoke(app, args).exit_code == 0, args
+
+
+def test_publish_stores_an_audited_version_and_lists_every_problem_of_a_bad_one(
+    home: Path, tmp_path: Path
+) -> None:
+    migrate(get_settings().database_url)
+    good = tmp_path / "book.yaml"
+    good.write_text(BOOK)
+    result = runner.invoke(app, ["price-book", "publish", str(good), "--effective-from", "2026-11"])
+    assert result.exit_code == 0, result.output
+    assert "published" in result.output and "from 2026-11" in result.output
+
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(
+        BOOK.replace("metric: workflow_runs,", "metric: workflow_runz,").replace(
+            'amount: "49"', 'amount: "-1"'
+        )
+    )
+    refused = runner.invoke(app, ["price-book", "publish", str(bad), "--effective-from", "2026-12"])
+    assert refused.exit_code == 2
+    assert "unknown metric 'workflow_runz'" in refused.output and "must not be negative" in refused.output
+    assert (
+        runner.invoke(app, ["price-book", "publish", str(good), "--effective-from", "26-12"]).exit_code == 2
+    )
+
+    engine = make_engine(get_settings().database_url)
+    try:
+        with session_scope(engine) as session:
+            versions = [
+                (v.effective_from, v.created_by, v.yaml_text)
+                for v in session.scalars(select(PriceBookVersion))
+            ]
+            audit = session.scalars(select(AuditLog).where(AuditLog.action == "price_book.publish")).all()
+            entries = [(a.actor, a.target_id, json.loads(a.details_json)["plans"]) for a in audit]
+    finally:
+        engine.dispose()
+    assert versions == [("2026-11", "cli", BOOK)]
+    assert entries == [("cli", "2026-11", ["team"])]
