@@ -1,6 +1,7 @@
 """Benchmark usage intake through the API on loopback, against landing the same batches directly.
 
     python bench/bench_api.py --batches 200 --concurrency 1,4,16 --workers 1
+    python bench/bench_api.py --workers 2 --redis     # limits and recent ids shared through Redis
 
 A real ``uvicorn`` server (``ingest.api.app:create_served_app``) on 127.0.0.1 with a fresh ATOM_HOME; clients
 are ``httpx.AsyncClient``s posting pre-encoded JSON arrays of ``--batch-size`` events (unique ids, valid, so
@@ -102,8 +103,20 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+def start_redis(work: Path) -> tuple[subprocess.Popen[bytes], str]:
+    """A throwaway redis-server (Debian's) on a free loopback port, persistence off."""
+    port = free_port()
+    process = subprocess.Popen(
+        ["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--dir", str(work)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.STDOUT,
+    )
+    time.sleep(0.5)
+    return process, f"redis://127.0.0.1:{port}/0"
+
+
 def start_server(
-    settings: Settings, workers: int, profile_path: Path | None
+    settings: Settings, workers: int, profile_path: Path | None, **env: str
 ) -> tuple[subprocess.Popen[bytes], str]:
     port = free_port()
     command = [
@@ -126,7 +139,7 @@ def start_server(
     # The access log line per request is part of the API's cost in production, so it stays on (to a file).
     process = subprocess.Popen(
         [sys.executable, *command],
-        env=subprocess_env(settings),
+        env=subprocess_env(settings, **env),
         stdout=subprocess.DEVNULL,
         stderr=open(settings.home / "server.log", "wb"),  # noqa: SIM115 - lives as long as the server
     )
@@ -216,7 +229,7 @@ def breakdown(settings: Settings, size: int, repeats: int = 30) -> dict[str, flo
     """Milliseconds per batch of each server-side step, in process, on one batch body (where the time goes)."""
     from atom.opdb import make_engine
     from ingest.api.audit import record_audit
-    from ingest.api.intake import classify, first_occurrences, parse_body, resolve
+    from ingest.api.intake import classify, first_occurrences, parse_body, payload, resolve
     from ingest.api.recent_ids import RecentIdStore
 
     ((_, body),) = make_batches(1, size, run="breakdown")
@@ -228,16 +241,16 @@ def breakdown(settings: Settings, size: int, repeats: int = 30) -> dict[str, flo
     }
     for n in range(repeats):
         t0 = time.perf_counter()
-        events, lines = parse_body(body, "application/json")
+        records = parse_body(body, "application/json")
         t1 = time.perf_counter()
-        batch = classify(events, lines, metrics=metrics, tenants=tenants)
+        batch = classify(records, metrics=metrics, tenants=tenants)
         t2 = time.perf_counter()
         first = {key + n: content for key, content in first_occurrences(batch).items()}
         known = store.check_and_claim(first)
         t3 = time.perf_counter()
-        resolve(batch, known)
+        outcome = resolve(batch, known)
         t4 = time.perf_counter()
-        land_bytes(settings.home / "breakdown_landing", batch.payload, ".ndjson")
+        land_bytes(settings.home / "breakdown_landing", payload(batch, outcome.errors), ".ndjson")
         t5 = time.perf_counter()
         with session_scope(engine) as session:
             record_audit(session, None, action="bench", target_type="usage_batch", target_id=str(n))
@@ -264,6 +277,9 @@ def main() -> int:
     )
     parser.add_argument("--workers", type=int, default=1, help="uvicorn worker processes (default 1)")
     parser.add_argument("--profile", action="store_true", help="profile the server with cProfile (1 worker)")
+    parser.add_argument(
+        "--redis", action="store_true", help="share limits and recent ids through a local redis-server"
+    )
     parser.add_argument("--output", type=Path, default=ROOT / "bench" / "results" / "api.json")
     args = parser.parse_args()
     levels = [int(c) for c in args.concurrency.split(",")]
@@ -271,7 +287,10 @@ def main() -> int:
     with tempfile.TemporaryDirectory(prefix="bench_api_") as tmp:
         settings, keys = setup_home(Path(tmp) / "home")
         profile_path = Path(tmp) / "server.prof" if args.profile else None
-        process, url = start_server(settings, 1 if args.profile else args.workers, profile_path)
+        redis_process, env = None, {}
+        if args.redis:
+            redis_process, env["ATOM_REDIS_URL"] = start_redis(Path(tmp))
+        process, url = start_server(settings, 1 if args.profile else args.workers, profile_path, **env)
         rows = []
         try:
             for level in levels:
@@ -292,6 +311,9 @@ def main() -> int:
         finally:
             process.send_signal(signal.SIGINT)
             process.wait(timeout=60)
+            if redis_process is not None:
+                redis_process.terminate()
+                redis_process.wait(timeout=10)
         hotspots: list[str] = []
         if profile_path is not None and profile_path.exists():
             stats = pstats.Stats(str(profile_path))
@@ -310,6 +332,7 @@ def main() -> int:
         "benchmark": "api_usage_intake",
         "batch_size": args.batch_size,
         "workers": args.workers,
+        "shared_state": "redis" if args.redis else "in process",
         "cpu_count": os.cpu_count(),
         "python": platform.python_version(),
         "target_events_per_s": 100_000,
@@ -320,7 +343,8 @@ def main() -> int:
     args.output.parent.mkdir(parents=True, exist_ok=True)
     args.output.write_text(json.dumps(result, indent=2) + "\n")
     print(
-        f"| clients | batches | events | s | events/s | p50 ms/batch | p99 ms/batch |  (workers={args.workers})"
+        f"| clients | batches | events | s | events/s | p50 ms/batch | p99 ms/batch |  (workers={args.workers}, "
+        f"{'Redis' if args.redis else 'in-process'} limits)"
     )
     print("|---|---|---|---|---|---|---|")
     for row in rows:
