@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import os
-import shutil
 import signal
-import sqlite3
 import subprocess
 import sys
 import time
@@ -16,17 +14,34 @@ from pathlib import Path
 import duckdb
 import orjson
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, text
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
+from atom.opdb import make_engine
 from atom.opdb.billing import BillingAccount, Invoice
 from atom.settings import Settings, reset_settings_cache
 from billing.finalize import FinalizeError
-from tests.billing.conftest import CLOSED, NEXT
+from tests.billing.conftest import CLOSED, NEXT, CopyHome
 from tests.billing.helpers import documents, engine_for, finalize
-from tests.orchestration.conftest import use_home
 
 pytestmark = pytest.mark.slow
+
+
+@pytest.fixture
+def billing_home(billing_home_both: Settings) -> Settings:
+    """Finalization writes the operational DB: every test here runs on SQLite and on PostgreSQL."""
+    return billing_home_both
+
+
+def _count(settings: Settings, sql: str) -> int:
+    engine = make_engine(settings.database_url)
+    try:
+        with engine.connect() as conn:
+            return int(conn.execute(text(sql)).scalar_one())
+    finally:
+        engine.dispose()
+
 
 PYTHON = sys.executable
 ATOM = str(Path(sys.executable).with_name("atom"))
@@ -125,16 +140,14 @@ def _wait_for(predicate, process: subprocess.Popen, timeout: float = 120) -> Non
         time.sleep(0.05)
 
 
-def _clean_copy(built_home: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Settings:
-    home = tmp_path / "clean"
-    shutil.copytree(built_home, home)
-    return use_home(monkeypatch, home)
+def _clean_copy(built_copies: CopyHome, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Settings:
+    return built_copies(tmp_path / "clean", monkeypatch)
 
 
 @pytest.mark.parametrize("kill_at", [5, 10_000], ids=["after-5-documents", "after-all-documents"])
 def test_finalize_killed_inside_its_transaction_then_rerun_equals_a_clean_run(
     billing_home: Settings,
-    built_home: Path,
+    built_copies: CopyHome,
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
     kill_at: int,
@@ -154,13 +167,12 @@ def test_finalize_killed_inside_its_transaction_then_rerun_equals_a_clean_run(
     os.kill(process.pid, signal.SIGKILL)
     process.wait()
 
-    with sqlite3.connect(billing_home.database_url.removeprefix("sqlite:///")) as db:
-        assert db.execute("select count(*) from invoices").fetchone()[0] == 0
-        assert db.execute("select count(*) from billing_runs").fetchone()[0] == 0
+    assert _count(billing_home, "select count(*) from invoices") == 0
+    assert _count(billing_home, "select count(*) from billing_runs") == 0
     rerun = finalize(billing_home, CLOSED)
     after_crash = documents(billing_home, CLOSED)
 
-    clean = _clean_copy(built_home, tmp_path, monkeypatch)
+    clean = _clean_copy(built_copies, tmp_path, monkeypatch)
     clean_result = finalize(clean, CLOSED)
     assert rerun.created and rerun.content_hash == clean_result.content_hash
     assert after_crash == documents(clean, CLOSED)
@@ -173,15 +185,12 @@ def _cli(settings: Settings, *args: str) -> subprocess.CompletedProcess[str]:
 
 
 def test_billing_run_killed_after_finalizing_then_rerun_equals_a_clean_run(
-    billing_home: Settings, built_home: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    billing_home: Settings, built_copies: CopyHome, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    db_path = billing_home.database_url.removeprefix("sqlite:///")
-
     def month_closed() -> bool:
         try:
-            with sqlite3.connect(db_path, timeout=0.1) as db:
-                return db.execute("select count(*) from billing_runs").fetchone()[0] > 0
-        except sqlite3.OperationalError:  # table not migrated yet, or the writer holds the lock
+            return _count(billing_home, "select count(*) from billing_runs") > 0
+        except DBAPIError:  # table not migrated yet, or (SQLite) the writer holds the lock
             return False
 
     process = subprocess.Popen(
@@ -201,15 +210,20 @@ def test_billing_run_killed_after_finalizing_then_rerun_equals_a_clean_run(
     listed = _cli(billing_home, "billing", "invoices", "--period", CLOSED, "--format", "json")
     assert listed.returncode == 0, listed.stderr
 
-    clean = _clean_copy(built_home, tmp_path, monkeypatch)
+    clean = _clean_copy(built_copies, tmp_path, monkeypatch)
     assert _cli(clean, "billing", "run", "--period", CLOSED).returncode == 0
     clean_listed = _cli(clean, "billing", "invoices", "--period", CLOSED, "--format", "json")
     after_crash = orjson.loads(listed.stdout)
     assert after_crash == orjson.loads(clean_listed.stdout)
     assert all(i["stripe_invoice_id"] for i in after_crash["invoices"])
-    with sqlite3.connect(db_path) as db:
+    engine = make_engine(billing_home.database_url)
+    with engine.connect() as db:
         per_invoice = db.execute(
-            "select count(*) from stripe_requests where idempotency_key like '%/invoice' group by invoice_number"
+            text(
+                "select count(*) from stripe_requests where idempotency_key like '%/invoice'"
+                " group by invoice_number"
+            )
         ).fetchall()
+    engine.dispose()
     assert len(per_invoice) == len(after_crash["invoices"]) and {n for (n,) in per_invoice} == {1}
     reset_settings_cache()

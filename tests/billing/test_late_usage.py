@@ -20,6 +20,13 @@ from tests.billing.stripe_server import StripeStandIn, serve
 
 pytestmark = pytest.mark.slow
 
+
+@pytest.fixture
+def billing_home(billing_home_both: Settings) -> Settings:
+    """Adjustments and the Stripe sync write the operational DB: on SQLite and on PostgreSQL."""
+    return billing_home_both
+
+
 TENANT = "ten_adventure_logistics"
 LATE_RUNS = 1000  # price_runs_anthropic_classify: per_unit 0.004 -> 4.00 usd, 70% to the partner
 
