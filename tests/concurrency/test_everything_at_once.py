@@ -85,7 +85,7 @@ def _start_api(settings: Settings, log: Path) -> tuple[subprocess.Popen[bytes], 
         stderr=open(log, "wb"),  # noqa: SIM115 - closed with the process
     )
     url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
+    deadline = time.monotonic() + 180  # imports and the migration check take a while on a busy machine
     while time.monotonic() < deadline:
         if process.poll() is not None:
             raise RuntimeError(f"atom serve exited: {log.read_text()[-2000:]}")
@@ -96,7 +96,7 @@ def _start_api(settings: Settings, log: Path) -> tuple[subprocess.Popen[bytes], 
             pass
         time.sleep(0.2)
     process.terminate()
-    raise RuntimeError("atom serve did not answer /healthz within 60 s")
+    raise RuntimeError("atom serve did not answer /healthz within 180 s")
 
 
 def _usage(url: str, key: str, tenant: str, stop: threading.Event, tally: Tally) -> None:
