@@ -10,8 +10,9 @@ import subprocess
 import sys
 import time
 import urllib.request
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, NoReturn
 
 import typer
 from rich.table import Table
@@ -130,23 +131,75 @@ def wait_until_up(url: str, processes: list[subprocess.Popen[bytes]], timeout_s:
     return False
 
 
-def supervise(processes: list[subprocess.Popen[bytes]]) -> None:
-    """Block until Ctrl-C, SIGTERM or until one service dies; then stop them all."""
+def supervise(
+    processes: list[subprocess.Popen[bytes]], announce: Callable[[], None] = lambda: None
+) -> NoReturn:
+    """``announce`` the services, then block until Ctrl-C, SIGTERM or until one service dies; then stop
+    them all (a signal that comes while announcing stops them too) and exit: 0 when asked to stop, 1 when a
+    service died."""
     stop_on_sigterm()
+    code = 1
     try:
+        announce()
         while all(p.poll() is None for p in processes):
             time.sleep(0.5)
         failed = [str(p.args) for p in processes if p.poll() is not None]
         err.print(f"[red]a service stopped: {failed}; see the logs under {get_settings().home / 'logs'}[/]")
     except KeyboardInterrupt as exc:
         err.print(f"stopping ({exc or 'Ctrl-C'})…")
+        code = 0
     finally:
         stop(processes)
+    _exit_now(code)
+
+
+def _exit_now(code: int) -> NoReturn:
+    """Everything is stopped and said: end here. Tearing down the interpreter (Dagster, dbt and SQLAlchemy
+    loaded) took 4-5 s on a busy machine, which a container runtime counts against its grace period."""
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)
+
+
+@contextlib.contextmanager
+def exit_when_stopped() -> Iterator[None]:
+    """A command that starts services: stopped while starting them (SIGTERM, Ctrl-C), it stops what it
+    started on the way out (each start's ``except``/``finally``) and then exits at once."""
+    stop_on_sigterm()
+    try:
+        yield
+    except KeyboardInterrupt as exc:
+        err.print(f"stopped ({exc or 'Ctrl-C'})")
+        _exit_now(0)
 
 
 def _signal_group(process: subprocess.Popen[bytes], signum: int) -> None:
     with contextlib.suppress(ProcessLookupError, PermissionError):
         os.killpg(process.pid, signum)  # start() made each service the leader of its own group
+
+
+def descendants(pid: int) -> set[int]:
+    """Every live process below ``pid``, from /proc (Linux; elsewhere none are known). Dagster starts its
+    code servers in sessions of their own, out of reach of the service's process group."""
+    parents: dict[int, int] = {}
+    for entry in Path("/proc").glob("[0-9]*"):
+        with contextlib.suppress(OSError, ValueError, IndexError):
+            stat = (entry / "stat").read_text()
+            fields = stat[stat.rindex(")") + 2 :].split()  # after "pid (comm) ": state, ppid, ...
+            if fields[0] != "Z":
+                parents[int(entry.name)] = int(fields[1])
+    found: set[int] = set()
+    frontier = {pid}
+    while frontier:
+        frontier = {child for child, parent in parents.items() if parent in frontier} - found
+        found |= frontier
+    return found
+
+
+def _send(pids: set[int], signum: int) -> None:
+    for pid in pids:
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.kill(pid, signum)
 
 
 def stop(processes: list[subprocess.Popen[bytes]], grace_seconds: float = STOP_GRACE_SECONDS) -> None:
@@ -155,15 +208,21 @@ def stop(processes: list[subprocess.Popen[bytes]], grace_seconds: float = STOP_G
     behind in its group. A second signal meanwhile does not interrupt the stopping."""
     previous = {s: signal.signal(s, signal.SIG_IGN) for s in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)}
     try:
+        # Taken before they are told to stop: a child whose parent exits is re-parented out of our sight.
+        below = {pid for p in processes for pid in descendants(p.pid)}
         for p in processes:
             if p.poll() is None:
                 _signal_group(p, signal.SIGTERM)
+        _send(below, signal.SIGTERM)
         deadline = time.monotonic() + grace_seconds
         for p in processes:
             with contextlib.suppress(subprocess.TimeoutExpired):
                 p.wait(timeout=max(deadline - time.monotonic(), 0.1))
         for p in processes:
+            below |= descendants(p.pid)
             _signal_group(p, signal.SIGKILL)  # the group outlives its leader when a grandchild lingers
+        _send(below, signal.SIGKILL)  # what left the group (its own session): Dagster's code servers
+        for p in processes:
             p.wait()
     finally:
         for signum, handler in previous.items():
@@ -200,6 +259,15 @@ def start_orchestrator(
         err.print(f"[yellow]warning:[/] {warning}")
     migrate(get_settings().database_url)  # sensors read the operational DB from their first tick
     ensure_manifest(dbt_project().manifest_path)  # parse once here, not in each Dagster process
+    settings = get_settings()
+    if settings.dagster_postgres_url is None:
+        import dagster as dg
+
+        settings.ensure_dirs()
+        # A new home's SQLite storage is created by whoever opens it first: here, once, rather than by the
+        # webserver, the daemon and the exporter at the same instant ("table runs already exists").
+        with dg.DagsterInstance.from_config(str(settings.dagster_home)):
+            pass
     processes = start(orchestrator_commands(host, port, metrics_port), get_settings().home / "logs")
     _await_start(processes, f"http://{host}:{port}/server_info", "the orchestrator")
     return processes
@@ -244,12 +312,15 @@ def orchestrator(
     metrics_port: Annotated[int, typer.Option(help=METRICS_PORT_HELP)] = METRICS_PORT,
 ) -> None:
     """Dagster's webserver and daemon together: schedules and sensors run only while this runs."""
-    stop_on_sigterm()
-    processes = start_orchestrator(host, port, metrics_port)
-    err.print(f"orchestrator: http://{host}:{port} (Ctrl-C to stop)")
-    if metrics_port:
-        err.print(f"metrics: http://{host}:{metrics_port}/metrics")
-    supervise(processes)
+    with exit_when_stopped():
+        processes = start_orchestrator(host, port, metrics_port)
+
+        def announce() -> None:
+            err.print(f"orchestrator: http://{host}:{port} (Ctrl-C to stop)")
+            if metrics_port:
+                err.print(f"metrics: http://{host}:{metrics_port}/metrics")
+
+        supervise(processes, announce)
 
 
 def portal(
@@ -258,10 +329,9 @@ def portal(
     metrics_port: Annotated[int, typer.Option(help=PORTAL_METRICS_PORT_HELP)] = PORTAL_METRICS_PORT,
 ) -> None:
     """The Streamlit portal, reading the serving snapshot."""
-    stop_on_sigterm()
-    processes = start_portal(host, port, metrics_port=metrics_port)
-    err.print(f"portal: http://{host}:{port} (Ctrl-C to stop)")
-    supervise(processes)
+    with exit_when_stopped():
+        processes = start_portal(host, port, metrics_port=metrics_port)
+        supervise(processes, lambda: err.print(f"portal: http://{host}:{port} (Ctrl-C to stop)"))
 
 
 def demo(
@@ -279,47 +349,50 @@ def demo(
     from cli.pipeline import build, generate
     from cli.users import create_demo_accounts
 
-    stop_on_sigterm()
-    started = time.monotonic()
-    generate(scale=scale, seed=seed, today=None, replace=True)  # a demo always starts over
-    _fill_review_queue(seed)
-    build(since=None)
-    err.print(
-        f"[green]pipeline done in {time.monotonic() - started:.0f} s[/]; snapshot: {get_settings().serving_path}"
-    )
-    if no_portal:
-        return
-    accounts = create_demo_accounts()
-    # The portal launches billing through this orchestrator, never in its own process (DESIGN 2).
-    processes = start_orchestrator(host, orchestrator_port, metrics_port)
-    try:
-        processes += start_portal(
-            host,
-            portal_port,
-            dagster_url=f"http://{host}:{orchestrator_port}",
-            metrics_port=portal_metrics_port,
-            dagster_metrics_url=f"http://{host}:{metrics_port}/metrics" if metrics_port else None,
+    with exit_when_stopped():
+        started = time.monotonic()
+        generate(scale=scale, seed=seed, today=None, replace=True)  # a demo always starts over
+        _fill_review_queue(seed)
+        build(since=None)
+        err.print(
+            f"[green]pipeline done in {time.monotonic() - started:.0f} s[/]; snapshot: {get_settings().serving_path}"
         )
-    except BaseException:
-        stop(processes)
-        raise
-    err.print(
-        f"\n[bold]portal[/]        http://{host}:{portal_port}  (Overview: revenue, active tenants, events, quarantine)\n"
-        f"[bold]orchestrator[/]  http://{host}:{orchestrator_port}  (asset graph, runs, the 30-minute build schedule)\n"
-        + (
-            f"[bold]metrics[/]       http://{host}:{metrics_port}/metrics  (Dagster runs and checks)\n"
-            if metrics_port
-            else ""
-        )
-        + (
-            f"                http://{host}:{portal_metrics_port}/metrics  (portal page times)\n"
-            if portal_metrics_port
-            else ""
-        )
-    )
-    err.print(_accounts_table(accounts))
-    err.print("Ctrl-C stops both.")
-    supervise(processes)
+        if no_portal:
+            return
+        accounts = create_demo_accounts()
+        # The portal launches billing through this orchestrator, never in its own process (DESIGN 2).
+        processes = start_orchestrator(host, orchestrator_port, metrics_port)
+        try:
+            processes += start_portal(
+                host,
+                portal_port,
+                dagster_url=f"http://{host}:{orchestrator_port}",
+                metrics_port=portal_metrics_port,
+                dagster_metrics_url=f"http://{host}:{metrics_port}/metrics" if metrics_port else None,
+            )
+        except BaseException:
+            stop(processes)
+            raise
+
+        def announce() -> None:
+            err.print(
+                f"\n[bold]portal[/]        http://{host}:{portal_port}  (Overview: revenue, active tenants, events, quarantine)\n"
+                f"[bold]orchestrator[/]  http://{host}:{orchestrator_port}  (asset graph, runs, the 30-minute build schedule)\n"
+                + (
+                    f"[bold]metrics[/]       http://{host}:{metrics_port}/metrics  (Dagster runs and checks)\n"
+                    if metrics_port
+                    else ""
+                )
+                + (
+                    f"                http://{host}:{portal_metrics_port}/metrics  (portal page times)\n"
+                    if portal_metrics_port
+                    else ""
+                )
+            )
+            err.print(_accounts_table(accounts))
+            err.print("Ctrl-C stops both.")
+
+        supervise(processes, announce)
 
 
 def _accounts_table(accounts: list[tuple[str, str, str]]) -> Table:

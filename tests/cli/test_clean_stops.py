@@ -78,6 +78,7 @@ def start_and_stop(tmp_path: Path, args: list[str], url: str, start_timeout: flo
         subprocess.run([sys.executable, "-c", INITIALISE], env=env, check=True)
     log = open(tmp_path / "atom.log", "wb")  # noqa: SIM115 (closed below)
     process = subprocess.Popen([ATOM, *args], env=env, stdout=log, stderr=subprocess.STDOUT)
+    children: set[int] = set()
     try:
         deadline = time.monotonic() + start_timeout
         while not _answers(url):
@@ -98,7 +99,7 @@ def start_and_stop(tmp_path: Path, args: list[str], url: str, start_timeout: flo
     finally:
         if process.poll() is None:
             process.kill()
-        for pid in alive(descendants(process.pid)):
+        for pid in alive(children | descendants(process.pid)):  # children: they outlive a failed test
             os.kill(pid, signal.SIGKILL)
         log.close()
 
