@@ -57,7 +57,7 @@ class Settings(BaseSettings):
     # so a fixed early start keeps every generated landing day inside the partition set.
     atom_partitions_start: str = Field(default="2025-01-01", validation_alias="ATOM_PARTITIONS_START")
     # Governance decision thresholds on the 0-1 risk score (DESIGN 3.6); see governance/config.py.
-    atom_review_threshold: float = Field(default=0.35, validation_alias="ATOM_REVIEW_THRESHOLD")
+    atom_review_threshold: float = Field(default=0.4, validation_alias="ATOM_REVIEW_THRESHOLD")
     atom_reject_threshold: float = Field(default=0.8, validation_alias="ATOM_REJECT_THRESHOLD")
     # Portal (issue 6). A submission queued for a human is due this many working days (Mon-Fri) after it
     # was submitted: AMO's REVIEWER_STANDARD_REVIEW_TIME is 3 weekdays.
