@@ -41,8 +41,8 @@ for currency in currencies:  # amounts in different currencies are never added t
         border=True,
     )
 st.caption(
-    "Installs: tenants that ran the package up to this month (the marts record runs, not installs). Active "
-    "tenants: ran it this month. GMV: the package's rated lines. Take rate = platform fee ÷ GMV. Partner "
+    "Installs: tenants that installed the package up to this month (install events, POST /v1/installs). "
+    "Active tenants: ran it this month. GMV: the package's rated lines. Take rate = platform fee ÷ GMV. Partner "
     "payout = GMV − platform fee."
 )
 
