@@ -19,7 +19,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from prometheus_client import REGISTRY, CollectorRegistry, Histogram, start_http_server
+from prometheus_client import REGISTRY, Histogram, start_http_server
 from streamlit.runtime.scriptrunner_utils.exceptions import RerunException, StopException
 
 from atom.settings import get_settings
@@ -32,19 +32,14 @@ BUCKETS = (0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 30, float("inf"))
 _lock = threading.Lock()
 _started: dict[str, object] = {}
 
-
-def _histogram(registry: CollectorRegistry = REGISTRY) -> Histogram:
-    """One histogram per process: Streamlit re-executes the entry script, not this module."""
-    with _lock:
-        if "histogram" not in _started:
-            _started["histogram"] = Histogram(
-                "atom_portal_page_seconds",
-                "Time to run one portal page, by page and outcome.",
-                ["page", "outcome"],
-                buckets=BUCKETS,
-                registry=registry,
-            )
-        return _started["histogram"]  # type: ignore[return-value]
+# One histogram per process: Streamlit re-executes the entry script on every run, not this module.
+PAGE_SECONDS = Histogram(
+    "atom_portal_page_seconds",
+    "Time to run one portal page, by page and outcome.",
+    ["page", "outcome"],
+    buckets=BUCKETS,
+    registry=REGISTRY,
+)
 
 
 def serve_metrics_once() -> int | None:
@@ -91,4 +86,4 @@ def timed_page(page: str) -> Iterator[None]:
         raise
     finally:
         if outcome:
-            _histogram().labels(page, outcome).observe(time.perf_counter() - started)
+            PAGE_SECONDS.labels(page, outcome).observe(time.perf_counter() - started)
