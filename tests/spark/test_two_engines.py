@@ -71,10 +71,9 @@ def engines(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Engines]:
         spark_settings = get_settings()
         assert spark_settings.dbt_target == "spark"
         run_dbt(
+            # Without --indirect-selection empty, selecting the models would select every test on them too.
             [
-                "build",
-                "--select",
-                "resource_type:model",
+                *("build", "--indirect-selection", "empty", "--select", "resource_type:model"),
                 *(f"test_type:unit,{model}" for model in RATING_MODELS),
             ],
             target_path=work / "target-spark",
