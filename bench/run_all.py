@@ -29,6 +29,11 @@ BENCHMARKS: dict[str, tuple[list[str], list[str], str]] = {
         ["bench/bench_ingest.py", "--events", "1000000"],
         "Loader vs DuckDB's raw load of the same Parquet file; dedupe of a 1M batch into the loaded table.",
     ),
+    "ingest_command": (
+        ["bench/bench_ingest_command.py", "--events", "10000000", "--runs", "3"],
+        ["bench/bench_ingest_command.py", "--events", "1000000", "--runs", "1"],
+        "`atom ingest FILE` as a user runs it against DuckDB's raw load of the same file, both as whole processes.",
+    ),
     "pipeline": (
         ["bench/bench_pipeline.py", "--events", "1000000", "--events", "10000000"],
         ["bench/bench_pipeline.py", "--events", "1000000"],

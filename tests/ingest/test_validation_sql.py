@@ -15,7 +15,14 @@ import duckdb
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ingest.validation import parse_timestamp, quantity_verdict, sql_stages
+from ingest.validation import (
+    RECORD_COLUMNS,
+    parse_line,
+    parse_timestamp,
+    quantity_verdict,
+    record_columns,
+    sql_stages,
+)
 
 EDGE_TIMESTAMPS = [
     "2026-10-03T12:00:00Z",
@@ -161,3 +168,54 @@ def test_sql_rules_store_what_the_python_rules_compute_on_generated_texts(
     texts: list[tuple[str, str]],
 ) -> None:
     assert_same(texts)
+
+
+# -- the NDJSON record: record_columns (the loader's) against parse_line (the API's), line for line -------------
+
+GOOD_LINE = (
+    b'{"id":"e","tenant_id":"ten_acme","metric":"workflow_runs","quantity":"1",'
+    b'"timestamp":"2026-10-03T12:00:00Z","package_id":null,"properties":{"user_id":"u1"}}'
+)
+ODD_LINES = [
+    GOOD_LINE.replace(b'"quantity":"1"', b'"quantity":1.50'),
+    GOOD_LINE.replace(b'"quantity":"1"', b'"quantity":-0'),
+    GOOD_LINE.replace(b'"id":"e"', b'"id":7'),
+    GOOD_LINE.replace(b'{"user_id":"u1"}', b'{"tags":["a",{"b":[1]}]}'),
+    GOOD_LINE.replace(b'{"user_id":"u1"}', b'"not an object"'),
+    GOOD_LINE.replace(b'{"user_id":"u1"}', b"null"),
+    GOOD_LINE.replace(b'"u1"', b'"{[x]}"'),
+    GOOD_LINE.replace(b'"u1"', b'"a\\":b"'),
+    GOOD_LINE.replace(b'"id":"e"', b'"id" : "e"'),
+    GOOD_LINE.replace(b'"id":"e"', b'"id":"e","id":"f"'),
+    GOOD_LINE.replace(b'"id":"e"', b'"id":"e","\\u0069d":"f"'),
+    GOOD_LINE.replace(b'{"user_id":"u1"}', b'{"a":1,"a":2}'),
+    GOOD_LINE.replace(b'{"user_id":"u1"}', b"[" * 40 + b"]" * 40),
+    GOOD_LINE.replace(b'{"user_id":"u1"}', b'{"a":' * 40 + b"1" + b"}" * 40),
+    GOOD_LINE[:-1] + b",}",
+    GOOD_LINE.replace(b'"1"', b"NaN"),
+    GOOD_LINE.replace(b"u1", b"u\x001"),
+    GOOD_LINE.replace(b"u1", b"\xff"),
+    GOOD_LINE + b"\r",
+    b"[1,2]",
+    b'"just a string"',
+    b"{",
+    b"#atom-rejected unknown_tenant\t" + __import__("base64").b64encode(GOOD_LINE),
+]
+
+
+def assert_columns_match_records(lines: list[bytes]) -> None:
+    columns = record_columns(lines)
+    for index, line in enumerate(lines):
+        record = parse_line(line)
+        got = {name: columns[name][index] for name in RECORD_COLUMNS}
+        want = {**record.fields, "raw": record.raw, "detail": record.detail, "reason": record.reason}
+        assert got == want, (line, got, want)
+
+
+def test_record_columns_give_parse_lines_verdicts_alone_and_among_many_good_lines() -> None:
+    good = [GOOD_LINE.replace(b'"id":"e"', f'"id":"e{i}"'.encode()) for i in range(50)]
+    for odd in ODD_LINES:
+        assert_columns_match_records([odd])
+        assert_columns_match_records([*good[:25], odd, *good[25:]])
+    assert_columns_match_records(good)
+    assert_columns_match_records([*good, *ODD_LINES])
