@@ -111,6 +111,7 @@ def test_ingest_lands_and_loads_a_file_and_is_idempotent(tmp_path: Path) -> None
 def test_unsupported_file_is_refused_with_a_clear_message(tmp_path: Path) -> None:
     bad = tmp_path / "events.xlsx"
     bad.write_text("nope")
+    _initialised(tmp_path / "home")
     result = atom(tmp_path / "home", "ingest", str(bad))
     assert result.returncode != 0
     assert "unsupported file type" in result.stderr and ".parquet" in result.stderr
@@ -132,12 +133,20 @@ def test_an_unreadable_file_is_refused_before_anything_lands(tmp_path: Path) -> 
     headless = tmp_path / "no_timestamp.csv"
     headless.write_text("id,tenant_id,metric,quantity\ne1,t1,workflow_runs,1\n")
     home = tmp_path / "home"
+    _initialised(home)
 
     result = atom(home, "ingest", str(good), str(headless))
 
     assert result.returncode == 2
     assert "nothing landed" in result.stderr and "missing column(s) timestamp" in result.stderr
     assert not list((home / "landing").rglob("*.*")), "neither file landed"
+
+
+def _initialised(home: Path) -> None:
+    """What `atom init` leaves that commands check for (its migrated operational DB), without its build."""
+    from atom.opdb import migrate
+
+    migrate(f"sqlite:///{home / 'atom.db'}")
 
 
 def _any_tenant(home: Path) -> str:
