@@ -8,7 +8,7 @@ One module-scoped build of the small demo (50k events, seed 11, today pinned) on
   ``dbt build`` of every model and the rating models' unit tests in one JVM. The data tests are left to DuckDB:
   the marts they check are asserted identical below, and on Spark they cost ~1 s each (150 of them).
 
-Measured on the 2-core machine: about 2 minutes idle, much more when other work shares the cores.
+Measured on the 2-core machine: 230 s for the module (215 s of it the two builds) at load average 8-10 on 2 cores.
 """
 
 from __future__ import annotations
@@ -26,8 +26,8 @@ from atom.settings import Settings, get_settings, reset_settings_cache
 from atom.spark_lake import export_raw, load_marts
 from tests.orchestration.conftest import generate_small, use_home
 
-# The fixture builds the small demo twice, Spark's JVM included: ~3 min on an idle 2-core machine, several times
-# that when the cores are shared, so more than the suite's 900 s per test.
+# The fixture builds the small demo twice, Spark's JVM included: 230 s at load 8-10 on 2 cores, and past the suite's
+# 900 s per test when the cores are saturated (a first run at load 25-30 took over 30 min with every data test).
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(1800)]
 
 # On Spark, the unit tests of the rating models: the exactness boundaries and the rating rules (every unit test
