@@ -48,9 +48,7 @@ PAGES: tuple[PageSpec, ...] = (
         "Governance",
         frozenset({"admin", "reviewer", "analyst"}),
     ),
-    PageSpec(
-        "price_book.py", "Price book & plans", ":material/sell:", "Finance", frozenset({"admin"})
-    ),
+    PageSpec("price_book.py", "Price book & plans", ":material/sell:", "Finance", frozenset({"admin"})),
     PageSpec(
         "billing.py", "Billing desk", ":material/receipt_long:", "Finance", frozenset({"admin", "finance"})
     ),

@@ -18,9 +18,7 @@ def _macro_minor_units(codes: list[str]) -> dict[str, int]:
     module = jinja2.Environment(extensions=["jinja2.ext.do"]).from_string(source).module
     expression = str(module.currency_minor_units("code"))  # type: ignore[attr-defined]
     with duckdb.connect() as conn:
-        rows = conn.execute(
-            f"select code, {expression} from unnest(?) as t(code)", [codes]
-        ).fetchall()
+        rows = conn.execute(f"select code, {expression} from unnest(?) as t(code)", [codes]).fetchall()
     return {code: int(places) for code, places in rows}
 
 
