@@ -11,6 +11,8 @@ from datetime import date
 
 from atom import clock
 
+# What an API query parameter of a period must match (years 1900-2099, as the other routes take them).
+PERIOD_PATTERN = r"^(19|20)\d{2}-(0[1-9]|1[0-2])$"
 _PERIOD = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
 
 
@@ -21,7 +23,7 @@ class PeriodError(ValueError):
 def parse_period(period: str) -> date:
     """'2026-10' -> date(2026, 10, 1)."""
     match = _PERIOD.match(period or "")
-    if not match:
+    if not match or match.group(1) == "0000":  # there is no year 0 in the calendar dates use
         raise PeriodError(f"period {period!r} is not a month: write it as YYYY-MM, e.g. 2026-10")
     return date(int(match.group(1)), int(match.group(2)), 1)
 

@@ -66,6 +66,7 @@ def test_oidc_only_account_cannot_sign_in_with_a_password_but_has_a_role(url: st
 
 
 def test_atom_users_add_reads_the_password_from_stdin_and_audits(portal_home: PortalHome) -> None:
+    migrate(get_settings().database_url)  # an initialised home: `atom users` refuses any other
     result = CliRunner().invoke(
         users_app, ["add", "ops@example.com", "--role", "admin", "--password-stdin"], input="s3cret-enough\n"
     )
@@ -80,6 +81,7 @@ def test_atom_users_add_reads_the_password_from_stdin_and_audits(portal_home: Po
 
 
 def test_atom_users_add_says_what_to_fix_for_a_bad_role(portal_home: PortalHome) -> None:
+    migrate(get_settings().database_url)
     result = CliRunner().invoke(
         users_app, ["add", "x@example.com", "--role", "boss", "--password-stdin"], input="whatever123\n"
     )

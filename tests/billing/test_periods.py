@@ -32,5 +32,6 @@ def test_the_platform_clock_decides_when_no_day_is_given(monkeypatch: pytest.Mon
 
 def test_periods_are_validated_and_step_back_across_a_year() -> None:
     assert previous_period("2026-01") == "2025-12"
-    with pytest.raises(PeriodError, match="write it as YYYY-MM"):
-        month_has_ended("2026-13", today=date(2026, 1, 1))
+    for not_a_month in ("2026-13", "0000-01", "2026-1", ""):
+        with pytest.raises(PeriodError, match="write it as YYYY-MM"):
+            month_has_ended(not_a_month, today=date(2026, 1, 1))

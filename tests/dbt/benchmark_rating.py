@@ -21,18 +21,18 @@ from tests.dbt.conftest import Warehouse, run_dbt
 PRICE_BOOK_SQL = """
 insert into raw.price_book_settings values ('usd', 2, null, 'bench', now(), null);
 insert into raw.price_book_metrics values
-    ('workflow_runs', 'count', null), ('compute_seconds', 'sum', null),
-    ('storage_gb', 'max', null), ('active_users', 'unique_count', 'user_id');
+    ('workflow_runs', 'count', null, null), ('compute_seconds', 'sum', null, null),
+    ('storage_gb', 'max', null, null), ('active_users', 'unique_count', 'user_id', null);
 insert into raw.price_book_prices values
-    ('price_runs', 'workflow_runs', null, 'tiered', 'graduated', null, 0, null, null, null, null),
-    ('price_runs_pkg_1', 'workflow_runs', 'pkg_1', 'per_unit', null, 0.002, 0, 5, 0.7, null, null),
-    ('price_compute', 'compute_seconds', null, 'per_unit', null, 0.00001, 0, null, null, 60, 'up'),
-    ('price_storage', 'storage_gb', null, 'tiered', 'volume', null, 10, null, null, null, null),
-    ('price_users', 'active_users', null, 'per_unit', null, 2, 0, null, null, null, null);
+    ('price_runs', 'workflow_runs', null, 'tiered', 'graduated', null, 0, null, null, null, null, null),
+    ('price_runs_pkg_1', 'workflow_runs', 'pkg_1', 'per_unit', null, 0.002, 0, 5, 0.7, null, null, null),
+    ('price_compute', 'compute_seconds', null, 'per_unit', null, 0.00001, 0, null, null, 60, 'up', null),
+    ('price_storage', 'storage_gb', null, 'tiered', 'volume', null, 10, null, null, null, null, null),
+    ('price_users', 'active_users', null, 'per_unit', null, 2, 0, null, null, null, null, null);
 insert into raw.price_book_tiers values
-    ('price_runs', 0, 1000, 0, 0), ('price_runs', 1, null, 0.002, 5),
-    ('price_storage', 0, 100, 0.1, 0), ('price_storage', 1, null, 0.05, 10);
-insert into raw.price_book_plans values ('team', 49), ('business', 499);
+    ('price_runs', 0, 1000, 0, 0, null), ('price_runs', 1, null, 0.002, 5, null),
+    ('price_storage', 0, 100, 0.1, 0, null), ('price_storage', 1, null, 0.05, 10, null);
+insert into raw.price_book_plans values ('team', 49, null), ('business', 499, null);
 """
 
 EVENTS_SQL = """

@@ -751,7 +751,7 @@ def split_command(command: list[str]) -> tuple[tuple[str, ...], list[str]]:
 
 def command_cases() -> list[Any]:
     # Read from the source, not imported: collection must not depend on the CLI importing cleanly.
-    tree = ast.parse((ROOT / "atom" / "cli" / "api.py").read_text())
+    tree = ast.parse((ROOT / "cli" / "api.py").read_text())
     serve = next(node for node in tree.body if isinstance(node, ast.FunctionDef) and node.name == "serve")
     serve_has_workers = "workers" in {arg.arg for arg in serve.args.args + serve.args.kwonlyargs}
     cases = []

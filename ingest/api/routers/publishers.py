@@ -14,6 +14,7 @@ from atom.opdb import PartnerAccount, Publisher, PublisherKey
 from atom.opdb.registry import utcnow
 from billing.money import format_minor
 from billing.payouts import statement
+from billing.periods import PERIOD_PATTERN
 from governance.signatures import SignatureFormatError, key_id, load_public_key
 from ingest.api.audit import record_audit
 from ingest.api.deps import AdminKey, CurrentKey, DbSession, request_id
@@ -321,7 +322,7 @@ def get_statement(
     publisher_id: PublisherId,
     principal: CurrentKey,
     session: DbSession,
-    period: Annotated[str, Query(pattern=r"^\d{4}-(0[1-9]|1[0-2])$", description="YYYY-MM")],
+    period: Annotated[str, Query(pattern=PERIOD_PATTERN, description="YYYY-MM")],
 ) -> StatementOut:
     _publisher_for(principal.acts_for_publisher(publisher_id), session, publisher_id)
     found = statement(session, publisher_id, period)
