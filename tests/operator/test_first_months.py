@@ -180,7 +180,7 @@ def step_plan_change_and_suspension_month_2(op: Operator) -> None:
         assert change.status_code == 200, change.text
         suspended = api.patch("/v1/tenants/ten_b", json={"status": "suspended"}, headers=op.auth)
         assert suspended.status_code == 200 and suspended.json()["status"] == "suspended"
-        events = _events("ten_a", 6, "2026-11-17", "feb")
+        events = _events("ten_a", 6, "2026-11-16", "feb")  # the pinned day: never > 1 day ahead of receipt
         assert api.post("/v1/usage", json=events, headers=op.auth).json()["accepted"] == 6
 
 
