@@ -75,3 +75,8 @@ __all__ += ["PortalUser", "ReviewLock"]
 from atom.opdb.marketplace_ops import CreditNote, Install  # noqa: E402
 
 __all__ += ["CreditNote", "Install"]
+
+# The reviewer's requests, delayed rejections and scan suppressions (issue 16 item 5, issue 15 item 7).
+from atom.opdb.reviews import DelayedRejection, InfoRequest, ScanSuppression  # noqa: E402
+
+__all__ += ["DelayedRejection", "InfoRequest", "ScanSuppression"]

@@ -23,7 +23,8 @@ from sqlalchemy.orm import Mapped, Session, mapped_column
 from atom.opdb.models import Base, PackageVersion
 
 API_KEY_ROLES = ("admin", "tenant", "publisher")
-SUBMISSION_STATUSES = ("pending_scan", "approved", "in_review", "rejected")
+# info_requested: a reviewer asked the publisher a question (atom.opdb.reviews, migration 0053).
+SUBMISSION_STATUSES = ("pending_scan", "approved", "in_review", "info_requested", "rejected")
 DECIDED_STATUSES = ("approved", "rejected")
 
 
@@ -85,7 +86,8 @@ class Submission(Base):
     __tablename__ = "submissions"
     __table_args__ = (
         CheckConstraint(
-            "status IN ('pending_scan', 'approved', 'in_review', 'rejected')", name="status_known"
+            "status IN ('pending_scan', 'approved', 'in_review', 'info_requested', 'rejected')",
+            name="status_known",
         ),
         CheckConstraint(
             "decision IS NULL OR decision IN ('approve', 'review', 'reject')", name="decision_known"
