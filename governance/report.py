@@ -44,6 +44,8 @@ class Report:
     lines_scanned: int = 0
     duration_ms: float = 0.0
     rules_version: str = RULES_VERSION
+    # The thresholds the decision was taken against (DESIGN 3.6: they are settings, so a report says which).
+    thresholds: dict[str, float] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         findings = sorted(self.findings, key=lambda f: (SEVERITY_ORDER[f.severity], f.file, f.line, f.rule))
@@ -59,6 +61,7 @@ class Report:
             "decision_reasons": list(self.reasons),
             "manifest": self.manifest,
             "rules_version": self.rules_version,
+            "thresholds": self.thresholds,
             "stats": {
                 "files": self.files_scanned,
                 "lines": self.lines_scanned,

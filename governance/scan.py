@@ -83,7 +83,7 @@ def scan_bytes(
             target=name, sha256=digest, risk_score=assessment.risk_score, decision="reject",
             signature=_signature_info(sig), findings=[finding],
             policies=evaluate_policies([finding], sig), reasons=assessment.reasons,
-            duration_ms=(time.perf_counter() - started) * 1000,
+            thresholds=thresholds_of(settings), duration_ms=(time.perf_counter() - started) * 1000,
         )  # fmt: skip
     return scan_files(archive.members, target=name, sha256=digest, signature_result=sig, settings=settings,
                       suppressions=suppressions, is_package=True, package_bytes=len(data))  # fmt: skip
@@ -145,6 +145,7 @@ def scan_files(
         suppressed=suppressed,
         manifest=_manifest_summary(manifest),
         reasons=assessment.reasons,
+        thresholds=thresholds_of(settings),
         files_scanned=len(files),
         lines_scanned=lines,
         duration_ms=(time.perf_counter() - started) * 1000,
@@ -216,6 +217,14 @@ def _to_statement_start(findings: list[Finding], starts: dict[int, int], text: s
             content = line_hash(lines[start - 1]) if start <= len(lines) else finding.content_hash
             out.append(dataclasses.replace(finding, line=start, content_hash=content))
     return out
+
+
+def thresholds_of(settings: ScanSettings) -> dict[str, float]:
+    return {
+        "review": settings.review_threshold,
+        "reject": settings.reject_threshold,
+        "reject_min_strong_rules": settings.reject_min_strong_rules,
+    }
 
 
 def _read_directory(root: Path) -> dict[str, bytes]:

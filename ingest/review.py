@@ -15,8 +15,9 @@ from sqlalchemy.orm import Session
 
 from atom.artifacts import read_artifact
 from atom.opdb.registry import PublisherKey, Submission, record_submission_outcome
+from atom.opdb.reviews import INFO_REQUESTED, ScanSuppression, active_suppressions, suppressions_version
 from atom.settings import Settings
-from governance import RULES_VERSION, ScanSettings, scan_bytes
+from governance import RULES_VERSION, ScanSettings, Suppression, scan_bytes
 from governance.signatures import verify_with_any
 
 # What the automated decision does to a submission's status.
@@ -42,16 +43,42 @@ def scan_settings(settings: Settings, *, require_signature: bool = True) -> Scan
     )
 
 
+def scan_version(session: Session) -> str:
+    """What a scan depends on besides the package: the rule set and the stored suppressions."""
+    return f"{RULES_VERSION}+{suppressions_version(session)}"
+
+
 def submissions_to_scan(session: Session) -> list[str]:
-    """New submissions, and scanned ones whose report predates the current rule set."""
+    """New submissions, and scanned ones whose report predates the current rule set or suppressions."""
     rows = session.execute(select(Submission.id, Submission.status, Submission.report_json)).all()
+    suppressions = suppressions_version(session)
     due = []
     for submission_id, status, report_json in rows:
+        report = json.loads(report_json) if report_json else None
         if status == "pending_scan" or (
-            report_json and json.loads(report_json).get("rules_version") != RULES_VERSION
+            report is not None
+            and (
+                report.get("rules_version") != RULES_VERSION
+                or report.get("suppressions_version", "none") != suppressions
+            )
         ):
             due.append(submission_id)
     return sorted(due)
+
+
+def as_suppressions(rows: list[ScanSuppression]) -> list[Suppression]:
+    """Stored suppressions (atom.opdb.reviews) as the scanner's :class:`Suppression`."""
+    return [
+        Suppression(
+            r.path_pattern,
+            r.rule,
+            r.content_hash,
+            r.created_by,
+            r.reason,
+            r.created_at.isoformat(timespec="seconds"),
+        )
+        for r in rows
+    ]
 
 
 def scan_submission(session: Session, settings: Settings, submission_id: str) -> ScanOutcome:
@@ -76,8 +103,10 @@ def scan_submission(session: Session, settings: Settings, submission_id: str) ->
         f"{submission.package_name}-{submission.version}.wpk",
         settings=scan_settings(settings),
         signature_result=signature,
+        suppressions=as_suppressions(active_suppressions(session, submission.package_name)),
     )
     document = report.to_dict()
+    document["suppressions_version"] = suppressions_version(session)
     status = _next_status(submission, document["decision"])
     record_submission_outcome(
         session,
@@ -98,6 +127,8 @@ def _next_status(submission: Submission, decision: str) -> str:
         return automated
     if submission.reviewed_by:  # a reviewer decided; a rescan informs them but does not overrule them
         return submission.status
+    if submission.status == INFO_REQUESTED and automated != "rejected":
+        return submission.status  # a reviewer's question waits for its answer
     if submission.status == "approved" and automated != "approved":
         return "in_review"
     return submission.status if automated == "approved" else automated
