@@ -36,6 +36,8 @@ M = TypeVar("M", bound=BaseModel)
 _AMOUNT_PLACES = 12
 _QUANTITY_PLACES = 9
 _SHARE_PLACES = 6
+# A percentage rate becomes a fraction (rate x 0.01) of the raw amount scale: two places fewer.
+_RATE_PLACES = _AMOUNT_PLACES - 2
 
 _INF_WORDS = {"inf", ".inf", "+inf", "infinity"}
 
@@ -85,7 +87,8 @@ class _Strict(BaseModel):
 
 
 class Metric(_Strict):
-    aggregation: Literal["count", "sum", "max", "unique_count"]
+    # latest and weighted_sum read each event's quantity as a reading of a level (docs/price-book.md, 0701).
+    aggregation: Literal["count", "sum", "max", "unique_count", "latest", "weighted_sum"]
     property: str | None = None
 
 
@@ -100,11 +103,21 @@ class TransformQuantity(_Strict):
     round: Literal["up", "down"] = "up"
 
 
+class Percentage(_Strict):
+    """Lago's percentage charge: ``rate`` percent of each event's amount (its quantity, in the book's
+    currency) plus ``fixed_amount`` per event, each event's fee held within the per-event bounds."""
+
+    rate: Amount  # a percentage: "2.9" is 2.9 %
+    fixed_amount: Amount | None = None
+    per_event_minimum_amount: Amount | None = None
+    per_event_maximum_amount: Amount | None = None
+
+
 class Price(_Strict):
     id: str = Field(min_length=1)
     metric: str = Field(min_length=1)
     package_id: str | None = None
-    billing_scheme: Literal["per_unit", "tiered"]
+    billing_scheme: Literal["per_unit", "tiered", "percentage"]
     tiers_mode: Literal["graduated", "volume"] | None = None
     tiers: list[Tier] | None = None
     unit_amount: Amount | None = None
@@ -112,6 +125,7 @@ class Price(_Strict):
     minimum_amount: Amount | None = None
     revenue_share: Amount | None = None
     transform_quantity: TransformQuantity | None = None
+    percentage: Percentage | None = None
 
 
 class Plan(_Strict):
@@ -230,6 +244,15 @@ def _parse_prices(value: Any, metrics: dict[str, Metric], problems: list[str]) -
         if metrics and parsed.metric not in metrics:
             defined = ", ".join(sorted(metrics))
             problems.append(f"{label}: unknown metric {parsed.metric!r} (defined: {defined})")
+        elif (
+            parsed.billing_scheme == "percentage"
+            and parsed.metric in metrics
+            and metrics[parsed.metric].aggregation != "sum"
+        ):
+            problems.append(
+                f"{label}: billing_scheme percentage takes a rate of the sum of event amounts, so its metric "
+                f"{parsed.metric!r} needs aggregation: sum (it has {metrics[parsed.metric].aggregation})"
+            )
         scope = (parsed.metric, parsed.package_id)
         if scope in seen_scopes:
             package = parsed.package_id if parsed.package_id is not None else "null"
@@ -291,7 +314,11 @@ def _describe(error: Any, model: type[BaseModel]) -> str:
 
 def _allowed_fields(model: type[BaseModel], parent: tuple[Any, ...]) -> list[str]:
     current: type[BaseModel] = model
-    nested: dict[str, type[BaseModel]] = {"tiers": Tier, "transform_quantity": TransformQuantity}
+    nested: dict[str, type[BaseModel]] = {
+        "tiers": Tier,
+        "transform_quantity": TransformQuantity,
+        "percentage": Percentage,
+    }
     for part in parent:
         if isinstance(part, str) and part in nested:
             current = nested[part]
@@ -299,7 +326,11 @@ def _allowed_fields(model: type[BaseModel], parent: tuple[Any, ...]) -> list[str
 
 
 def _price_problems(price: Price) -> Iterable[str]:
-    if price.billing_scheme == "tiered":
+    if price.billing_scheme != "percentage" and price.percentage is not None:
+        yield "percentage belongs to percentage prices; remove it or set billing_scheme: percentage"
+    if price.billing_scheme == "percentage":
+        yield from _percentage_problems(price)
+    elif price.billing_scheme == "tiered":
         if price.tiers_mode is None:
             yield "billing_scheme tiered needs tiers_mode: graduated or volume"
         if not price.tiers:
@@ -332,6 +363,39 @@ def _price_problems(price: Price) -> Iterable[str]:
             yield f"transform_quantity.divide_by must be greater than 0, got {divide_by}"
         else:
             yield from _quantity_problems("transform_quantity.divide_by", divide_by)
+
+
+def _percentage_problems(price: Price) -> Iterable[str]:
+    if price.unit_amount is not None or price.tiers is not None or price.tiers_mode is not None:
+        yield (
+            "unit_amount, tiers and tiers_mode belong to per_unit and tiered prices; a percentage price "
+            'takes percentage: {rate: "2.9", fixed_amount: "0.30"}'
+        )
+    if price.transform_quantity is not None:
+        yield "transform_quantity does not apply to a percentage price (it rates amounts, not units); remove it"
+    if price.free_units != 0:
+        yield (
+            "free_units is not supported on a percentage price (a rate applies to every event's amount); "
+            "remove it, or use minimum_amount for a floor on the line"
+        )
+    percentage = price.percentage
+    if percentage is None:
+        yield 'billing_scheme percentage needs percentage: {rate: "2.9"} (percent of each event\'s amount)'
+        return
+    if not Decimal(0) <= percentage.rate <= Decimal(100):
+        yield f'percentage.rate is a percentage between 0 and 100 (e.g. "2.9" for 2.9 %), got {percentage.rate}'
+    elif _places(percentage.rate) > _RATE_PLACES:
+        yield f"percentage.rate has more than {_RATE_PLACES} decimal places ({percentage.rate})"
+    for field in ("fixed_amount", "per_event_minimum_amount", "per_event_maximum_amount"):
+        amount = getattr(percentage, field)
+        if amount is not None:
+            yield from _amount_problems(f"percentage.{field}", amount)
+    low, high = percentage.per_event_minimum_amount, percentage.per_event_maximum_amount
+    if low is not None and high is not None and low > high:
+        yield (
+            f"percentage.per_event_minimum_amount ({low}) is above per_event_maximum_amount ({high}); "
+            "swap them or drop one"
+        )
 
 
 def _tier_problems(tiers: list[Tier]) -> Iterable[str]:

@@ -84,6 +84,10 @@ def _insert_version(conn: duckdb.DuckDBPyConnection, version: BookVersion, loade
                 p.transform_quantity.divide_by if p.transform_quantity else None,
                 p.transform_quantity.round if p.transform_quantity else None,
                 start,
+                p.percentage.rate if p.percentage else None,
+                p.percentage.fixed_amount if p.percentage else None,
+                p.percentage.per_event_minimum_amount if p.percentage else None,
+                p.percentage.per_event_maximum_amount if p.percentage else None,
             )
             for p in book.prices
         ],

@@ -79,7 +79,11 @@ RAW_TABLES: dict[str, str] = {
         revenue_share DECIMAL(9, 6),
         transform_divide_by {QUANTITY},
         transform_round VARCHAR,
-        effective_from DATE
+        effective_from DATE,
+        percentage_rate {UNIT_AMOUNT},
+        percentage_fixed_amount {UNIT_AMOUNT},
+        percentage_per_event_minimum_amount {UNIT_AMOUNT},
+        percentage_per_event_maximum_amount {UNIT_AMOUNT}
     """,
     "price_book_tiers": f"""
         price_id VARCHAR NOT NULL,

@@ -22,13 +22,26 @@ PRICE_BOOK_SQL = """
 insert into raw.price_book_settings values ('usd', 2, null, 'bench', now(), null);
 insert into raw.price_book_metrics values
     ('workflow_runs', 'count', null, null), ('compute_seconds', 'sum', null, null),
-    ('storage_gb', 'max', null, null), ('active_users', 'unique_count', 'user_id', null);
-insert into raw.price_book_prices values
-    ('price_runs', 'workflow_runs', null, 'tiered', 'graduated', null, 0, null, null, null, null, null),
-    ('price_runs_pkg_1', 'workflow_runs', 'pkg_1', 'per_unit', null, 0.002, 0, 5, 0.7, null, null, null),
-    ('price_compute', 'compute_seconds', null, 'per_unit', null, 0.00001, 0, null, null, 60, 'up', null),
-    ('price_storage', 'storage_gb', null, 'tiered', 'volume', null, 10, null, null, null, null, null),
-    ('price_users', 'active_users', null, 'per_unit', null, 2, 0, null, null, null, null, null);
+    ('storage_gb', 'weighted_sum', null, null), ('active_users', 'unique_count', 'user_id', null);
+insert into raw.price_book_prices (
+    price_id, metric_id, package_id, billing_scheme, tiers_mode, unit_amount, free_units, minimum_amount,
+    revenue_share, transform_divide_by, transform_round, effective_from, percentage_rate,
+    percentage_fixed_amount, percentage_per_event_minimum_amount, percentage_per_event_maximum_amount
+) values
+    ('price_runs', 'workflow_runs', null, 'tiered', 'graduated', null, 0, null, null, null, null, null,
+     null, null, null, null),
+    ('price_runs_pkg_1', 'workflow_runs', 'pkg_1', 'per_unit', null, 0.002, 0, 5, 0.7, null, null, null,
+     null, null, null, null),
+    ('price_compute', 'compute_seconds', null, 'per_unit', null, 0.00001, 0, null, null, 60, 'up', null,
+     null, null, null, null),
+    -- a percentage price (rate, fee, per-event bounds) over one package's events
+    ('price_compute_pkg_2', 'compute_seconds', 'pkg_2', 'percentage', null, null, 0, null, 0.7, null, null,
+     null, 1.5, 0.01, 0.02, 1),
+    -- storage is a weighted_sum: a window over its events, ordered in time
+    ('price_storage', 'storage_gb', null, 'tiered', 'volume', null, 10, null, null, null, null, null,
+     null, null, null, null),
+    ('price_users', 'active_users', null, 'per_unit', null, 2, 0, null, null, null, null, null,
+     null, null, null, null);
 insert into raw.price_book_tiers values
     ('price_runs', 0, 1000, 0, 0, null), ('price_runs', 1, null, 0.002, 5, null),
     ('price_storage', 0, 100, 0.1, 0, null), ('price_storage', 1, null, 0.05, 10, null);

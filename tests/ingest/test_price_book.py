@@ -217,7 +217,7 @@ def test_aggregation_must_be_known() -> None:
     )
     assert len(problems) == 1
     assert problems[0].startswith("Metric 'runs': aggregation:")
-    assert "'count', 'sum', 'max' or 'unique_count'" in problems[0]
+    assert "'count', 'sum', 'max', 'unique_count', 'latest' or 'weighted_sum'" in problems[0]
 
 
 def test_unknown_currency_is_refused() -> None:

@@ -21,6 +21,13 @@ final as (
         prices.revenue_share,
         prices.transform_divide_by,
         prices.transform_round,
+        -- The rate as a fraction, exactly: a rate has at most 10 decimal places (billing/price_book.py).
+        cast(
+            prices.percentage_rate * cast(0.01 as decimal(3, 2)) as decimal(38, 12)
+        ) as percentage_rate_fraction,
+        prices.percentage_fixed_amount,
+        prices.percentage_per_event_minimum_amount,
+        prices.percentage_per_event_maximum_amount,
         settings.currency,
         settings.minor_units,
         prices.effective_from_date,

@@ -4,6 +4,9 @@
 -- each event is resolved to its price first (a package-specific price of its metric wins, else the
 -- metric's generic price, else it stays unrated), then every aggregation is computed in the same pass
 -- and the price's own is picked. Counting per price instead would scan the events once per price.
+-- latest and weighted_sum read each event's quantity as a reading of a level and need the readings in
+-- time order: only their events go through a window (decision 0701). A percentage price's fee is summed
+-- per event here, because its per-event minimum and maximum apply to each event, not to the total.
 with
 
 events as (select * from {{ ref('stg_usage__events') }}),
@@ -23,11 +26,13 @@ package_scopes as (
 
 events_dated as (
     select
+        event_id,
         tenant_id,
         metric_id,
         package_id,
         quantity,
         properties,
+        occurred_at,
         cast({{ dbt.date_trunc('month', 'occurred_at') }} as date) as period_start_date
     from events
 ),
@@ -35,10 +40,12 @@ events_dated as (
 events_scoped as (
     -- Each month is rated by the price-book version in force in it (issue 15).
     select
+        events_dated.event_id,
         events_dated.tenant_id,
         events_dated.metric_id,
         events_dated.quantity,
         events_dated.properties,
+        events_dated.occurred_at,
         package_scopes.package_id as scope_package_id,
         events_dated.period_start_date
     from events_dated
@@ -51,15 +58,27 @@ events_scoped as (
 
 events_priced as (
     select
+        events_scoped.event_id,
         events_scoped.tenant_id,
         events_scoped.period_start_date,
+        events_scoped.occurred_at,
         prices.price_id,
         prices.aggregation,
         events_scoped.quantity,
         case
             when prices.aggregation = 'unique_count'
                 then {{ json_extract_text('events_scoped.properties', 'prices.property') }}
-        end as property_value
+        end as property_value,
+        case
+            when prices.billing_scheme = 'percentage'
+                then {{ percentage_event_fee(
+                    'events_scoped.quantity',
+                    'prices.percentage_rate_fraction',
+                    'prices.percentage_fixed_amount',
+                    'prices.percentage_per_event_minimum_amount',
+                    'prices.percentage_per_event_maximum_amount',
+                ) }}
+        end as percentage_fee_amount
     from events_scoped
     inner join prices
         on
@@ -77,26 +96,79 @@ aggregated as (
         count(*) as event_count,
         sum(quantity) as quantity_sum,
         max(quantity) as quantity_max,
-        count(distinct property_value) as property_value_count
+        count(distinct property_value) as property_value_count,
+        sum(percentage_fee_amount) as percentage_fee_amount
     from events_priced
     group by tenant_id, period_start_date, price_id, aggregation
 ),
 
-final as (
+readings_ordered as (
+    -- latest and weighted_sum: each event sets the level from its instant until the next reading of the
+    -- month or the month's end; the level is 0 before the month's first reading (no carry-over). Readings
+    -- at the same instant are ordered by event id, so the result never depends on load order.
     select
         tenant_id,
         period_start_date,
         price_id,
-        cast(event_count as bigint) as event_count,
+        quantity,
+        occurred_at,
+        lead(occurred_at) over (
+            partition by tenant_id, period_start_date, price_id order by occurred_at, event_id
+        ) as next_occurred_at,
+        row_number() over (
+            partition by tenant_id, period_start_date, price_id order by occurred_at desc, event_id desc
+        ) as reading_rank_from_last
+    from events_priced
+    where aggregation in ('latest', 'weighted_sum')
+),
+
+readings_aggregated as (
+    select
+        tenant_id,
+        period_start_date,
+        price_id,
+        max(case when reading_rank_from_last = 1 then quantity end) as quantity_latest,
+        sum(
+            quantity * {{ seconds_between(
+                'occurred_at',
+                'coalesce(next_occurred_at, cast(' ~ dbt.dateadd('month', 1, 'period_start_date') ~ ' as timestamp))',
+            ) }}
+        ) as quantity_seconds,
+        {{ seconds_between(
+            'period_start_date',
+            'cast(' ~ dbt.dateadd('month', 1, 'period_start_date') ~ ' as timestamp)',
+        ) }} as month_seconds
+    from readings_ordered
+    group by tenant_id, period_start_date, price_id
+),
+
+final as (
+    select
+        aggregated.tenant_id,
+        aggregated.period_start_date,
+        aggregated.price_id,
+        cast(aggregated.event_count as bigint) as event_count,
         cast(
-            case aggregation
-                when 'count' then cast(event_count as decimal(38, 9))
-                when 'sum' then quantity_sum
-                when 'max' then quantity_max
-                when 'unique_count' then cast(property_value_count as decimal(38, 9))
+            case aggregated.aggregation
+                when 'count' then cast(aggregated.event_count as decimal(38, 9))
+                when 'sum' then aggregated.quantity_sum
+                when 'max' then aggregated.quantity_max
+                when 'unique_count' then cast(aggregated.property_value_count as decimal(38, 9))
+                when 'latest' then readings_aggregated.quantity_latest
+                when 'weighted_sum'
+                    then {{ divide_quantity_half_up(
+                        'readings_aggregated.quantity_seconds', 'readings_aggregated.month_seconds'
+                    ) }}
             end as decimal(38, 9)
-        ) as quantity
+        ) as quantity,
+        -- Percentage prices: the sum of each event's fee, unrounded; NULL for other prices.
+        cast(aggregated.percentage_fee_amount as decimal(38, 21)) as percentage_fee_amount
     from aggregated
+    left join readings_aggregated
+        on
+            aggregated.tenant_id = readings_aggregated.tenant_id
+            and aggregated.period_start_date = readings_aggregated.period_start_date
+            and aggregated.price_id = readings_aggregated.price_id
 )
 
 select * from final

@@ -1,7 +1,8 @@
 {{ config(materialized='table') }}
 
 -- DESIGN 3.2 steps 2-7: from the metric quantity of each (tenant, month, price) to a rounded line amount
--- and its split between partner and platform. Every amount stays DECIMAL: prices carry 12 decimals and
+-- and its split between partner and platform; percentage prices (decision 0701) take their summed
+-- per-event fees instead of a unit price or tiers. Every amount stays DECIMAL: prices carry 12 decimals and
 -- quantities 9, so products are DECIMAL(38, 21) and nothing is rounded before the line's final rounding.
 with
 
@@ -17,7 +18,10 @@ minimum_lines_without_usage as (
         active_tenant_months.period_start_date,
         prices.price_id,
         cast(0 as bigint) as event_count,
-        cast(0 as decimal(38, 9)) as quantity
+        cast(0 as decimal(38, 9)) as quantity,
+        cast(
+            case when prices.billing_scheme = 'percentage' then 0 end as decimal(38, 21)
+        ) as percentage_fee_amount
     from active_tenant_months
     inner join prices on {{ price_book_in_force('prices', 'active_tenant_months.period_start_date') }}
     left join usage
@@ -34,7 +38,8 @@ lines as (
         period_start_date,
         price_id,
         event_count,
-        quantity
+        quantity,
+        percentage_fee_amount
     from usage
     union all
     select
@@ -42,7 +47,8 @@ lines as (
         period_start_date,
         price_id,
         event_count,
-        quantity
+        quantity,
+        percentage_fee_amount
     from minimum_lines_without_usage
 ),
 
@@ -184,6 +190,9 @@ amounts_rated as (
             case
                 when quantities_billable.billing_scheme = 'per_unit'
                     then quantities_billable.unit_amount * quantities_billable.billable_quantity
+                -- Percentage: each event's fee, summed in int_usage_aggregated_monthly (decision 0701).
+                when quantities_billable.billing_scheme = 'percentage'
+                    then coalesce(quantities_billable.percentage_fee_amount, 0)
                 when quantities_billable.tiers_mode = 'volume' then volume_amounts.rated_amount
                 else graduated_amounts.rated_amount
             end as decimal(38, 21)

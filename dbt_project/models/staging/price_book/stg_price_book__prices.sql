@@ -17,6 +17,11 @@ renamed as (
         cast(revenue_share as decimal(9, 6)) as revenue_share,
         cast(transform_divide_by as decimal(38, 9)) as transform_divide_by,
         lower(transform_round) as transform_round,
+        -- percentage prices (Lago's percentage charge): rate in percent, the rest money per event.
+        cast(percentage_rate as decimal(38, 12)) as percentage_rate,
+        cast(percentage_fixed_amount as decimal(38, 12)) as percentage_fixed_amount,
+        cast(percentage_per_event_minimum_amount as decimal(38, 12)) as percentage_per_event_minimum_amount,
+        cast(percentage_per_event_maximum_amount as decimal(38, 12)) as percentage_per_event_maximum_amount,
         cast(effective_from as date) as effective_from_date
     from source
 ),
