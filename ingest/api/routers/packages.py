@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from atom.artifacts import read_artifact
 from atom.opdb import Package, PackageVersion, PackageYank, Submission, session_scope
 from atom.opdb.registry import utcnow
+from atom.opdb.reviews import cancel_rejections_fixed_by
 from governance.manifest import NAME_RE, SEMVER_RE
 from ingest.api.audit import record_audit
 from ingest.api.context import ApiContext
@@ -131,6 +132,10 @@ def _publish(
                 "signing_key_id": sub.signing_key_id,
             },
             request_id=req_id,
+        )
+        # A higher version is the fix a delayed rejection waits for (decision 0053): cancel it, audited.
+        cancel_rejections_fixed_by(
+            session, sub, actor=f"{principal.role}:{principal.subject}", api_key_id=principal.key_id
         )
     return published
 
@@ -250,6 +255,7 @@ def yank_version(
         details={"reason": body.reason},
         request_id=request_id(request),
     )
+    session.commit()  # before answering: a download right after the yank's 200 must see it
     return YankOut(package=name, version=version, yanked_at=yank.yanked_at, reason=yank.reason)
 
 

@@ -141,7 +141,7 @@ def register_key(
         details={"publisher_id": publisher_id},
         request_id=request_id(request),
     )
-    session.flush()
+    session.commit()  # before answering: a publish right after the 201 must find the key
     return PublicKeyOut(key_id=kid, publisher_id=publisher_id, created_at=row.created_at, revoked_at=None)
 
 

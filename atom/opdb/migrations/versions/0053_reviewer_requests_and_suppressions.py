@@ -106,7 +106,9 @@ def _set_status_check(check: str) -> None:
     ``submissions``. ``review_locks`` references it; with foreign keys on, dropping the old table under
     live locks would fail, so the locks are set aside for the rebuild and put back after it."""
     if op.get_bind().dialect.name != "sqlite":
-        op.execute("ALTER TABLE submissions DROP CONSTRAINT IF EXISTS ck_submissions_status_known")
+        # 0002 named it through the naming convention, which doubled the prefix on PostgreSQL.
+        for name in ("ck_submissions_status_known", "ck_submissions_ck_submissions_status_known"):
+            op.execute(f"ALTER TABLE submissions DROP CONSTRAINT IF EXISTS {name}")
         op.execute(f"ALTER TABLE submissions ADD CONSTRAINT ck_submissions_status_known CHECK ({check})")
         return
     bind = op.get_bind()
