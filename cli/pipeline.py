@@ -95,7 +95,7 @@ def ingest(
 
     from ingest.landing import land_file
     from ingest.loader import unreadable_files
-    from orchestration.run import run_build
+    from orchestration.ingest_run import run_ingest
 
     settings = get_settings()
     settings.ensure_dirs()
@@ -108,7 +108,7 @@ def ingest(
     if landed:
         err.print(f"landed {len(landed)} file(s) in {settings.landing_dir}")
     with step_progress("Loading usage") as progress:
-        summary = run_build(progress, stages=("reference", "usage"), notify=waiting)
+        summary = run_ingest(progress, notify=waiting)
     _print_usage_summary(summary.usage)
     _warn_unreadable(summary.usage)
     if not summary.success or summary.checks_failed:

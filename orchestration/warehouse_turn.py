@@ -33,7 +33,7 @@ WAREHOUSE_TAGS = {WAREHOUSE_TAG: "write"}
 PID_TAG, HOST_TAG = "atom/pid", "atom/host"
 POLL_SECONDS = 1.0
 
-JOB_NOUNS = {"build_job": "build", "billing_job": "billing run"}
+JOB_NOUNS = {"build_job": "build", "ingest_job": "ingest", "billing_job": "billing run"}
 
 
 def in_process_tags() -> dict[str, str]:

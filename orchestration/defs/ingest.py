@@ -17,7 +17,7 @@ from ingest.raw_schema import RAW_TABLES, create_raw_schema
 from orchestration.areas import raw_table_area
 from orchestration.partitions import daily_landing_partitions
 from orchestration.resources import OperationalDBResource, WarehouseResource
-from orchestration.warehouse_turn import WAREHOUSE_POOL
+from orchestration.warehouse_turn import WAREHOUSE_POOL, WAREHOUSE_TAGS
 
 PRICE_BOOK_TABLES = [
     "price_book_settings",
@@ -212,4 +212,19 @@ usage_side_tables = [
     if raw_key(table) != USAGE_KEY
 ]
 
-defs = dg.Definitions(assets=[price_book, operational_tables, usage_events, *usage_side_tables])
+# `atom ingest`: the reference data and the usage batches, nothing downstream (decision 0063). A job of its
+# own, in this module, so the CLI can run it from these definitions alone: importing every domain
+# (dagster-dbt and the dbt assets above all) cost about 4 s of a command whose DuckDB work is as short.
+# It writes the warehouse like the build does, so it carries the same tag and its steps the same pool.
+INGEST_JOB = "ingest_job"
+ingest_job = dg.define_asset_job(
+    INGEST_JOB,
+    selection=dg.AssetSelection.assets(price_book, operational_tables, usage_events),
+    tags=WAREHOUSE_TAGS,  # one warehouse writer at a time, queued or in-process (warehouse_turn.py)
+    description="Price book, operational copy and the usage batches of the selected days (`atom ingest`); "
+    "no dbt, no snapshot.",
+)
+
+defs = dg.Definitions(
+    assets=[price_book, operational_tables, usage_events, *usage_side_tables], jobs=[ingest_job]
+)

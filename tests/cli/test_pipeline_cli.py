@@ -10,8 +10,11 @@ import sys
 import time
 from pathlib import Path
 
+import dagster as dg
 import duckdb
 import pytest
+
+from orchestration.warehouse_turn import WAREHOUSE_TAGS
 
 pytestmark = pytest.mark.slow
 
@@ -95,6 +98,13 @@ def test_ingest_lands_and_loads_a_file_and_is_idempotent(tmp_path: Path) -> None
     assert "unknown_tenant 1" in first.stdout and "malformed_record 1" in first.stdout
     rows = query(home / "warehouse.duckdb", "select count(*) from raw.usage_events where event_id = 'cli_1'")
     assert rows == [(1,)]
+    # A real Dagster run of the ingest job, recorded in the home's instance, that held the warehouse.
+    with dg.DagsterInstance.from_config(str(home / "dagster")) as instance:
+        runs = instance.get_runs(dg.RunsFilter(job_name="ingest_job"))
+        assert runs and all(run.status == dg.DagsterRunStatus.SUCCESS for run in runs)
+        assert all(WAREHOUSE_TAGS.items() <= run.tags.items() for run in runs)
+        assert instance.get_materialized_partitions(dg.AssetKey(["raw", "usage_events"]))
+        assert not instance.event_log_storage.get_concurrency_run_ids()  # its slot was given back
 
     again = atom(home, "ingest", str(events))  # the same content lands again under a new name
     assert again.returncode == 0, again.stderr[-3000:]

@@ -74,5 +74,5 @@ def test_every_step_that_opens_the_warehouse_waits_for_its_one_slot() -> None:
     assert graph.get(dg.AssetKey(["opdb", "invoices"])).pools == {WAREHOUSE_POOL}
     for table in ("stripe_requests", "partner_payouts"):
         assert not graph.get(dg.AssetKey(["opdb", table])).pools
-    for job in ("build_job", "billing_job"):
+    for job in ("build_job", "ingest_job", "billing_job"):
         assert WAREHOUSE_TAGS.items() <= defs.resolve_job_def(job).tags.items()
