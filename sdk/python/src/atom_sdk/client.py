@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterable, Mapping
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -23,12 +23,14 @@ from atom_sdk.models import (
     Invoice,
     Package,
     PayoutAccount,
+    PriceBookVersion,
     PublicKey,
     Publisher,
     PublishReceipt,
     Statement,
     Submission,
     Tenant,
+    TenantPlan,
     TenantUsage,
     UsageEvent,
     UsageReceipt,
@@ -43,6 +45,19 @@ _INVOICES = TypeAdapter(list[Invoice])
 _PACKAGES = TypeAdapter(list[Package])
 _TENANTS = TypeAdapter(list[Tenant])
 _PUBLIC_KEYS = TypeAdapter(list[PublicKey])
+_PRICE_BOOK_VERSIONS = TypeAdapter(list[PriceBookVersion])
+_YAML = {"Content-Type": "application/yaml"}
+
+
+def _price_book_body(yaml_text: str | bytes) -> bytes:
+    return yaml_text.encode("utf-8") if isinstance(yaml_text, str) else yaml_text
+
+
+def _status_body(status: str, effective_on: date | str | None) -> dict[str, str]:
+    body = {"status": status}
+    if effective_on is not None:
+        body["effective_on"] = str(effective_on)
+    return body
 
 
 def _download_path(name: str, version: str) -> str:
@@ -308,6 +323,69 @@ class _TenantsResource:
         response = self._http.request("GET", "/v1/tenants")
         return _TENANTS.validate_python(_list_of(response.json(), "tenants"))
 
+    def subscription(self, tenant_id: str) -> TenantPlan:
+        """The tenant's lifecycle state and plans over time (admin)."""
+        response = self._http.request("GET", f"/v1/tenants/{_seg(tenant_id)}/subscription")
+        return TenantPlan.model_validate_json(response.content)
+
+    def set_subscription(self, tenant_id: str, plan_id: str, effective_on: date | str) -> TenantPlan:
+        """Put the tenant on ``plan_id`` from ``effective_on`` (YYYY-MM-DD) on, replacing what it held (admin).
+
+        A change within a month is prorated by day. ``ValidationError`` (``unknown_plan``) when the plan is not
+        in the price book in force that month; ``ConflictError`` (``period_closed``) in a closed month."""
+        response = self._http.request(
+            "PUT",
+            f"/v1/tenants/{_seg(tenant_id)}/subscription",
+            json={"plan_id": plan_id, "effective_on": str(effective_on)},
+        )
+        return TenantPlan.model_validate_json(response.content)
+
+    def end_subscription(self, tenant_id: str, effective_on: date | str) -> TenantPlan:
+        """The tenant holds no plan from ``effective_on`` (YYYY-MM-DD) on (admin)."""
+        response = self._http.request(
+            "DELETE",
+            f"/v1/tenants/{_seg(tenant_id)}/subscription",
+            params={"effective_on": str(effective_on)},
+        )
+        return TenantPlan.model_validate_json(response.content)
+
+    def set_status(self, tenant_id: str, status: str, effective_on: date | str | None = None) -> TenantPlan:
+        """``active``, ``suspended`` or ``churned`` (admin, audited). Churning ends the plan on ``effective_on``
+        (default: today), so MRR shows the churn; a suspension keeps the plan."""
+        response = self._http.request(
+            "PATCH", f"/v1/tenants/{_seg(tenant_id)}", json=_status_body(status, effective_on)
+        )
+        return TenantPlan.model_validate_json(response.content)
+
+
+class _PriceBookResource:
+    def __init__(self, http: SyncHttp) -> None:
+        self._http = http
+
+    def publish(self, yaml_text: str | bytes, effective_from: str) -> PriceBookVersion:
+        """Validate and store a price-book version (DESIGN 3.2) that rates months from ``effective_from``
+        (YYYY-MM) on (admin). ``ValidationError`` lists every problem, each saying what to fix (``detail``);
+        ``ConflictError`` when that month or a later one is closed. The same month again replaces it."""
+        response = self._http.request(
+            "PUT",
+            "/v1/price-book",
+            params={"effective_from": effective_from},
+            content=_price_book_body(yaml_text),
+            headers=_YAML,
+        )
+        return PriceBookVersion.model_validate_json(response.content)
+
+    def get(self, period: str | None = None) -> PriceBookVersion:
+        """The version in force in ``period`` (YYYY-MM; default: this month); ``NotFoundError`` before any."""
+        params = {"period": period} if period is not None else None
+        response = self._http.request("GET", "/v1/price-book", params=params)
+        return PriceBookVersion.model_validate_json(response.content)
+
+    def versions(self) -> list[PriceBookVersion]:
+        """Every version, oldest first."""
+        response = self._http.request("GET", "/v1/price-book/versions")
+        return _PRICE_BOOK_VERSIONS.validate_python(response.json())
+
 
 class Client:
     """Synchronous client. ``Client(api_key="…", base_url="http://127.0.0.1:8000")``; close it or use ``with``."""
@@ -334,6 +412,7 @@ class Client:
         self.packages = _PackagesResource(self._http)
         self.publishers = _PublishersResource(self._http)
         self.tenants = _TenantsResource(self._http)
+        self.price_book = _PriceBookResource(self._http)
 
     def health(self) -> bool:
         return self._http.request("GET", "/healthz").status_code == 200
@@ -522,6 +601,58 @@ class _AsyncTenantsResource:
         response = await self._http.request("GET", "/v1/tenants")
         return _TENANTS.validate_python(_list_of(response.json(), "tenants"))
 
+    async def subscription(self, tenant_id: str) -> TenantPlan:
+        response = await self._http.request("GET", f"/v1/tenants/{_seg(tenant_id)}/subscription")
+        return TenantPlan.model_validate_json(response.content)
+
+    async def set_subscription(self, tenant_id: str, plan_id: str, effective_on: date | str) -> TenantPlan:
+        response = await self._http.request(
+            "PUT",
+            f"/v1/tenants/{_seg(tenant_id)}/subscription",
+            json={"plan_id": plan_id, "effective_on": str(effective_on)},
+        )
+        return TenantPlan.model_validate_json(response.content)
+
+    async def end_subscription(self, tenant_id: str, effective_on: date | str) -> TenantPlan:
+        response = await self._http.request(
+            "DELETE",
+            f"/v1/tenants/{_seg(tenant_id)}/subscription",
+            params={"effective_on": str(effective_on)},
+        )
+        return TenantPlan.model_validate_json(response.content)
+
+    async def set_status(
+        self, tenant_id: str, status: str, effective_on: date | str | None = None
+    ) -> TenantPlan:
+        response = await self._http.request(
+            "PATCH", f"/v1/tenants/{_seg(tenant_id)}", json=_status_body(status, effective_on)
+        )
+        return TenantPlan.model_validate_json(response.content)
+
+
+class _AsyncPriceBookResource:
+    def __init__(self, http: AsyncHttp) -> None:
+        self._http = http
+
+    async def publish(self, yaml_text: str | bytes, effective_from: str) -> PriceBookVersion:
+        response = await self._http.request(
+            "PUT",
+            "/v1/price-book",
+            params={"effective_from": effective_from},
+            content=_price_book_body(yaml_text),
+            headers=_YAML,
+        )
+        return PriceBookVersion.model_validate_json(response.content)
+
+    async def get(self, period: str | None = None) -> PriceBookVersion:
+        params = {"period": period} if period is not None else None
+        response = await self._http.request("GET", "/v1/price-book", params=params)
+        return PriceBookVersion.model_validate_json(response.content)
+
+    async def versions(self) -> list[PriceBookVersion]:
+        response = await self._http.request("GET", "/v1/price-book/versions")
+        return _PRICE_BOOK_VERSIONS.validate_python(response.json())
+
 
 class AsyncClient:
     """Asynchronous client; ``async with AsyncClient(api_key=...) as client: ...``."""
@@ -548,6 +679,7 @@ class AsyncClient:
         self.packages = _AsyncPackagesResource(self._http)
         self.publishers = _AsyncPublishersResource(self._http)
         self.tenants = _AsyncTenantsResource(self._http)
+        self.price_book = _AsyncPriceBookResource(self._http)
 
     async def health(self) -> bool:
         return (await self._http.request("GET", "/healthz")).status_code == 200

@@ -248,3 +248,37 @@ class VoidedInvoice(_Response):
     status: str
     stripe_invoice_id: str | None = None
     stripe_synced: bool = False
+
+
+class PriceBookVersion(_Response):
+    """A price-book version (admin): it rates every month from ``effective_from`` until the next version's.
+
+    ``effective_from`` is ``YYYY-MM``, or ``None`` for the home's file price book (in force from the beginning);
+    ``period`` is set when the version was asked for as the one in force in a month."""
+
+    effective_from: str | None = None
+    sha256: str
+    currency: str
+    plans: list[str] = Field(default_factory=list)
+    prices: list[str] = Field(default_factory=list)
+    metrics: list[str] = Field(default_factory=list)
+    created_by: str | None = None
+    created_at: datetime | None = None
+    yaml: str = ""
+    period: str | None = None
+
+
+class Subscription(_Response):
+    id: str
+    plan_id: str
+    started_on: date
+    ended_on: date | None = None  # the first day no longer held; None while it runs
+    is_trial: bool = False
+
+
+class TenantPlan(_Response):
+    """A tenant's lifecycle state and plans over time (admin)."""
+
+    tenant_id: str
+    status: str | None = None
+    subscriptions: list[Subscription] = Field(default_factory=list)
