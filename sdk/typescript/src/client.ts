@@ -13,12 +13,15 @@ import type {
   Invoice,
   Package,
   PayoutAccount,
+  PriceBookVersion,
   PublicKey,
   Publisher,
   PublishReceipt,
   Statement,
   Submission,
   Tenant,
+  TenantPlan,
+  TenantStatus,
   TenantUsage,
   UsageEvent,
   UsageReceipt,
@@ -237,6 +240,63 @@ class TenantsResource {
   async list(): Promise<Tenant[]> {
     return listOf<Tenant>(await this.http.json<unknown>("GET", "/v1/tenants"), "tenants");
   }
+
+  /** The tenant's lifecycle state and plans over time (admin). */
+  async subscription(tenantId: string): Promise<TenantPlan> {
+    return this.http.json<TenantPlan>("GET", `/v1/tenants/${seg(tenantId)}/subscription`);
+  }
+
+  /**
+   * Put the tenant on `planId` from `effectiveOn` (YYYY-MM-DD) on, replacing what it held (admin); a change within a
+   * month is prorated by day. ValidationError (`unknown_plan`) for a plan outside the price book in force that month,
+   * ConflictError (`period_closed`) in a closed month.
+   */
+  async setSubscription(tenantId: string, planId: string, effectiveOn: string): Promise<TenantPlan> {
+    return this.http.json<TenantPlan>("PUT", `/v1/tenants/${seg(tenantId)}/subscription`, {
+      json: { plan_id: planId, effective_on: effectiveOn },
+    });
+  }
+
+  /** The tenant holds no plan from `effectiveOn` (YYYY-MM-DD) on (admin). */
+  async endSubscription(tenantId: string, effectiveOn: string): Promise<TenantPlan> {
+    return this.http.json<TenantPlan>("DELETE", `/v1/tenants/${seg(tenantId)}/subscription`, {
+      query: { effective_on: effectiveOn },
+    });
+  }
+
+  /** `active`, `suspended` or `churned` (admin, audited); churning ends the plan on `effectiveOn` (default today). */
+  async setStatus(tenantId: string, status: TenantStatus, effectiveOn?: string): Promise<TenantPlan> {
+    const json: Record<string, string> = { status };
+    if (effectiveOn !== undefined) json.effective_on = effectiveOn;
+    return this.http.json<TenantPlan>("PATCH", `/v1/tenants/${seg(tenantId)}`, { json });
+  }
+}
+
+class PriceBookResource {
+  constructor(private readonly http: Http) {}
+
+  /**
+   * Validate and store a price-book version (DESIGN 3.2, YAML text) that rates months from `effectiveFrom` (YYYY-MM) on
+   * (admin). ValidationError lists every problem, each saying what to fix; ConflictError when that month or a later one
+   * is closed. The same month again replaces that version.
+   */
+  async publish(yaml: string, effectiveFrom: string): Promise<PriceBookVersion> {
+    return this.http.json<PriceBookVersion>("PUT", "/v1/price-book", {
+      query: { effective_from: effectiveFrom },
+      body: yaml,
+      contentType: "application/yaml",
+    });
+  }
+
+  /** The version in force in `period` (YYYY-MM; default this month); NotFoundError before any. */
+  async get(period?: string): Promise<PriceBookVersion> {
+    return this.http.json<PriceBookVersion>("GET", "/v1/price-book", period === undefined ? {} : { query: { period } });
+  }
+
+  /** Every version, oldest first. */
+  async versions(): Promise<PriceBookVersion[]> {
+    return this.http.json<PriceBookVersion[]>("GET", "/v1/price-book/versions");
+  }
 }
 
 export class Client {
@@ -246,6 +306,7 @@ export class Client {
   readonly packages: PackagesResource;
   readonly publishers: PublishersResource;
   readonly tenants: TenantsResource;
+  readonly priceBook: PriceBookResource;
   private readonly http: Http;
 
   constructor(options: ClientOptions = {}) {
@@ -263,6 +324,7 @@ export class Client {
     this.packages = new PackagesResource(this.http);
     this.publishers = new PublishersResource(this.http);
     this.tenants = new TenantsResource(this.http);
+    this.priceBook = new PriceBookResource(this.http);
   }
 
   async health(): Promise<boolean> {

@@ -174,3 +174,42 @@ export interface DownloadOptions {
   /** PEM public keys you trust for the package's publisher (pinned out of band); default: its unrevoked keys from the API. */
   publicKeys?: string[];
 }
+
+/** A price-book version (admin): it rates every month from `effective_from` (YYYY-MM) until the next version's. */
+export interface PriceBookVersion {
+  /** null for the home's file price book, in force from the beginning. */
+  effective_from: string | null;
+  sha256: string;
+  currency: string;
+  plans: string[];
+  prices: string[];
+  metrics: string[];
+  created_by: string | null;
+  created_at: string | null;
+  /** The price book exactly as published (DESIGN 3.2). */
+  yaml: string;
+  /** Set when asked for the version in force in a month. */
+  period?: string;
+  [key: string]: unknown;
+}
+
+export interface Subscription {
+  id: string;
+  plan_id: string;
+  /** YYYY-MM-DD. */
+  started_on: string;
+  /** The first day no longer held (YYYY-MM-DD); null while it runs. */
+  ended_on: string | null;
+  is_trial: boolean;
+  [key: string]: unknown;
+}
+
+/** A tenant's lifecycle state and plans over time (admin). */
+export interface TenantPlan {
+  tenant_id: string;
+  status: string | null;
+  subscriptions: Subscription[];
+  [key: string]: unknown;
+}
+
+export type TenantStatus = "active" | "suspended" | "churned";
