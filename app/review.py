@@ -11,14 +11,13 @@ from __future__ import annotations
 import difflib
 import json
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from atom.artifacts import read_artifact
-from atom.opdb.models import PackageVersion
 from atom.opdb.portal import (
     Identity,
     ReviewLock,
@@ -29,11 +28,36 @@ from atom.opdb.portal import (
     release_review_lock,
 )
 from atom.opdb.registry import AuditLog, Submission, record_submission_outcome, utcnow
+from atom.opdb.reviews import (
+    INFO_REQUESTED,
+    DelayedRejection,
+    InfoRequest,
+    ReviewStateError,
+    ScanSuppression,
+    add_suppression,
+    pending_rejection_ids,
+    queue_context,
+    request_info,
+    schedule_rejection,
+)
+from governance import Suppression
 from governance.archive import Archive, ArchiveError, read_archive
+from governance.findings import line_hash
+from governance.triage import queue_reasons as triage_reasons
 
 QUEUED_STATUS = "in_review"
 REVIEWER_ROLES = frozenset({"admin", "reviewer"})
 DECISIONS = {"approve": "approved", "reject": "rejected"}
+# Beyond approve and reject (decision 0053): reject on a later day unless a fixed version arrives, or ask
+# the publisher a question.
+ACTIONS = ("approve", "reject", "reject_later", "request_info")
+ACTION_LABELS = {
+    "approve": "Approve",
+    "reject": "Reject",
+    "reject_later": "Reject with delay",
+    "request_info": "Ask the publisher",
+}
+DEFAULT_REJECTION_DELAY_DAYS = 14
 CANNED_REASONS: dict[str, tuple[str, ...]] = {
     "approve": (
         "Findings reviewed: false positives",
@@ -74,31 +98,26 @@ def report_of(submission: Submission) -> dict[str, Any]:
     return json.loads(submission.report_json) if submission.report_json else {}
 
 
-def queue_reasons(report: dict[str, Any], *, first_version: bool, returned_after_approval: bool) -> list[str]:
-    """Why a human has to look, in words a reviewer acts on (AMO's NeedsHumanReview reasons, our set)."""
-    reasons: list[str] = []
-    if returned_after_approval:
-        reasons.append("Rescanned with new rules after approval and scored worse")
-    reasons += [f"Scanner: {text}" for text in report.get("decision_reasons", [])]
-    decision = report.get("decision")
-    risk = report.get("risk_score")
-    if decision == "review" and risk is not None:
-        reasons.append(f"Risk score {float(risk):.2f} between the review and reject thresholds")
-    signature = (report.get("signature") or {}).get("status")
-    if signature and signature != "valid":
-        reasons.append(f"Signature {signature}")
-    severe = [f for f in report.get("findings", []) if SEVERITY_RANK.get(f.get("severity", ""), 0) >= 3]
-    if severe:
-        rules = sorted({str(f.get("rule")) for f in severe})
-        reasons.append(f"{len(severe)} high or critical finding(s): {', '.join(rules)}")
-    failing = [p["id"] for p in report.get("policies", []) if p.get("status") == "fail"]
-    if failing:
-        reasons.append(f"Failing policies: {', '.join(failing)}")
-    if first_version:
-        reasons.append("First version of a new package")
-    if not report:
-        reasons.append("No governance report yet")
-    return reasons or ["Sent to review by the scanner"]
+def queue_reasons(
+    report: dict[str, Any],
+    *,
+    first_version: bool,
+    returned_after_approval: bool,
+    answered_question: str | None = None,
+    cancelled_rejection: str | None = None,
+) -> list[str]:
+    """Why a human has to look, in words a reviewer acts on (AMO's NeedsHumanReview reasons, our set):
+    every threshold, rule and policy that sent it here (governance.triage, shared with the API)."""
+    return [
+        reason.text
+        for reason in triage_reasons(
+            report,
+            first_version=first_version,
+            returned_after_approval=returned_after_approval,
+            answered_question=answered_question,
+            cancelled_rejection=cancelled_rejection,
+        )
+    ]
 
 
 @dataclass(frozen=True)
@@ -119,24 +138,22 @@ class QueueEntry:
 
 
 def review_queue(session: Session, due_days: int, now: datetime | None = None) -> list[QueueEntry]:
-    """Submissions waiting for a reviewer, due date first, then the riskiest first."""
+    """Submissions waiting for a reviewer, due date first, then the riskiest first. A submission whose
+    rejection is scheduled was decided: it waits for its day, not for a reviewer."""
     moment = now or utcnow()
-    waiting = session.scalars(select(Submission).where(Submission.status == QUEUED_STATUS)).all()
-    # A package's first version is one with no other version in the registry (a catalog version counts,
-    # even when it never came through a submission).
-    versions_of: dict[str, int] = {
-        package_id: count
-        for package_id, count in session.execute(
-            select(PackageVersion.package_id, func.count()).group_by(PackageVersion.package_id)
-        ).tuples()
-    }
+    scheduled = pending_rejection_ids(session)
+    waiting = [
+        sub
+        for sub in session.scalars(select(Submission).where(Submission.status == QUEUED_STATUS)).all()
+        if sub.id not in scheduled
+    ]
     locks = live_locks(session, moment)
     entries = []
     for sub in waiting:
         report = report_of(sub)
-        audits = session.scalars(
-            select(AuditLog.action).where(AuditLog.target_type == "submission", AuditLog.target_id == sub.id)
-        ).all()
+        # A package's first version is one with no other version in the registry (a catalog version counts,
+        # even when it never came through a submission).
+        context = queue_context(session, sub)
         entries.append(
             QueueEntry(
                 submission_id=sub.id,
@@ -150,8 +167,10 @@ def review_queue(session: Session, due_days: int, now: datetime | None = None) -
                 reasons=tuple(
                     queue_reasons(
                         report,
-                        first_version=versions_of.get(sub.package_id, 0) <= 1,
-                        returned_after_approval="review.approve" in audits,
+                        first_version=context.first_version,
+                        returned_after_approval=context.returned_after_approval,
+                        answered_question=context.answered_question,
+                        cancelled_rejection=context.cancelled_rejection,
                     )
                 ),
                 locked_by=locks[sub.id].locked_by if sub.id in locks else None,
@@ -163,9 +182,14 @@ def review_queue(session: Session, due_days: int, now: datetime | None = None) -
 def waiting_counts(session: Session, due_days: int, now: datetime | None = None) -> tuple[int, int]:
     """``(waiting, past_due)`` for the Overview tiles."""
     moment = now or utcnow()
-    submitted = session.scalars(
-        select(Submission.submitted_at).where(Submission.status == QUEUED_STATUS)
-    ).all()
+    scheduled = pending_rejection_ids(session)
+    submitted = [
+        at
+        for submission_id, at in session.execute(
+            select(Submission.id, Submission.submitted_at).where(Submission.status == QUEUED_STATUS)
+        ).tuples()
+        if submission_id not in scheduled
+    ]
     past_due = sum(1 for at in submitted if moment > add_working_days(at, due_days))
     return len(submitted), past_due
 
@@ -294,10 +318,26 @@ def package_history(session: Session, package_id: str) -> list[dict[str, Any]]:
                     "version": by_id[entry.target_id],
                     "event": entry.action,
                     "by": entry.actor,
-                    "detail": details.get("reason", ""),
+                    "detail": _history_detail(details),
                 }
             )
     return sorted(events, key=lambda e: e["at"])
+
+
+def _history_detail(details: dict[str, Any]) -> str:
+    """The line a history row shows: the question, the answer, the reason (and a delayed rejection's day)."""
+    if "answer" in details:
+        return f"Q: {details.get('question', '')} A: {details['answer']}"
+    if "question" in details:
+        return f"Q: {details['question']}"
+    text = str(details.get("reason", ""))
+    if details.get("effective_on"):
+        text = (
+            f"{text} (effective {details['effective_on']})"
+            if text
+            else f"effective {details['effective_on']}"
+        )
+    return text
 
 
 def take(session: Session, submission_id: str, identity: Identity, now: datetime | None = None) -> ReviewLock:
@@ -336,17 +376,7 @@ def decide(
     text = reason.strip()
     if not text:
         raise ReviewError("A reason is required: pick a canned reason or write one.")
-    submission = session.get(Submission, submission_id)
-    if submission is None:
-        raise ReviewError(f"There is no submission {submission_id!r}.")
-    if submission.status != QUEUED_STATUS:
-        raise ReviewError(
-            f"{submission.package_name} {submission.version} is {submission.status}, not waiting for review."
-        )
-    lock = current_lock(session, submission_id, now)
-    if lock is None or lock.locked_by != identity.email:
-        holder = f"{lock.locked_by} holds it" if lock is not None else "nobody holds it"
-        raise ReviewError(f"Take the package before deciding ({holder}).")
+    submission = _held_submission(session, submission_id, identity, now)
     record_submission_outcome(
         session, submission_id, status=DECISIONS[decision], reviewed_by=identity.email, review_reason=text
     )
@@ -360,6 +390,147 @@ def decide(
     )
     release_review_lock(session, submission_id, identity.email)
     return submission
+
+
+def _held_submission(
+    session: Session, submission_id: str, identity: Identity, now: datetime | None
+) -> Submission:
+    """The queued submission the reviewer holds the lock of; ReviewError otherwise."""
+    submission = session.get(Submission, submission_id)
+    if submission is None:
+        raise ReviewError(f"There is no submission {submission_id!r}.")
+    if submission.status != QUEUED_STATUS or submission_id in pending_rejection_ids(session):
+        state = "scheduled for rejection" if submission.status == QUEUED_STATUS else submission.status
+        raise ReviewError(
+            f"{submission.package_name} {submission.version} is {state}, not waiting for review."
+        )
+    lock = current_lock(session, submission_id, now)
+    if lock is None or lock.locked_by != identity.email:
+        holder = f"{lock.locked_by} holds it" if lock is not None else "nobody holds it"
+        raise ReviewError(f"Take the package before deciding ({holder}).")
+    return submission
+
+
+def ask_publisher(
+    session: Session, submission_id: str, identity: Identity, question: str, now: datetime | None = None
+) -> InfoRequest:
+    """Ask the publisher a question (AMO's "request more information"): the submission waits as
+    ``info_requested`` until the publisher answers through the API (``POST /v1/submissions/{id}/answers``)."""
+    _require_reviewer(session, identity)
+    if not question.strip():
+        raise ReviewError("Write the question for the publisher.")
+    _held_submission(session, submission_id, identity, now)
+    try:
+        request = request_info(session, submission_id, identity.email, question, now=now)
+    except ReviewStateError as exc:
+        raise ReviewError(str(exc)) from None
+    release_review_lock(session, submission_id, identity.email)
+    return request
+
+
+def reject_later(
+    session: Session,
+    submission_id: str,
+    identity: Identity,
+    reason: str,
+    days: int,
+    today: date,
+    now: datetime | None = None,
+) -> DelayedRejection:
+    """Reject effective ``days`` days after ``today`` unless a fixed (higher) version arrives first; the
+    governance schedule applies it on the day (orchestration/defs/governance.py)."""
+    _require_reviewer(session, identity)
+    if not reason.strip():
+        raise ReviewError("A reason is required: pick a canned reason or write one.")
+    _held_submission(session, submission_id, identity, now)
+    try:
+        rejection = schedule_rejection(
+            session, submission_id, identity.email, reason, days, today=today, now=now
+        )
+    except ReviewStateError as exc:
+        raise ReviewError(str(exc)) from None
+    release_review_lock(session, submission_id, identity.email)
+    return rejection
+
+
+def waiting_for_publisher(session: Session) -> list[tuple[Submission, InfoRequest]]:
+    """Submissions whose question waits for the publisher's answer, with the open question."""
+    rows = session.execute(
+        select(Submission, InfoRequest)
+        .join(InfoRequest, InfoRequest.submission_id == Submission.id)
+        .where(Submission.status == INFO_REQUESTED, InfoRequest.answered_at.is_(None))
+        .order_by(InfoRequest.requested_at)
+    ).all()
+    return [(sub, request) for sub, request in rows]
+
+
+def scheduled_rejections(session: Session) -> list[tuple[Submission, DelayedRejection]]:
+    rows = session.execute(
+        select(Submission, DelayedRejection)
+        .join(DelayedRejection, DelayedRejection.submission_id == Submission.id)
+        .where(DelayedRejection.state == "pending")
+        .order_by(DelayedRejection.effective_on)
+    ).all()
+    return [(sub, rejection) for sub, rejection in rows]
+
+
+SUPPRESSION_SCOPES = {
+    "line": "This line in this file of this package (the exact flagged text)",
+    "file": "Any line of this file in this package",
+}
+
+
+def finding_hash(archive: Archive | None, finding: dict[str, Any]) -> str | None:
+    """The content hash the scanner gave a finding: the SHA-256 of its line's stripped text."""
+    data = archive.members.get(str(finding.get("file"))) if archive is not None else None
+    line = int(finding.get("line") or 0)
+    if data is None or line < 1:
+        return None
+    lines = data.decode("utf-8", errors="replace").splitlines()
+    return line_hash(lines[line - 1]) if line <= len(lines) else None
+
+
+def suppress_finding(
+    session: Session,
+    submission: Submission,
+    finding: dict[str, Any],
+    identity: Identity,
+    reason: str,
+    *,
+    scope: str,
+    archive: Archive | None,
+    now: datetime | None = None,
+) -> ScanSuppression:
+    """Store a suppression for this finding (package, file, rule and, for ``line``, the line's content
+    hash), audited; the sensor rescans every submission with it (ingest.review.submissions_to_scan)."""
+    _require_reviewer(session, identity)
+    if scope not in SUPPRESSION_SCOPES:
+        raise ReviewError(f"scope {scope!r} is not one of {', '.join(SUPPRESSION_SCOPES)}")
+    content_hash = "*"
+    if scope == "line":
+        found = finding_hash(archive, finding)
+        if found is None:
+            raise ReviewError(
+                "The flagged line cannot be read from the archive; suppress for the whole file."
+            )
+        content_hash = found
+    candidate = Suppression(
+        str(finding.get("file")), str(finding.get("rule")), content_hash, identity.email, reason.strip()
+    )
+    problems = candidate.problems()
+    if problems:
+        raise ReviewError("; ".join(problems).capitalize() + ".")
+    return add_suppression(
+        session,
+        rule=candidate.rule,
+        path_pattern=candidate.path_pattern,
+        content_hash=content_hash,
+        reason=candidate.why,
+        created_by=identity.email,
+        package_name=submission.package_name,
+        source=f"review console, {submission.package_name} {submission.version}",
+        now=now,
+    )
 
 
 def _require_reviewer(session: Session, identity: Identity) -> None:

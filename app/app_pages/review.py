@@ -10,8 +10,10 @@ from sqlalchemy.exc import IntegrityError
 
 from app import operational, review, ui
 from app.formatting import code_span, literal
+from atom.clock import today
 from atom.opdb.portal import ReviewLockHeld, current_lock
 from atom.opdb.registry import Submission, utcnow
+from atom.opdb.reviews import MAX_REJECTION_DELAY_DAYS
 from atom.settings import get_settings
 
 identity = ui.require_identity(review.REVIEWER_ROLES)
@@ -22,6 +24,8 @@ now = utcnow()
 st.title("Review console")
 with operational.session() as session:
     queue = review.review_queue(session, due_days, now)
+    asked = review.waiting_for_publisher(session)
+    scheduled = review.scheduled_rejections(session)
 
 waiting_col, due_col, mine_col = st.columns(3)
 waiting_col.metric("Waiting for review", len(queue), border=True)
@@ -31,6 +35,46 @@ st.caption(
     f"Due {due_days} working days (Mon-Fri) after submission (ATOM_REVIEW_DUE_DAYS); ordered by due date, "
     "then risk, highest first."
 )
+
+if asked:
+    with st.expander(f"Waiting for the publisher's answer ({len(asked)})"):
+        st.dataframe(
+            pd.DataFrame(
+                [
+                    {
+                        "Asked (UTC)": request.requested_at,
+                        "Package": sub.package_name,
+                        "Version": sub.version,
+                        "Publisher": sub.publisher_id,
+                        "Asked by": request.requested_by,
+                        "Question": request.question,
+                    }
+                    for sub, request in asked
+                ]
+            ),
+            hide_index=True,
+            key="review_asked",
+        )
+if scheduled:
+    with st.expander(f"Rejections scheduled ({len(scheduled)})"):
+        st.caption("Each takes effect on its day unless a higher version of the package arrives first.")
+        st.dataframe(
+            pd.DataFrame(
+                [
+                    {
+                        "Effective": rejection.effective_on,
+                        "Package": sub.package_name,
+                        "Version": sub.version,
+                        "Publisher": sub.publisher_id,
+                        "Scheduled by": rejection.scheduled_by,
+                        "Reason": rejection.reason,
+                    }
+                    for sub, rejection in scheduled
+                ]
+            ),
+            hide_index=True,
+            key="review_scheduled",
+        )
 
 if not queue:
     st.success("The queue is empty: every submission has been decided.")
@@ -138,6 +182,52 @@ with findings_tab:
             context = review.code_context(archive, str(finding["file"]), int(finding["line"]))
             if context:
                 st.code(review.render_context(context), language=None)
+        if finding.get("file"):
+            number = findings.index(finding)
+            with st.expander("Suppress this finding"), st.form(f"review_suppress_{number}"):
+                scope = st.radio(
+                    "Scope",
+                    list(review.SUPPRESSION_SCOPES),
+                    format_func=review.SUPPRESSION_SCOPES.__getitem__,
+                    key=f"review_suppress_scope_{number}",
+                )
+                why = st.text_input(
+                    "Why the finding is acceptable (audited, shown in every report it suppresses)",
+                    key=f"review_suppress_why_{number}",
+                )
+                if st.form_submit_button("Suppress", type="secondary"):
+                    try:
+                        with operational.session() as session:
+                            row = review.suppress_finding(
+                                session, submission, finding, identity, why, scope=scope, archive=archive
+                            )
+                    except review.ReviewError as exc:
+                        st.error(str(exc))
+                    else:
+                        st.success(
+                            f"Suppression {row.id} stored: the next scan of every submission of "
+                            f"{literal(submission.package_name)} reports this finding as suppressed."
+                        )
+    suppressed = report.get("suppressed", [])
+    if suppressed:
+        st.subheader("Suppressed findings")
+        st.caption("Reviewed exceptions: kept in the report, left out of the risk score and the policies.")
+        st.dataframe(
+            pd.DataFrame(
+                [
+                    {
+                        "Rule": f.get("rule"),
+                        "Where": f"{f.get('file')}:{f.get('line')}",
+                        "Severity": f.get("severity"),
+                        "Suppressed by": f.get("suppressed_by"),
+                        "Reason": f.get("reason"),
+                    }
+                    for f in suppressed
+                ]
+            ),
+            hide_index=True,
+            key="review_suppressed",
+        )
 
 with manifest_tab:
     signature = report.get("signature") or {}
@@ -213,25 +303,61 @@ st.subheader("Decision")
 if not mine:
     st.caption("Take the package to decide on it.")
 else:
-    decision = st.radio(
-        "Decision", ["approve", "reject"], horizontal=True, key="review_decision", format_func=str.capitalize
+    action = st.radio(
+        "Decision",
+        list(review.ACTIONS),
+        horizontal=True,
+        key="review_decision",
+        format_func=review.ACTION_LABELS.__getitem__,
     )
+    label = f"{review.ACTION_LABELS[action]}: {submission.package_name} {submission.version}"
+    if action == "request_info":
+        question = st.text_area(
+            "Question for the publisher (they answer through the API; the package waits as info_requested)",
+            key="review_question",
+        )
+        if st.button(label, key="review_submit", type="primary"):
+            try:
+                with operational.session() as session:
+                    review.ask_publisher(session, selected, identity, question)
+            except review.ReviewError as exc:
+                st.error(str(exc))
+            else:
+                st.session_state.pop("review_submission", None)
+                st.toast(f"{submission.package_name} {submission.version}: question sent to the publisher")
+                st.rerun()
+        st.stop()
+    canned_for = "approve" if action == "approve" else "reject"
+    days = 0
+    if action == "reject_later":
+        days = int(
+            st.number_input(
+                "Reject after (days), unless a higher version arrives first",
+                min_value=1,
+                max_value=MAX_REJECTION_DELAY_DAYS,
+                value=review.DEFAULT_REJECTION_DELAY_DAYS,
+                key="review_delay_days",
+            )
+        )
     canned = st.selectbox(
-        "Reason", ["(write your own)", *review.CANNED_REASONS[decision]], key=f"review_canned_{decision}"
+        "Reason", ["(write your own)", *review.CANNED_REASONS[canned_for]], key=f"review_canned_{canned_for}"
     )
     note = st.text_area("Details for the publisher and the audit log", key="review_note")
-    if st.button(
-        f"{decision.capitalize()} {submission.package_name} {submission.version}",
-        key="review_submit",
-        type="primary",
-    ):
+    if st.button(label, key="review_submit", type="primary"):
         parts = [part for part in (canned if not canned.startswith("(") else "", note.strip()) if part]
         try:
             with operational.session() as session:
-                review.decide(session, selected, identity, decision, ": ".join(parts))
+                if action == "reject_later":
+                    rejection = review.reject_later(
+                        session, selected, identity, ": ".join(parts), days, today(settings)
+                    )
+                    outcome = f"rejection scheduled for {rejection.effective_on}"
+                else:
+                    review.decide(session, selected, identity, action, ": ".join(parts))
+                    outcome = review.DECISIONS[action]
         except review.ReviewError as exc:
             st.error(str(exc))
         else:
             st.session_state.pop("review_submission", None)
-            st.toast(f"{submission.package_name} {submission.version}: {review.DECISIONS[decision]}")
+            st.toast(f"{submission.package_name} {submission.version}: {outcome}")
             st.rerun()

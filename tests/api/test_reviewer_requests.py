@@ -87,7 +87,9 @@ def test_the_publisher_answers_a_reviewers_question_and_the_submission_goes_back
         assert early.status_code == 409 and early.json()["reason"] == "no_open_question"
 
         with db(world) as session:
-            request_info(session, submission_id, "rita@reviewers.test", "Why does the step exec decoded input?")
+            request_info(
+                session, submission_id, "rita@reviewers.test", "Why does the step exec decoded input?"
+            )
         waiting = http.get(f"/v1/submissions/{submission_id}", headers=world.auth("acme")).json()
         assert waiting["status"] == "info_requested"
         assert [q["question"] for q in waiting["info_requests"]] == ["Why does the step exec decoded input?"]
@@ -114,7 +116,9 @@ def test_the_publisher_answers_a_reviewers_question_and_the_submission_goes_back
     assert ("submission.answer", "publisher:acme", world.key_ids["acme"]) in actions
     with db(world) as session:
         answer = session.scalars(
-            select(AuditLog).where(AuditLog.target_id == submission_id, AuditLog.action == "submission.answer")
+            select(AuditLog).where(
+                AuditLog.target_id == submission_id, AuditLog.action == "submission.answer"
+            )
         ).one()
         assert json.loads(answer.details_json)["answer"].startswith("It runs templates")
 
