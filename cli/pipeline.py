@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Annotated
@@ -10,6 +11,7 @@ import typer
 from rich.table import Table
 
 from atom import clock
+from atom.freshness import write_record
 from atom.settings import Settings, get_settings
 from cli.console import err, fail, out, step_progress
 
@@ -122,23 +124,49 @@ def build(
             help="Reload every landing day from this one (YYYY-MM-DD); default: days not yet loaded."
         ),
     ] = None,
+    full_refresh: Annotated[
+        bool,
+        typer.Option(
+            "--full-refresh",
+            help="Rebuild every model from the raw tables, incremental ones included (same marts as the "
+            "incremental path), even when nothing changed.",
+        ),
+    ] = False,
 ) -> None:
-    """One full build through Dagster: ingest, dbt (rating, invoices, marts), serving snapshot."""
-    from orchestration.run import run_build
+    """One build through Dagster: ingest, dbt (rating, invoices, marts), serving snapshot.
 
+    Its cost follows what is new: usage models recompute only the tenant-days and months new batches
+    reach, and when nothing landed and nothing changed since the last build it returns at once.
+    """
+    from orchestration.build_inputs import BuildInputs
+
+    settings = get_settings()
     days = None
     if since:
         first = _parse_day(since)
         days = [first + timedelta(days=i) for i in range((utc_today() - first).days + 1)]
+    inputs = BuildInputs.read(settings)
+    last = inputs.unchanged_since_last_build(settings)
+    if last is not None and not since and not full_refresh:
+        write_record(settings, replace(last, checked_at=inputs.read_at))
+        err.print(
+            f"Up to date: nothing landed or changed since the build of {last.inputs_at:%Y-%m-%d %H:%M:%S} UTC "
+            f"(run {last.run_id}); snapshot {settings.serving_path}. `atom build --full-refresh` rebuilds anyway."
+        )
+        return
+
+    from orchestration.run import run_build
+
     with step_progress("Building") as progress:
-        summary = run_build(progress, days=days, notify=waiting)
+        summary = run_build(progress, days=days, notify=waiting, full_refresh=full_refresh, inputs=inputs)
     _print_usage_summary(summary.usage)
     _warn_unreadable(summary.usage)
     loaded_days = f"{summary.days[0]}..{summary.days[-1]}" if summary.days else "none"
     stages = ", ".join(f"{stage} {seconds:.1f} s" for stage, seconds in summary.stage_seconds.items())
+    refreshed = " (full refresh)" if full_refresh else ""
     err.print(
         f"{len(summary.run_ids)} Dagster run(s), landing days {loaded_days}: {len(summary.materialized)} assets "
-        f"in {summary.seconds:.1f} s ({stages}); snapshot {get_settings().serving_path}"
+        f"in {summary.seconds:.1f} s{refreshed} ({stages}); snapshot {settings.serving_path}"
     )
     if not summary.success:
         fail(f"build failed: {summary.error}")

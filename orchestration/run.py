@@ -29,6 +29,7 @@ import dagster as dg
 from atom import clock
 from atom.settings import apply_to_process_env, get_settings
 from ingest.landing import landing_days
+from orchestration.build_inputs import BuildInputs
 from orchestration.partitions import partition_range_tags
 from orchestration.warehouse_turn import in_process_tags, wait_for_turn
 
@@ -92,15 +93,21 @@ def run_build(
     stages: Sequence[str] = ("reference", "usage", "transform"),
     days: Sequence[date] | None = None,
     notify: Notify = lambda _: None,
+    full_refresh: bool = False,
+    inputs: BuildInputs | None = None,
 ) -> BuildSummary:
     """Run the build stages in order; stop at the first failed run. Each run first waits for its turn at
-    the warehouse (orchestration/warehouse_turn.py), telling ``notify`` what it waits for."""
+    the warehouse (orchestration/warehouse_turn.py), telling ``notify`` what it waits for.
+
+    ``full_refresh`` rebuilds the incremental models from raw; ``inputs`` (orchestration/build_inputs.py)
+    is recorded with the snapshot, so the next build can tell when nothing changed."""
     settings = get_settings()
     settings.ensure_dirs()
     apply_to_process_env(settings)
 
     from orchestration.definitions import defs
     from orchestration.defs.build import BUILD_JOB
+    from orchestration.defs.dbt import FULL_REFRESH_TAG
     from orchestration.defs.ingest import operational_tables, price_book, usage_events
 
     job = defs.resolve_job_def(BUILD_JOB)
@@ -120,6 +127,13 @@ def run_build(
         for stage in stages:
             if stage == "usage":
                 plan += [("usage", partition_range_tags(a, b)) for a, b in contiguous_ranges(summary.days)]
+            elif stage == "transform":
+                plan.append(
+                    (
+                        stage,
+                        {**(inputs.tags() if inputs else {}), FULL_REFRESH_TAG: str(full_refresh).lower()},
+                    )
+                )
             else:
                 plan.append((stage, {}))
         total = sum(len(selections[stage]) for stage in stages)

@@ -23,6 +23,9 @@ from orchestration.dbt_manifest import ensure_manifest
 from orchestration.resources import WarehouseResource
 from orchestration.warehouse_turn import WAREHOUSE_POOL
 
+# `atom build --full-refresh`: every model rebuilt from the raw tables, incremental ones included (DESIGN 3.7).
+FULL_REFRESH_TAG = "atom/full_refresh"
+
 
 class AtomDbtTranslator(DagsterDbtTranslator):
     def get_asset_key(self, dbt_resource_props: Mapping[str, Any]) -> dg.AssetKey:
@@ -69,9 +72,11 @@ def _build_dbt_assets() -> dg.AssetsDefinition:
         )
         _seed_partial_parse(project.project_dir / "target" / "partial_parse.msgpack", target)
         # Unit tests pin the rating logic and run in CI (tests/dbt); data tests guard every build.
-        yield from dbt.cli(
-            ["build", "--exclude-resource-type", "unit_test"], context=context, target_path=target
-        ).stream()
+        args = ["build", "--exclude-resource-type", "unit_test"]
+        if context.run.tags.get(FULL_REFRESH_TAG) == "true":
+            # Incremental usage models rebuilt from raw (macros/incremental.sql); the others always are.
+            args.append("--full-refresh")
+        yield from dbt.cli(args, context=context, target_path=target).stream()
 
     return atom_dbt_models
 

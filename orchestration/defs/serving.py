@@ -1,11 +1,14 @@
 """The serving snapshot: what the portal and analysts read, republished after every build."""
 
+from datetime import UTC, datetime
+
 import dagster as dg
 import duckdb
 
 from atom.serving import publish_snapshot
 from atom.settings import get_settings
 from atom.spark_lake import load_marts
+from orchestration.build_inputs import BuildInputs, record_published
 from orchestration.defs.dbt import MART_KEYS
 from orchestration.resources import WarehouseResource
 from orchestration.warehouse_turn import WAREHOUSE_POOL
@@ -31,6 +34,9 @@ def serving_snapshot(context: dg.AssetExecutionContext, warehouse: WarehouseReso
         with warehouse.connect() as conn:
             counts = publish_snapshot(conn, target)
     context.log.info(f"published {len(counts)} tables to {target}")
+    run_record = context.instance.get_run_record_by_id(context.run_id)
+    started_at = run_record.create_timestamp if run_record else datetime.now(UTC)
+    record_published(settings, BuildInputs.from_tags(context.run.tags), context.run_id, started_at)
     return dg.MaterializeResult(
         metadata={"path": str(target), "tables": len(counts), "rows": sum(counts.values()), **counts}
     )

@@ -1,0 +1,70 @@
+"""What the serving snapshot holds and how fresh it is: the record of the last build that completed.
+
+Every build that publishes the snapshot records the fingerprint of the inputs it built from (landed
+batches, the operational DB, the price book, the dbt project, the day: ``orchestration/build_inputs.py``)
+and the moment it read them. A build whose inputs have the same fingerprint has nothing to do: it renews
+the record's ``checked_at`` and returns (docs/decisions/0091-incremental-usage-and-no-op-builds.md).
+
+"Data as of" in the portal is ``inputs_at`` of this record: everything landed before that moment is in
+the snapshot. After a no-op build, ``checked_at`` moves on while the snapshot file stays the same.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+from atom.settings import Settings
+from atom.storage import atomic_path
+
+# The freshness objective (issue 14): an event accepted by the API is in the portal within a minute.
+FRESHNESS_OBJECTIVE_SECONDS = 60
+
+
+@dataclass(frozen=True)
+class BuildRecord:
+    inputs: str  # the fingerprint of what the snapshot was built from
+    inputs_at: datetime  # when those inputs were read: data landed before this is in the snapshot
+    checked_at: datetime  # the last build that found these inputs unchanged (or built them)
+    run_id: str | None = None
+
+    def to_json(self) -> str:
+        data = asdict(self)
+        data["inputs_at"] = self.inputs_at.isoformat()
+        data["checked_at"] = self.checked_at.isoformat()
+        return json.dumps(data, indent=2)
+
+
+def record_path(settings: Settings) -> Path:
+    return settings.home / "last_build.json"
+
+
+def read_record(settings: Settings) -> BuildRecord | None:
+    """The last completed build, or None (never built, or the record is unreadable: then rebuild)."""
+    try:
+        data = json.loads(record_path(settings).read_text(encoding="utf-8"))
+        return BuildRecord(
+            inputs=str(data["inputs"]),
+            inputs_at=datetime.fromisoformat(data["inputs_at"]),
+            checked_at=datetime.fromisoformat(data["checked_at"]),
+            run_id=data.get("run_id"),
+        )
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+
+
+def write_record(settings: Settings, record: BuildRecord) -> None:
+    path = record_path(settings)
+    with atomic_path(path) as tmp:
+        tmp.write_text(record.to_json() + "\n", encoding="utf-8")
+
+
+def data_as_of(settings: Settings) -> datetime | None:
+    record = read_record(settings)
+    return record.inputs_at if record else None
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)

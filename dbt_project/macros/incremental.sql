@@ -1,0 +1,28 @@
+{#- Incremental usage models (issue 14, docs/decisions/0091-incremental-usage-and-no-op-builds.md).
+
+    raw.usage_events only grows, one batch at a time, and every batch's rows carry the moment it was loaded
+    (loaded_at, strictly increasing: loads are serialised with builds, DESIGN 2). An incremental usage model
+    keeps, on each row, the latest loaded_at among the events it summarises (`loaded_through`); the largest
+    value in the table is its watermark. A build recomputes, from all events, only the keys (tenant-days,
+    tenant-months) that events loaded after the watermark reach - late ones included - and replaces those
+    keys (delete+insert). `atom build --full-refresh` rebuilds the table from raw. -#}
+
+{#- The materialization of an incremental usage model: incremental where the engine can replace keys
+    in place (DuckDB: delete+insert); a table rebuilt whole on Spark, whose plain Parquet tables cannot
+    delete rows (docs/decisions/0080-dbt-on-spark.md). -#}
+{% macro usage_materialization() -%}
+    {{ return('table' if target.type == 'spark' else 'incremental') }}
+{%- endmacro %}
+
+{#- The newest loaded_at already summarised in this model; the epoch when it is empty, or when it was
+    built before it kept the column (a home upgraded in place: every key is then recomputed once, and
+    on_schema_change adds the column). -#}
+{% macro usage_watermark() -%}
+    {%- set epoch = "cast('1970-01-01 00:00:00' as timestamp)" -%}
+    {%- set columns = adapter.get_columns_in_relation(this) | map(attribute='name') | map('lower') | list -%}
+    {%- if 'loaded_through' in columns -%}
+        (select coalesce(max(loaded_through), {{ epoch }}) from {{ this }})
+    {%- else -%}
+        {{ epoch }}
+    {%- endif -%}
+{%- endmacro %}
