@@ -22,8 +22,10 @@ from atom_sdk.errors import (
 )
 from atom_sdk.ids import new_event_id
 from atom_sdk.models import (
+    AnswerReceipt,
     CreditNote,
     EventError,
+    InfoRequest,
     Install,
     Invoice,
     InvoiceLine,
@@ -33,6 +35,8 @@ from atom_sdk.models import (
     PriceBookVersion,
     PublicKey,
     PublishReceipt,
+    QueueReason,
+    ScheduledRejection,
     Statement,
     StatementLine,
     Submission,
@@ -49,6 +53,7 @@ from atom_sdk.retry import RetryPolicy
 
 __all__ = [
     "APIConnectionError",
+    "AnswerReceipt",
     "ApiError",
     "AsyncClient",
     "AsyncUsageRecorder",
@@ -58,6 +63,7 @@ __all__ = [
     "ConflictError",
     "CreditNote",
     "EventError",
+    "InfoRequest",
     "Install",
     "Invoice",
     "InvoiceLine",
@@ -71,10 +77,12 @@ __all__ = [
     "PriceBookVersion",
     "PublicKey",
     "PublishReceipt",
+    "QueueReason",
     "RateLimitError",
     "RecorderError",
     "RecorderStats",
     "RetryPolicy",
+    "ScheduledRejection",
     "ServerError",
     "SignatureVerificationError",
     "Statement",

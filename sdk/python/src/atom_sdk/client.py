@@ -18,6 +18,7 @@ from atom_sdk._http import DEFAULT_BASE_URL, DEFAULT_TIMEOUT, AsyncHttp, SyncHtt
 from atom_sdk.errors import PackageError, SignatureVerificationError
 from atom_sdk.events import MAX_EVENTS_PER_REQUEST, make_event, to_wire
 from atom_sdk.models import (
+    AnswerReceipt,
     CreditNote,
     Install,
     Invoice,
@@ -220,6 +221,14 @@ class _SubmissionsResource:
     def get(self, submission_id: str) -> Submission:
         response = self._http.request("GET", f"/v1/submissions/{_seg(submission_id)}")
         return Submission.model_validate_json(response.content)
+
+    def answer(self, submission_id: str, answer: str) -> AnswerReceipt:
+        """Answer the reviewer's open question (``submission.open_question``); the submission goes back
+        to review. ConflictError when no question waits for an answer."""
+        response = self._http.request(
+            "POST", f"/v1/submissions/{_seg(submission_id)}/answers", json={"answer": answer}
+        )
+        return AnswerReceipt.model_validate_json(response.content)
 
 
 class _PackagesResource:
@@ -515,6 +524,12 @@ class _AsyncSubmissionsResource:
     async def get(self, submission_id: str) -> Submission:
         response = await self._http.request("GET", f"/v1/submissions/{_seg(submission_id)}")
         return Submission.model_validate_json(response.content)
+
+    async def answer(self, submission_id: str, answer: str) -> AnswerReceipt:
+        response = await self._http.request(
+            "POST", f"/v1/submissions/{_seg(submission_id)}/answers", json={"answer": answer}
+        )
+        return AnswerReceipt.model_validate_json(response.content)
 
 
 class _AsyncPackagesResource:

@@ -144,6 +144,41 @@ class PublishReceipt(_Response):
     status: str
 
 
+class QueueReason(_Response):
+    """One reason a submission waits for a human: a threshold, a rule, a policy, the signature, the
+    manifest, the scanner's decision or its history (``kind``); ``code`` is the rule or policy id."""
+
+    kind: str
+    code: str
+    text: str
+
+
+class InfoRequest(_Response):
+    """A reviewer's question about a submission and, once given, the publisher's answer."""
+
+    id: int
+    question: str
+    requested_at: datetime
+    answer: str | None = None
+    answered_at: datetime | None = None
+
+
+class ScheduledRejection(_Response):
+    """A reviewer's rejection that takes effect on ``effective_on`` unless a higher version arrives first."""
+
+    effective_on: date
+    reason: str
+    scheduled_at: datetime | None = None
+
+
+class AnswerReceipt(_Response):
+    """``201`` from ``POST /v1/submissions/{id}/answers``: the submission is back in review."""
+
+    submission_id: str
+    status: str
+    info_request: InfoRequest
+
+
 class Submission(_Response):
     """A package submission and, once scanned, its governance report (DESIGN 3.6)."""
 
@@ -153,6 +188,14 @@ class Submission(_Response):
     version: str | None = None
     sha256: str | None = None
     report: dict[str, Any] | None = None
+    queue_reasons: list[QueueReason] = Field(default_factory=list)
+    info_requests: list[InfoRequest] = Field(default_factory=list)
+    scheduled_rejection: ScheduledRejection | None = None
+
+    @property
+    def open_question(self) -> InfoRequest | None:
+        """The reviewer's question waiting for an answer (status ``info_requested``), if any."""
+        return next((q for q in reversed(self.info_requests) if q.answered_at is None), None)
 
     @property
     def is_final(self) -> bool:
