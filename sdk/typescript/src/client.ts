@@ -7,6 +7,7 @@ import { MAX_EVENTS_PER_REQUEST, makeEvent } from "./events.js";
 import { Http } from "./http.js";
 import { verifyBytes } from "./keys.js";
 import type {
+  AnswerReceipt,
   CreditNote,
   DownloadOptions,
   Install,
@@ -126,6 +127,11 @@ class SubmissionsResource {
 
   async get(submissionId: string): Promise<Submission> {
     return this.http.json<Submission>("GET", `/v1/submissions/${seg(submissionId)}`);
+  }
+
+  /** Answer the reviewer's open question (status `info_requested`); the submission goes back to review. ConflictError when none waits. */
+  async answer(submissionId: string, answer: string): Promise<AnswerReceipt> {
+    return this.http.json<AnswerReceipt>("POST", `/v1/submissions/${seg(submissionId)}/answers`, { json: { answer } });
   }
 }
 

@@ -74,11 +74,49 @@ export interface PublishReceipt {
   [key: string]: unknown;
 }
 
+/** One reason a submission waits for a human: `kind` threshold, rule, policy, signature, manifest, scanner or history. */
+export interface QueueReason {
+  kind: string;
+  /** The rule or policy id, or a fixed word for the other kinds. */
+  code: string;
+  text: string;
+}
+
+/** A reviewer's question about a submission and, once given, the publisher's answer. */
+export interface InfoRequest {
+  id: number;
+  question: string;
+  requested_at: string;
+  answer: string | null;
+  answered_at: string | null;
+  [key: string]: unknown;
+}
+
+/** A reviewer's rejection that takes effect on `effective_on` (YYYY-MM-DD) unless a higher version arrives first. */
+export interface ScheduledRejection {
+  effective_on: string;
+  reason: string;
+  scheduled_at?: string;
+  [key: string]: unknown;
+}
+
+/** `201` from `POST /v1/submissions/{id}/answers`: the submission is back in review. */
+export interface AnswerReceipt {
+  submission_id: string;
+  status: string;
+  info_request: InfoRequest;
+  [key: string]: unknown;
+}
+
 export interface Submission {
   submission_id?: string;
   id?: string;
+  /** pending_scan, in_review, info_requested, approved or rejected. */
   status: string;
   report?: Record<string, unknown> | null;
+  queue_reasons?: QueueReason[];
+  info_requests?: InfoRequest[];
+  scheduled_rejection?: ScheduledRejection | null;
   [key: string]: unknown;
 }
 
