@@ -83,9 +83,9 @@ def queue_reasons(
                                    f"Failing policies: {', '.join(str(p['id']) for p in failing)}"))  # fmt: skip
     reasons += _rule_reasons(findings)
     for policy in failing:
-        rules = ", ".join(policy.get("finding_rules", [])) or "no finding"
+        policy_rules = ", ".join(policy.get("finding_rules", [])) or "no finding"
         reasons.append(QueueReason("policy", str(policy["id"]),
-                                   f"Policy {policy['id']} {policy.get('name', '')} fails: {rules}"))  # fmt: skip
+                                   f"Policy {policy['id']} {policy.get('name', '')} fails: {policy_rules}"))  # fmt: skip
     if first_version:
         reasons.append(QueueReason("history", "first-version", "First version of a new package"))
     if not report:
