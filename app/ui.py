@@ -12,7 +12,8 @@ import streamlit as st
 from app import queries
 from app.charts import Chart
 from app.connection import Snapshot, SnapshotUnavailable, current_snapshot, serving_path
-from app.formatting import age, literal
+from app.formatting import age, count, literal
+from atom.freshness import Freshness, freshness
 from atom.opdb.portal import Identity
 from atom.settings import get_settings
 
@@ -54,6 +55,19 @@ def _stop() -> NoReturn:
     raise AssertionError("st.stop() returned")  # st.stop raises; this keeps the type checker honest
 
 
+def data_as_of_caption(state: Freshness, built: datetime, now: datetime | None = None) -> str:
+    """ "Data as of" for every page: what the snapshot holds and what waits for the next build."""
+    now = now or datetime.now(UTC)
+    as_of = state.as_of or built  # a snapshot from before builds kept their record: its file's time
+    text = f"Data as of {as_of:%Y-%m-%d %H:%M:%S} UTC ({age((now - as_of).total_seconds())} ago)"
+    if state.pending_batches:
+        text += (
+            f"; {count(state.pending_batches)} batch(es) landed since, waiting for the next build "
+            f"(oldest {age(state.lag_seconds)})"
+        )
+    return text
+
+
 def render_sidebar(identity: Identity | None = None) -> None:
     """Who is signed in, where the data comes from and how fresh it is, on every page."""
     snapshot = current_snapshot()
@@ -69,9 +83,7 @@ def render_sidebar(identity: Identity | None = None) -> None:
         if snapshot is None:
             st.caption("No serving snapshot yet: run `atom build`.")
         else:
-            built = snapshot.modified_at
-            seconds = (datetime.now(UTC) - built).total_seconds()
-            st.caption(f"Snapshot built {built:%Y-%m-%d %H:%M} UTC ({age(seconds)} ago)")
+            st.caption(data_as_of_caption(freshness(get_settings()), snapshot.modified_at))
         st.caption(f"ATOM_HOME: `{get_settings().home}`")
 
 

@@ -12,8 +12,9 @@ the snapshot. After a no-op build, ``checked_at`` moves on while the snapshot fi
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from dataclasses import asdict, dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from atom.settings import Settings
@@ -61,9 +62,56 @@ def write_record(settings: Settings, record: BuildRecord) -> None:
         tmp.write_text(record.to_json() + "\n", encoding="utf-8")
 
 
-def data_as_of(settings: Settings) -> datetime | None:
+@dataclass(frozen=True)
+class Freshness:
+    """How far the snapshot is behind intake, now.
+
+    ``lag_seconds`` is the age of the oldest batch landed after the last build read its inputs (0 when
+    none waits): how long the oldest accepted event not yet in the portal has been waiting. It is
+    measured against ``FRESHNESS_OBJECTIVE_SECONDS``."""
+
+    as_of: datetime | None  # data landed before this is in the snapshot; None: never built
+    checked_at: datetime | None
+    pending_batches: int
+    lag_seconds: float
+
+    @property
+    def within_objective(self) -> bool:
+        return self.as_of is not None and self.lag_seconds <= FRESHNESS_OBJECTIVE_SECONDS
+
+
+def freshness(settings: Settings, now: datetime | None = None) -> Freshness:
+    now = now or utc_now()
     record = read_record(settings)
-    return record.inputs_at if record else None
+    cutoff = record.inputs_at if record else None
+    landed = list(_landed_since(settings.landing_dir, cutoff))
+    oldest = min(landed, default=None)
+    return Freshness(
+        as_of=cutoff,
+        checked_at=record.checked_at if record else None,
+        pending_batches=len(landed),
+        lag_seconds=max((now - oldest).total_seconds(), 0.0) if oldest else 0.0,
+    )
+
+
+def _landed_since(landing_dir: Path, cutoff: datetime | None) -> Iterator[datetime]:
+    """Landing times of the batches landed after ``cutoff`` (all of them when None). Batches land in
+    ``<landing>/<YYYY-MM-DD>/``, so only the days from the cutoff's day on are listed."""
+    if not landing_dir.is_dir():
+        return
+    first_day = (cutoff.date() - timedelta(days=1)).isoformat() if cutoff else ""
+    for day in sorted(landing_dir.iterdir()):
+        if not day.is_dir() or day.name < first_day:
+            continue
+        for path in day.iterdir():
+            if path.name.startswith(".") or path.suffix == ".manifest":
+                continue
+            try:
+                landed_at = datetime.fromtimestamp(path.stat().st_mtime, tz=UTC)
+            except FileNotFoundError:  # set aside or replaced meanwhile
+                continue
+            if cutoff is None or landed_at > cutoff:
+                yield landed_at
 
 
 def utc_now() -> datetime:

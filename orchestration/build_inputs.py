@@ -47,7 +47,6 @@ def fingerprint(settings: Settings) -> str:
 
     part("today", clock.today().isoformat())
     part("engine", f"{settings.atom_engine}/{settings.dbt_target}")
-    part("files", f"{settings.warehouse_path.exists()}/{settings.serving_path.exists()}")
     for entry in _files(settings.landing_dir):
         part("landed", entry)
     for table, data in sorted(read_operational_tables(settings.database_url).items()):
@@ -113,6 +112,8 @@ class BuildInputs:
 
     def unchanged_since_last_build(self, settings: Settings) -> BuildRecord | None:
         """The last build's record when it was built from these same inputs (then there is nothing to do)."""
+        if not (settings.warehouse_path.exists() and settings.serving_path.exists()):
+            return None  # removed since (a home reset by hand): rebuild
         record = read_record(settings)
         return record if record is not None and record.inputs == self.fingerprint else None
 

@@ -7,7 +7,8 @@ import pandas as pd
 import streamlit as st
 
 from app import backoffice, charts, operational, pipeline, queries, review, ui
-from app.formatting import count
+from app.formatting import age, count
+from atom.freshness import FRESHNESS_OBJECTIVE_SECONDS, freshness
 from atom.opdb.registry import utcnow
 from atom.settings import get_settings
 
@@ -128,6 +129,25 @@ else:
         ui.chart_with_table(charts.review_times(times, due_days), key="review_times")
 
 st.header("Pipeline health")
+state = freshness(settings)
+lag_col, as_of_col, waiting_col = st.columns(3)
+lag_col.metric(
+    "Freshness",
+    age(state.lag_seconds) if state.as_of else "never built",
+    delta="within objective" if state.within_objective else f"objective {FRESHNESS_OBJECTIVE_SECONDS} s",
+    delta_color="normal" if state.within_objective else "inverse",
+    delta_arrow="off",
+    help=f"How long the oldest batch not yet in the portal has waited (0 s when none waits), against the "
+    f"{FRESHNESS_OBJECTIVE_SECONDS} s objective: a sensor builds when batches land, at most once a minute.",
+    border=True,
+)
+as_of_col.metric(
+    "Data as of",
+    f"{state.as_of:%H:%M:%S} UTC" if state.as_of else "never built",
+    help="Everything landed before this moment is in the serving snapshot.",
+    border=True,
+)
+waiting_col.metric("Batches waiting for a build", count(state.pending_batches), border=True)
 runs = pipeline.recent_runs(str(settings.dagster_home))
 freshness = pipeline.asset_freshness(str(settings.dagster_home), now.replace(second=0, microsecond=0))
 st.subheader("Latest Dagster runs")

@@ -1,11 +1,12 @@
 """The build job (ingest -> dbt -> serving), the sensor that keeps the portal within a minute of intake,
 and the schedule that catches what the sensor does not watch for long."""
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 import dagster as dg
 from dagster._core.storage.dagster_run import IN_PROGRESS_RUN_STATUSES
 
+from atom import clock
 from atom.freshness import FRESHNESS_OBJECTIVE_SECONDS
 from atom.settings import get_settings
 from orchestration.build_inputs import BuildInputs
@@ -31,14 +32,14 @@ SENSOR_TICK_SECONDS = 15
 SENSOR_MIN_SECONDS_BETWEEN_BUILDS = FRESHNESS_OBJECTIVE_SECONDS
 
 
-def _build_request(now: datetime, trigger: str) -> dg.RunRequest | dg.SkipReason:
+def _build_request(today: date, trigger: str) -> dg.RunRequest | dg.SkipReason:
     """A build of yesterday's and today's landing days, or a skip when nothing changed since the last
     build (orchestration/build_inputs.py): same batches, operational DB, price book, project and day."""
     inputs = BuildInputs.read(get_settings())
     if inputs.unchanged_since_last_build(get_settings()) is not None:
         return dg.SkipReason("nothing landed or changed since the last build")
     return dg.RunRequest(
-        tags={**recent_range_tags(now.date()), **inputs.tags(), TRIGGER_TAG: trigger},
+        tags={**recent_range_tags(today), **inputs.tags(), TRIGGER_TAG: trigger},
     )
 
 
@@ -64,7 +65,7 @@ def build_on_new_data(context: dg.SensorEvaluationContext) -> dg.RunRequest | dg
         elapsed = (now - latest[0].create_timestamp).total_seconds()
         if elapsed < SENSOR_MIN_SECONDS_BETWEEN_BUILDS:
             return dg.SkipReason(f"the last build started {elapsed:.0f} s ago: at most one a minute")
-    return _build_request(now, "new-data")
+    return _build_request(clock.today(), "new-data")  # the platform's day (ATOM_TODAY aware)
 
 
 # Every 30 minutes, a safety net for when the sensor is stopped: a build with nothing new is skipped. Each
@@ -77,7 +78,7 @@ def build_on_new_data(context: dg.SensorEvaluationContext) -> dg.RunRequest | dg
 )
 def build_every_30_minutes(context: dg.ScheduleEvaluationContext) -> dg.RunRequest | dg.SkipReason:
     now: datetime = context.scheduled_execution_time
-    request = _build_request(now, "schedule")
+    request = _build_request(now.date(), "schedule")
     if isinstance(request, dg.RunRequest):
         return request.with_replaced_attrs(run_key=now.isoformat())
     return request
