@@ -149,7 +149,7 @@ as_of_col.metric(
 )
 waiting_col.metric("Batches waiting for a build", count(state.pending_batches), border=True)
 runs = pipeline.recent_runs(str(settings.dagster_home))
-freshness = pipeline.asset_freshness(str(settings.dagster_home), now.replace(second=0, microsecond=0))
+asset_ages = pipeline.asset_freshness(str(settings.dagster_home), now.replace(second=0, microsecond=0))
 st.subheader("Latest Dagster runs")
 if runs.empty:
     st.caption(f"No Dagster runs recorded under {settings.dagster_home}.")
@@ -181,10 +181,10 @@ st.caption(
     "the metric names in docs/deploy.md (Metrics)."
 )
 st.subheader("Freshness of each asset")
-if freshness.empty:
+if asset_ages.empty:
     st.caption("No asset has been materialized yet.")
 else:
-    ui.table_with_csv(freshness, key="freshness", file_name="asset_freshness.csv", height=320)
+    ui.table_with_csv(asset_ages, key="freshness", file_name="asset_freshness.csv", height=320)
 
 snapshot = ui.snapshot_or_message(queries.PIPELINE_TABLES)
 if snapshot is not None:
