@@ -9,6 +9,7 @@ due date, then by risk, highest first.
 from __future__ import annotations
 
 import difflib
+import glob
 import json
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -514,9 +515,9 @@ def suppress_finding(
                 "The flagged line cannot be read from the archive; suppress for the whole file."
             )
         content_hash = found
-    candidate = Suppression(
-        str(finding.get("file")), str(finding.get("rule")), content_hash, identity.email, reason.strip()
-    )
+    # The file's own path, its glob characters escaped: a file named "steps/[x].py" matches itself only.
+    file = glob.escape(str(finding.get("file")))
+    candidate = Suppression(file, str(finding.get("rule")), content_hash, identity.email, reason.strip())
     problems = candidate.problems()
     if problems:
         raise ReviewError("; ".join(problems).capitalize() + ".")

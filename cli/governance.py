@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import glob
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -81,7 +82,8 @@ def _suppression_for(spec: str, report: Report, *, who: str, why: str) -> Suppre
         if match is None:
             fail(f"--suppress {spec}: this scan has no {rule} finding at {path}:{line}; see the report", 2)
         content_hash = match.content_hash
-    suppression = Suppression(path, rule, content_hash, who, why)
+    # RULE:PATH:LINE names one file: its glob characters are escaped so it matches that file only.
+    suppression = Suppression(glob.escape(path) if line is not None else path, rule, content_hash, who, why)
     problems = suppression.problems()
     if problems:
         fail(f"--suppress {spec}: {'; '.join(problems)}", 2)

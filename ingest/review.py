@@ -67,8 +67,12 @@ def submissions_to_scan(session: Session) -> list[str]:
 
 
 def as_suppressions(rows: list[ScanSuppression]) -> list[Suppression]:
-    """Stored suppressions (atom.opdb.reviews) as the scanner's :class:`Suppression`."""
-    return [
+    """Stored suppressions (atom.opdb.reviews) as the scanner's :class:`Suppression`.
+
+    One that no longer holds (its rule left the rule set) is skipped, not raised: the scanner refuses an
+    invalid suppression, and one stale row must not stop every scan. It stays in the DB and the audit log.
+    """
+    suppressions = [
         Suppression(
             r.path_pattern,
             r.rule,
@@ -79,6 +83,7 @@ def as_suppressions(rows: list[ScanSuppression]) -> list[Suppression]:
         )
         for r in rows
     ]
+    return [s for s in suppressions if not s.problems()]
 
 
 def scan_submission(session: Session, settings: Settings, submission_id: str) -> ScanOutcome:

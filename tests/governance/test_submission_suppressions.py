@@ -102,3 +102,16 @@ def test_a_new_suppression_rescans_every_submission_and_the_finding_shows_as_sup
         assert sorted(submissions_to_scan(s)) == sorted([first, second])
         scan_submission(s, world.settings, second)
         assert json.loads(s.get(Submission, second).report_json)["suppressed"] == []  # type: ignore[union-attr, arg-type]
+
+
+def test_a_stale_suppression_is_skipped_and_does_not_stop_the_scans(world: World) -> None:
+    """A rule that left the rule set makes its stored suppressions invalid; the scanner would refuse them."""
+    first = publish(world, "1.0.0")
+    with session(world) as s:
+        add_suppression(
+            s, rule="rule-that-was-retired", path_pattern="*", content_hash="*",
+            reason="Reviewed under the old rule set.", created_by="rita@atom.test", package_name=None,
+        )  # fmt: skip
+    with session(world) as s:
+        outcome = scan_submission(s, world.settings, first)
+    assert outcome.status == "in_review"
