@@ -1,0 +1,163 @@
+"""Property (issue 14 item 1): any arrival order of the same events, late and repeated ones included, split
+over any number of builds, gives the usage models and marts one full refresh of all the events gives.
+
+Each example loads its batches through the real loader (dedupe included) into a real DuckDB warehouse and
+runs the real dbt models after every batch; the baseline loads every event in one batch and builds with
+``--full-refresh``. Hypothesis runs a fixed, derandomized budget so the suite's time stays bounded.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from datetime import timedelta
+from itertools import pairwise
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from atom import clock
+from ingest.loader import load_files
+from tests.dbt.conftest import Warehouse, run_dbt
+from tests.ingest.conftest import PRICE_BOOK, TENANTS
+
+pytestmark = pytest.mark.slow
+
+MODELS = (
+    "int_usage_aggregated_daily",
+    "int_usage_aggregated_monthly",
+    "fct_usage_daily",
+    "fct_usage_monthly",
+    "fct_usage_totals_daily",
+)
+# What the models keep of the load itself (which batch, when): not part of the result.
+LOAD_COLUMNS = {"loaded_through"}
+
+# An event's content is fixed by its id, so a repeated id is an exact repeat (a retry), which the loader
+# drops whatever order it arrives in. Different content under one id would make the first arrival win.
+EVENT_IDS = [f"evt_{n:02d}" for n in range(24)]
+
+
+def _content(event_id: str, day_offset: int, quantity: int, tenant: int, metric: int) -> dict[str, Any]:
+    day = clock.today() - timedelta(days=day_offset)
+    return {
+        "id": event_id,
+        "tenant_id": TENANTS[tenant],
+        "metric": ("workflow_runs", "compute_seconds")[metric],
+        "quantity": str(quantity),
+        "timestamp": f"{day.isoformat()}T{day_offset % 24:02d}:00:00Z",
+        "package_id": "pkg_slack_notify",
+        "properties": {},
+    }
+
+
+contents = st.fixed_dictionaries(
+    {
+        # Up to three months back: late events reach earlier tenant-days and months than the ones before.
+        "day_offset": st.integers(min_value=1, max_value=80),
+        "quantity": st.integers(min_value=0, max_value=1000),
+        "tenant": st.integers(min_value=0, max_value=len(TENANTS) - 1),
+        "metric": st.integers(min_value=0, max_value=1),
+    }
+)
+
+
+@st.composite
+def arrivals(draw: st.DrawFn) -> tuple[list[dict[str, Any]], list[list[dict[str, Any]]]]:
+    """The distinct events, and the batches they arrive in: any order, repeats, any number of builds."""
+    ids = draw(st.lists(st.sampled_from(EVENT_IDS), min_size=1, max_size=12, unique=True))
+    events = [_content(i, **draw(contents)) for i in ids]
+    repeats = draw(st.lists(st.sampled_from(events), max_size=4))
+    arriving = draw(st.permutations(events + repeats))
+    cuts = sorted(draw(st.lists(st.integers(1, max(len(arriving) - 1, 1)), max_size=2, unique=True)))
+    bounds = [0, *[c for c in cuts if c < len(arriving)], len(arriving)]
+    batches = [arriving[a:b] for a, b in pairwise(bounds) if arriving[a:b]]
+    return events, batches
+
+
+@pytest.fixture(scope="module")
+def template(tmp_path_factory: pytest.TempPathFactory, module_monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A warehouse with the price book, two tenants and every model built once on no usage."""
+    from billing.price_book import parse_price_book
+    from ingest.price_book_tables import write_price_book_tables
+
+    work = tmp_path_factory.mktemp("incremental_template")
+    warehouse = Warehouse.create(work / "warehouse.duckdb")
+    with duckdb.connect(str(warehouse.path)) as conn:
+        write_price_book_tables(conn, parse_price_book(PRICE_BOOK, source="test"), source_uri="test")
+        conn.executemany(
+            "insert into raw.operational_tenants (tenant_id, name, created_at) values (?, ?, current_timestamp)",
+            [(t, t.title()) for t in TENANTS],
+        )
+    run_dbt(warehouse, work, command=("run",), monkeypatch=module_monkeypatch)
+    with duckdb.connect(str(warehouse.path)) as conn:
+        conn.execute("checkpoint")  # dbt-duckdb's views into the file itself, not its WAL: it is copied
+    return warehouse.path
+
+
+def _load(path: Path, batch: list[dict[str, Any]], name: str) -> None:
+    file = path.parent / f"{name}.ndjson"
+    file.write_text("".join(json.dumps(event) + "\n" for event in batch), encoding="utf-8")
+    with duckdb.connect(str(path)) as conn:
+        load_files(conn, [file])
+
+
+def _results(warehouse: Warehouse) -> dict[str, list[tuple[Any, ...]]]:
+    found = {}
+    for model in MODELS:
+        schema = "marts" if model.startswith("fct_") else "intermediate"
+        rows = warehouse.rows(f"select * from {schema}.{model}")
+        found[model] = sorted(
+            (tuple(v for k, v in row.items() if k not in LOAD_COLUMNS) for row in rows), key=repr
+        )
+    return found
+
+
+def _copy(template: Path, work: Path) -> Warehouse:
+    work.mkdir(parents=True)
+    shutil.copyfile(template, work / "warehouse.duckdb")
+    return Warehouse(work / "warehouse.duckdb")
+
+
+@settings(
+    max_examples=6,
+    deadline=None,
+    derandomize=True,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(case=arrivals())
+def test_any_arrival_order_and_split_gives_the_marts_of_one_full_refresh(
+    case: tuple[list[dict[str, Any]], list[list[dict[str, Any]]]],
+    template: Path,
+    tmp_path_factory: pytest.TempPathFactory,
+    module_monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    events, batches = case
+    work = tmp_path_factory.mktemp("case")
+
+    incremental = _copy(template, work / "incremental")
+    for number, batch in enumerate(batches):
+        _load(incremental.path, batch, f"batch_{number}")
+        run_dbt(
+            incremental,
+            work / "incremental",
+            command=("run", "--select", *MODELS),
+            monkeypatch=module_monkeypatch,
+        )
+
+    once = _copy(template, work / "once")
+    _load(once.path, sorted(events, key=lambda e: e["id"]), "all")
+    run_dbt(
+        once,
+        work / "once",
+        command=("run", "--full-refresh", "--select", *MODELS),
+        monkeypatch=module_monkeypatch,
+    )
+
+    expected = _results(once)
+    assert sum(row[4] for row in expected["int_usage_aggregated_daily"]) == len(events)  # event_count
+    assert _results(incremental) == expected
