@@ -35,10 +35,12 @@ from atom.opdb.reviews import (
     InfoRequest,
     ReviewStateError,
     ScanSuppression,
+    active_suppressions,
     add_suppression,
     pending_rejection_ids,
     queue_context,
     request_info,
+    revoke_suppression,
     schedule_rejection,
 )
 from governance import Suppression
@@ -532,6 +534,20 @@ def suppress_finding(
         source=f"review console, {submission.package_name} {submission.version}",
         now=now,
     )
+
+
+def package_suppressions(session: Session, package_name: str) -> list[ScanSuppression]:
+    """The suppressions every scan of this package applies: its own and the global ones."""
+    return active_suppressions(session, package_name)
+
+
+def revoke(session: Session, suppression_id: int, identity: Identity) -> ScanSuppression:
+    """Revoke a suppression (audited ``suppression.revoke``); the sensor rescans every submission."""
+    _require_reviewer(session, identity)
+    try:
+        return revoke_suppression(session, suppression_id, identity.email)
+    except ReviewStateError as exc:
+        raise ReviewError(str(exc)) from None
 
 
 def _require_reviewer(session: Session, identity: Identity) -> None:

@@ -228,6 +228,41 @@ with findings_tab:
             hide_index=True,
             key="review_suppressed",
         )
+    with operational.session() as session:
+        in_force = review.package_suppressions(session, submission.package_name)
+    if in_force:
+        with st.expander(f"Suppressions in force for {literal(submission.package_name)} ({len(in_force)})"):
+            st.dataframe(
+                pd.DataFrame(
+                    [
+                        {
+                            "Id": row.id,
+                            "Package": row.package_name or "every package",
+                            "Rule": row.rule,
+                            "Path": row.path_pattern,
+                            "Content": "that line" if row.content_hash != "*" else "any",
+                            "By": row.created_by,
+                            "When (UTC)": row.created_at,
+                            "Reason": row.reason,
+                        }
+                        for row in in_force
+                    ]
+                ),
+                hide_index=True,
+                key="review_suppressions_in_force",
+            )
+            revoked_id = st.selectbox(
+                "Suppression to revoke", [row.id for row in in_force], key="review_revoke_id"
+            )
+            if st.button("Revoke", key="review_revoke"):
+                try:
+                    with operational.session() as session:
+                        review.revoke(session, int(revoked_id), identity)
+                except review.ReviewError as exc:
+                    st.error(str(exc))
+                else:
+                    st.toast(f"Suppression {revoked_id} revoked: the next scan counts its findings again")
+                    st.rerun()
 
 with manifest_tab:
     signature = report.get("signature") or {}

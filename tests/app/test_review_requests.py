@@ -172,3 +172,20 @@ def test_a_suppression_without_a_reason_is_refused(portal_world: PortalHome) -> 
     assert any("why is too short" in e.value.lower() for e in at.error)
     with _session() as session:
         assert session.scalars(select(ScanSuppression)).all() == []
+
+
+def test_a_reviewer_revokes_a_suppression_in_force(portal_world: PortalHome) -> None:
+    at = run_as("reviewer", "review.py", email=ALICE.email)
+    at.text_input(key="review_suppress_why_0").input("Decodes a constant written by our own build step.")
+    at.button(key="FormSubmitter:review_suppress_0-Suppress").click().run()
+    at = run_as("reviewer", "review.py", email=ALICE.email)
+    in_force = next(d.value for d in at.dataframe if "Content" in d.value.columns)
+    assert list(in_force["Rule"]) == ["exec-base64"] and list(in_force["Content"]) == ["that line"]
+
+    at.button(key="review_revoke").click().run()
+    assert not at.exception and not at.error
+    with _session() as session:
+        [row] = session.scalars(select(ScanSuppression)).all()
+        assert (row.revoked_by, row.revoked_at is not None) == (ALICE.email, True)
+    [revoked] = _audit("suppression.revoke")
+    assert revoked.target_id == str(row.id) and revoked.actor == ALICE.email
