@@ -26,3 +26,35 @@
         {{ epoch }}
     {%- endif -%}
 {%- endmacro %}
+
+{#- One text fingerprint of a relation's rows, whatever their order: a model keeps the fingerprint of the
+    prices it rated with, and drops every row rated with other prices (a price-book version published,
+    a price changed) before recomputing, which then covers every key. -#}
+{% macro rows_fingerprint(relation) -%}
+    {{ return(adapter.dispatch('rows_fingerprint', 'atom')(relation)) }}
+{%- endmacro %}
+
+{% macro default__rows_fingerprint(relation) -%}
+    (select md5(concat_ws('|', array_sort(collect_list(to_json(struct(*)))))) from {{ relation }})
+{%- endmacro %}
+
+{% macro spark__rows_fingerprint(relation) -%}
+    {{ default__rows_fingerprint(relation) }}
+{%- endmacro %}
+
+{% macro duckdb__rows_fingerprint(relation) -%}
+    (select md5(coalesce(string_agg(cast(r as varchar), '|' order by cast(r as varchar)), '')) from {{ relation }} as r)
+{%- endmacro %}
+
+{#- Pre-hook of a rated incremental model: rows rated with other prices than today's go, so the model
+    recomputes them (the watermark of an emptied table is the epoch). -#}
+{% macro drop_rows_rated_with_other_prices(prices) -%}
+    {%- if is_incremental() -%}
+        {%- set columns = adapter.get_columns_in_relation(this) | map(attribute='name') | map('lower') | list -%}
+        {%- if 'prices_fingerprint' in columns -%}
+            delete from {{ this }} where prices_fingerprint is distinct from {{ rows_fingerprint(prices) }}
+        {%- else -%}
+            delete from {{ this }}
+        {%- endif -%}
+    {%- endif -%}
+{%- endmacro %}

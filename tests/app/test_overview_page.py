@@ -143,7 +143,7 @@ def test_sidebar_shows_snapshot_freshness_and_atom_home(portal_home: PortalHome)
     at = run_portal()
 
     captions = [caption.value for caption in at.sidebar.caption]
-    assert any(c.startswith("Snapshot built ") and c.endswith(" ago)") for c in captions)
+    assert any(c.startswith("Data as of ") and c.endswith(" ago)") for c in captions)
     assert any(str(portal_home.home.resolve()) in c and "ATOM_HOME" in c for c in captions)
 
 

@@ -35,7 +35,7 @@ MODELS = (
     "fct_usage_totals_daily",
 )
 # What the models keep of the load itself (which batch, when): not part of the result.
-LOAD_COLUMNS = {"loaded_through"}
+LOAD_COLUMNS = {"loaded_through", "prices_fingerprint"}
 
 # An event's content is fixed by its id, so a repeated id is an exact repeat (a retry), which the loader
 # drops whatever order it arrives in. Different content under one id would make the first arrival win.
@@ -161,3 +161,40 @@ def test_any_arrival_order_and_split_gives_the_marts_of_one_full_refresh(
     expected = _results(once)
     assert sum(row[4] for row in expected["int_usage_aggregated_daily"]) == len(events)  # event_count
     assert _results(incremental) == expected
+
+
+def test_a_price_change_rerates_every_month_already_summarised(
+    template: Path, tmp_path_factory: pytest.TempPathFactory, module_monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Rows rated with other prices than today's are dropped before an incremental run (the pre-hook of
+    int_usage_aggregated_monthly), so a changed price book re-rates months no new batch reaches."""
+    work = tmp_path_factory.mktemp("price_change")
+    warehouse = _copy(template, work / "wh")
+    events = [
+        _content(f"evt_{n:02d}", day_offset=10 + 20 * n, quantity=n + 1, tenant=n % 2, metric=0)
+        for n in range(4)
+    ]
+    _load(warehouse.path, events, "batch")
+    run_dbt(warehouse, work / "wh", command=("run", "--select", *MODELS), monkeypatch=module_monkeypatch)
+    months_before = warehouse.rows("select count(*) as n from intermediate.int_usage_aggregated_monthly")[0][
+        "n"
+    ]
+    assert months_before >= 2
+
+    # The count metric becomes a sum: every month's quantity changes, though no event arrived.
+    with duckdb.connect(str(warehouse.path)) as conn:
+        conn.execute(
+            "update raw.price_book_metrics set aggregation = 'sum' where metric_id = 'workflow_runs'"
+        )
+    run_dbt(warehouse, work / "wh", command=("run", "--select", *MODELS), monkeypatch=module_monkeypatch)
+    incremental = _results(warehouse)
+    quantities = {row[4] for row in incremental["int_usage_aggregated_monthly"]}
+
+    run_dbt(
+        warehouse,
+        work / "wh",
+        command=("run", "--full-refresh", "--select", *MODELS),
+        monkeypatch=module_monkeypatch,
+    )
+    assert incremental == _results(warehouse)
+    assert quantities != {1}, "the months were not re-rated as sums"

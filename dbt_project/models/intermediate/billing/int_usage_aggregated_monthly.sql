@@ -1,4 +1,10 @@
-{{ config(materialized='table') }}
+{{ config(
+    materialized=usage_materialization(),
+    incremental_strategy='delete+insert',
+    unique_key=['tenant_id', 'period_start_date'],
+    on_schema_change='append_new_columns',
+    pre_hook="{{ drop_rows_rated_with_other_prices(ref('int_prices_joined_to_metrics')) }}",
+) }}
 
 -- The metric quantity q of DESIGN 3.2 step 1, per (tenant, UTC month, price), in one scan of the events:
 -- each event is resolved to its price first (a package-specific price of its metric wins, else the
@@ -7,6 +13,8 @@
 -- latest and weighted_sum read each event's quantity as a reading of a level and need the readings in
 -- time order: only their events go through a window (decision 0701). A percentage price's fee is summed
 -- per event here, because its per-event minimum and maximum apply to each event, not to the total.
+-- Incremental (macros/incremental.sql): a build recomputes only the tenant-months new batches reach, late
+-- ones included; rows rated with other prices (a new price-book version) are dropped first and recomputed.
 with
 
 events as (select * from {{ ref('stg_usage__events') }}),
@@ -33,27 +41,51 @@ events_dated as (
         quantity,
         properties,
         occurred_at,
+        loaded_at,
         cast({{ dbt.date_trunc('month', 'occurred_at') }} as date) as period_start_date
     from events
+),
+
+{% if is_incremental() %}
+    touched as (
+        -- Tenant-months reached by events loaded since the last build, late ones included.
+        select distinct
+            tenant_id,
+            period_start_date
+        from events_dated
+        where loaded_at > {{ usage_watermark() }}
+    ),
+{% endif %}
+
+events_in_scope as (
+    select events_dated.*
+    from events_dated
+    {% if is_incremental() %}
+        inner join touched
+            on
+                events_dated.tenant_id = touched.tenant_id
+                and events_dated.period_start_date = touched.period_start_date
+    {% endif %}
 ),
 
 events_scoped as (
     -- Each month is rated by the price-book version in force in it (issue 15).
     select
-        events_dated.event_id,
-        events_dated.tenant_id,
-        events_dated.metric_id,
-        events_dated.quantity,
-        events_dated.properties,
-        events_dated.occurred_at,
+        events_in_scope.event_id,
+        events_in_scope.tenant_id,
+        events_in_scope.metric_id,
+        events_in_scope.quantity,
+        events_in_scope.properties,
+        events_in_scope.occurred_at,
+        events_in_scope.loaded_at,
         package_scopes.package_id as scope_package_id,
-        events_dated.period_start_date
-    from events_dated
+        events_in_scope.period_start_date
+    from events_in_scope
     left join package_scopes
         on
-            events_dated.metric_id = package_scopes.metric_id
-            and events_dated.package_id = package_scopes.package_id
-            and {{ price_book_in_force('package_scopes', 'events_dated.period_start_date') }}
+            events_in_scope.metric_id = package_scopes.metric_id
+            and events_in_scope.package_id = package_scopes.package_id
+            and {{ price_book_in_force('package_scopes', 'events_in_scope.period_start_date') }}
 ),
 
 events_priced as (
@@ -62,6 +94,7 @@ events_priced as (
         events_scoped.tenant_id,
         events_scoped.period_start_date,
         events_scoped.occurred_at,
+        events_scoped.loaded_at,
         prices.price_id,
         prices.aggregation,
         events_scoped.quantity,
@@ -97,7 +130,8 @@ aggregated as (
         sum(quantity) as quantity_sum,
         max(quantity) as quantity_max,
         count(distinct property_value) as property_value_count,
-        sum(percentage_fee_amount) as percentage_fee_amount
+        sum(percentage_fee_amount) as percentage_fee_amount,
+        max(loaded_at) as loaded_through
     from events_priced
     group by tenant_id, period_start_date, price_id, aggregation
 ),
@@ -162,7 +196,10 @@ final as (
             end as decimal(38, 9)
         ) as quantity,
         -- Percentage prices: the sum of each event's fee, unrounded; NULL for other prices.
-        cast(aggregated.percentage_fee_amount as decimal(38, 21)) as percentage_fee_amount
+        cast(aggregated.percentage_fee_amount as decimal(38, 21)) as percentage_fee_amount,
+        -- Incremental bookkeeping (macros/incremental.sql): the newest event summarised, the prices used.
+        aggregated.loaded_through,
+        {{ rows_fingerprint('prices') }} as prices_fingerprint
     from aggregated
     left join readings_aggregated
         on
