@@ -181,7 +181,9 @@ def run(events: int, runs: int, seed: int, work: Path) -> dict[str, object]:
     baseline_rss: list[float] = []
     command_rss: list[float] = []
     counts = ""
+    loads: list[float] = []  # the 1-minute load average as each run starts: the machine is shared
     for attempt in range(runs):
+        loads.append(os.getloadavg()[0])
         target = work / f"baseline-{attempt}.duckdb"
         with err.status(f"run {attempt + 1}/{runs}: DuckDB raw load process"):
             seconds, rss, _ = timed_process([sys.executable, "-c", _BASELINE, str(target), str(data)])
@@ -210,6 +212,7 @@ def run(events: int, runs: int, seed: int, work: Path) -> dict[str, object]:
         "ratio_median": round(statistics.median(ratios), 3),
         "baseline_peak_rss_mib": round(max(baseline_rss)),
         "command_peak_rss_mib": round(max(command_rss)),
+        "load_average_at_start": [round(load, 1) for load in loads],
         "command_output": counts.strip(),
         "duckdb": duckdb.__version__,
         "python": platform.python_version(),
@@ -237,7 +240,8 @@ def markdown(figures: dict[str, object]) -> str:
             f" {figures['command_peak_rss_mib']} MiB |",
             "",
             f"baseline / command, per run: {', '.join(f'{r:.2f}' for r in figures['ratios'])};"  # type: ignore[attr-defined]
-            f" median **{figures['ratio_median']:.2f}** (target >= 0.6)",
+            f" median **{figures['ratio_median']:.2f}** (target >= 0.6); load average as each run started:"
+            f" {', '.join(map(str, figures['load_average_at_start']))}",  # type: ignore[call-overload]
         ]
     )
 
