@@ -1,7 +1,7 @@
 """Operator corrections of finalized invoices (DESIGN 3.3, 3.8; decision 0710): void and credit notes.
 
-Invoices are immutable. A void changes only the status (finalized or uncollectible -> void; a paid invoice
-cannot be voided, credit it instead). A credit note is its own document against one invoice, numbered
+Invoices are immutable. A void changes only the status (finalized or uncollectible -> void; a paid or
+partly paid invoice cannot be voided, credit it instead: decision 0703). A credit note is its own document against one invoice, numbered
 from the invoice month's gapless sequence after the documents finalization gave out, at most the invoice
 total less earlier credit notes. Both reach Stripe through the same ledger as finalization:
 
@@ -100,6 +100,18 @@ def void_invoice(session: Session, gateway: StripeGateway, number: str) -> VoidR
         raise CorrectionError(409, "already_void", f"{number} is already void")
     if invoice.status not in VOIDABLE:
         raise CorrectionError(409, "not_voidable", f"{number} is {invoice.status}")
+    if invoice.amount_paid_minor > 0:
+        # Stripe refuses to void an invoice with payments on it, and a void would hide money received
+        # (decision 0703): what is left unpaid is taken off with a credit note instead.
+        places = invoice.minor_units
+        left = invoice.total_minor - invoice.amount_paid_minor - credited_minor(session, number)
+        raise CorrectionError(
+            409,
+            "invoice_partly_paid",
+            f"{number} is partly paid ({format_minor(invoice.amount_paid_minor, places)} of "
+            f"{format_minor(invoice.total_minor, places)}); an invoice with payments cannot be voided: "
+            f"issue a credit note for what is still owed ({format_minor(max(left, 0), places)}) instead",
+        )
     invoice.status = "void"
     invoice.status_changed_at = utcnow()
     mode = None

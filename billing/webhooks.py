@@ -1,4 +1,5 @@
-"""Stripe webhook events: signature verification, deduplication by event id, invoice status changes.
+"""Stripe webhook events: signature verification, deduplication by event id, invoice status changes and
+the amount paid (partial payments, decision 0703).
 
 Verification is the official library's (``stripe.WebhookSignature.verify_header``): HMAC-SHA256 over
 ``"{t}.{payload}"``, any one of several ``v1`` signatures may match (secret rotation), constant-time
@@ -17,11 +18,12 @@ from typing import Any
 
 import orjson
 import stripe
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from atom.opdb.billing import Invoice, StripeEvent
+from atom.opdb.billing import Invoice, InvoicePayment, StripeEvent
+from billing.money import format_minor
 
 TOLERANCE_S = 300
 
@@ -32,6 +34,12 @@ STATUS_BY_EVENT = {
     "invoice.marked_uncollectible": "uncollectible",
     "invoice.voided": "void",
 }
+# Events whose object is the Stripe invoice, carrying its cumulative ``amount_paid`` and ``amount_remaining``
+# (minor units): each raises our amount paid to what Stripe reports, capped at the invoice total. Per-payment
+# events (``invoice_payment.paid``, ``payment_intent.succeeded``) are not read: they carry one payment's amount,
+# which the invoice's next ``invoice.updated`` / ``invoice.paid`` reports again inside its cumulative amount, so
+# taking both would count a payment twice whatever order they come in (decision 0703).
+AMOUNT_EVENTS = {"invoice.paid", "invoice.payment_succeeded", "invoice.updated", "invoice.overpaid"}
 # finalized -> paid | uncollectible | void (DESIGN 3.3); Stripe also lets an uncollectible invoice be paid
 # or voided later. Paid and void are final.
 ALLOWED = {
@@ -90,6 +98,66 @@ class EventOutcome:
     outcome: str  # applied | duplicate | ignored
     invoice_number: str | None = None
     status: str | None = None
+    amount_paid: str | None = None  # the invoice's amount paid after the event, major units
+
+
+def _int_field(obj: dict[str, Any], key: str) -> int | None:
+    value = obj.get(key)
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
+def _reported_paid(obj: dict[str, Any], event_type: str, total: int) -> tuple[int | None, bool]:
+    """(cumulative amount paid the event reports, capped at ``total``; whether it says the invoice is paid).
+
+    ``invoice.paid`` means paid, whatever amount it carries (credit notes or the customer's balance may have
+    taken the rest). ``invoice.payment_succeeded`` is paid unless the object shows money still owed
+    (``amount_remaining`` > 0 on an invoice that is not ``paid``): a partial payment. Without ``amount_paid``
+    a paid event means paid in full, as before partial payments were modelled."""
+    status = obj.get("status")
+    remaining = _int_field(obj, "amount_remaining")
+    if event_type == "invoice.paid":
+        says_paid = True
+    elif event_type == "invoice.payment_succeeded":
+        says_paid = status == "paid" or not (remaining is not None and remaining > 0)
+    else:
+        says_paid = status == "paid"
+    amount = _int_field(obj, "amount_paid")
+    if amount is None:
+        return (total if says_paid else None), says_paid
+    return max(0, min(amount, total)), says_paid
+
+
+def _event_time(event: dict[str, Any], now: datetime) -> datetime:
+    created = _int_field(event, "created")
+    return now if created is None else datetime.fromtimestamp(created, UTC).replace(tzinfo=None)
+
+
+def _record_payment(
+    session: Session, invoice: Invoice, reported: int, event: dict[str, Any], now: datetime
+) -> bool:
+    """Raise the invoice's amount paid to ``reported`` (never lower it: events come in any order) with one
+    payment row for the rise; True when it rose. The invoice row is locked first (an UPDATE) so two events
+    of one invoice handled at once cannot both add the same rise."""
+    session.execute(
+        update(Invoice)
+        .where(Invoice.number == invoice.number)
+        .values(amount_paid_minor=Invoice.amount_paid_minor)
+    )
+    session.refresh(invoice)
+    rise = reported - invoice.amount_paid_minor
+    if rise <= 0:
+        return False
+    session.add(
+        InvoicePayment(
+            invoice_number=invoice.number,
+            amount_minor=rise,
+            paid_at=_event_time(event, now),
+            stripe_event_id=event["id"],
+            recorded_at=now,
+        )
+    )
+    invoice.amount_paid_minor = reported
+    return True
 
 
 def _find_invoice(session: Session, obj: dict[str, Any]) -> Invoice | None:
@@ -112,15 +180,31 @@ def apply_event(session: Session, event: dict[str, Any], now: datetime | None = 
     if session.get(StripeEvent, event_id) is not None:
         return EventOutcome(event_id, "duplicate")
     obj = ((event.get("data") or {}).get("object")) or {}
-    target = STATUS_BY_EVENT.get(event["type"])
-    invoice = _find_invoice(session, obj) if target else None
+    event_type = event["type"]
+    target = STATUS_BY_EVENT.get(event_type)
+    reports_amount = event_type in AMOUNT_EVENTS and obj.get("object", "invoice") == "invoice"
+    invoice = _find_invoice(session, obj) if target or reports_amount else None
     outcome = EventOutcome(event_id, "ignored")
-    if invoice is not None and target in ALLOWED.get(invoice.status, set()):
-        invoice.status = target
-        invoice.status_changed_at = now
-        outcome = EventOutcome(event_id, "applied", invoice.number, target)
-    elif invoice is not None:
-        outcome = EventOutcome(event_id, "ignored", invoice.number, invoice.status)
+    if invoice is not None:
+        changed = False
+        if reports_amount and invoice.document_type == "invoice" and invoice.status != "void":
+            reported, says_paid = _reported_paid(obj, event_type, invoice.total_minor)
+            # A paid event without amounts means "in full" only for an invoice not yet paid: on one already
+            # paid (perhaps partly by credit), it must not top the payments up to the total.
+            explicit = _int_field(obj, "amount_paid") is not None
+            if reported is not None and (explicit or invoice.status != "paid"):
+                changed = _record_payment(session, invoice, reported, event, now)
+            # Paid when Stripe says so, or once the payments reach the total.
+            paid_in_full = invoice.total_minor > 0 and invoice.amount_paid_minor >= invoice.total_minor
+            target = "paid" if says_paid or paid_in_full else None
+        if target is not None and target in ALLOWED.get(invoice.status, set()):
+            invoice.status = target
+            invoice.status_changed_at = now
+            changed = True
+        paid = format_minor(invoice.amount_paid_minor, invoice.minor_units)
+        outcome = EventOutcome(
+            event_id, "applied" if changed else "ignored", invoice.number, invoice.status, paid
+        )
     session.add(
         StripeEvent(
             event_id=event_id, type=event["type"], invoice_number=outcome.invoice_number, received_at=now

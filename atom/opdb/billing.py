@@ -1,5 +1,5 @@
-"""Operational-DB models of billing: finalized invoices and credit notes, their lines, the monthly runs
-that close a month, Stripe's request ledger and webhook events, partner accounts and payouts.
+"""Operational-DB models of billing: finalized invoices and credit notes, their lines, payments received,
+the monthly runs that close a month, Stripe's request ledger and webhook events, partner accounts and payouts.
 
 Money is held as integers in the currency's minor units (cents for usd, yen for jpy): the marts already
 round every line half-up to the minor unit (DESIGN 3.2 rule 7), Stripe takes integer minor units, and
@@ -66,7 +66,9 @@ class BillingAccount(Base):
 class Invoice(Base):
     """A finalized document: an invoice or, for negative late-usage corrections, a credit note.
 
-    Immutable once inserted except for ``status`` (and its timestamp) and the Stripe id.
+    Immutable once inserted except for ``status`` (and its timestamp), the Stripe id and ``amount_paid_minor``,
+    which only grows: the sum of the invoice's :class:`InvoicePayment` rows, never above ``total_minor``
+    (decision 0703).
     """
 
     __tablename__ = "invoices"
@@ -91,6 +93,7 @@ class Invoice(Base):
     finalized_at: Mapped[datetime] = mapped_column(DateTime())
     status_changed_at: Mapped[datetime | None] = mapped_column(DateTime())
     stripe_invoice_id: Mapped[str | None] = mapped_column(String(255))
+    amount_paid_minor: Mapped[int] = mapped_column(BigInteger(), default=0, server_default="0")
 
     lines: Mapped[list[InvoiceLine]] = relationship(
         back_populates="invoice", order_by="InvoiceLine.line_number"
@@ -124,6 +127,26 @@ class InvoiceLine(Base):
     platform_fee_minor: Mapped[int] = mapped_column(BigInteger())
 
     invoice: Mapped[Invoice] = relationship(back_populates="lines")
+
+
+class InvoicePayment(Base):
+    """Money received against an invoice (decision 0703): one row per rise of Stripe's cumulative
+    ``amount_paid``, dated when Stripe reported it. A partial payment then the rest are two rows; their sum
+    is the invoice's ``amount_paid_minor``. ``stripe_event_id`` is the event that told us (one row at most)."""
+
+    __tablename__ = "invoice_payments"
+    __table_args__ = (
+        CheckConstraint("amount_minor > 0", name="amount_positive"),
+        UniqueConstraint("stripe_event_id", name="uq_invoice_payments_stripe_event_id"),
+        Index("ix_invoice_payments_invoice_number", "invoice_number"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer(), primary_key=True, autoincrement=True)
+    invoice_number: Mapped[str] = mapped_column(ForeignKey("invoices.number"))
+    amount_minor: Mapped[int] = mapped_column(BigInteger())
+    paid_at: Mapped[datetime] = mapped_column(DateTime())
+    stripe_event_id: Mapped[str | None] = mapped_column(String(255))
+    recorded_at: Mapped[datetime] = mapped_column(DateTime())
 
 
 class StripeRequest(Base):

@@ -99,6 +99,7 @@ def test_a_signed_invoice_paid_event_marks_the_invoice_paid(api) -> None:
         "outcome": "applied",
         "invoice_number": NUMBER,
         "status": "paid",
+        "amount_paid": "74.03",
     }
     assert _state(settings) == ("paid", 1)
 

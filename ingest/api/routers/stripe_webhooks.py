@@ -1,12 +1,12 @@
 """``POST /v1/webhooks/stripe`` (DESIGN 3.8): Stripe's payment news moves invoices to paid, uncollectible
-or void. No API key: the ``Stripe-Signature`` header is the authentication; a forged or stale one is 400
+or void, and records what has been paid on them (partial payments, decision 0703). No API key: the ``Stripe-Signature`` header is the authentication; a forged or stale one is 400
 and changes nothing. Redeliveries of an event id are answered 200 and ignored."""
 
 from __future__ import annotations
 
 from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from atom.opdb import session_scope
 from billing.webhooks import EventOutcome, SignatureError, apply_event, verify_event
@@ -21,6 +21,9 @@ class WebhookAnswer(BaseModel):
     outcome: str
     invoice_number: str | None = None
     status: str | None = None
+    amount_paid: str | None = Field(
+        None, description="The invoice's amount paid after the event, a decimal string in major units"
+    )
 
 
 @router.post(
