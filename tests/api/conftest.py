@@ -250,14 +250,18 @@ class LiveServer:
     process: subprocess.Popen[bytes]
 
 
-def start_server(settings: Settings, workers: int = 1, **extra_env: str) -> LiveServer:
-    """``uvicorn ingest.api.app:create_served_app`` in a child process on a free loopback port."""
+def start_server(
+    settings: Settings, workers: int = 1, *, through_cli: bool = False, timeout: float = 60, **extra_env: str
+) -> LiveServer:
+    """The API in a child process on a free loopback port: uvicorn's factory, or with ``through_cli`` the
+    command an operator runs (``atom serve --workers N``). Returns once ``/healthz`` answers."""
     migrate(settings.database_url)
     port = free_port()
     env = subprocess_env(settings, **extra_env)
-    process = subprocess.Popen(
-        [
-            sys.executable,
+    if through_cli:
+        command = ["-m", "cli.main", "serve", "--port", str(port), "--workers", str(workers)]
+    else:
+        command = [
             "-m",
             "uvicorn",
             "ingest.api.app:create_served_app",
@@ -271,24 +275,27 @@ def start_server(settings: Settings, workers: int = 1, **extra_env: str) -> Live
             "--no-access-log",
             "--log-level",
             "warning",
-        ],
+        ]
+    log = settings.home / "server.log"
+    process = subprocess.Popen(
+        [sys.executable, *command],
         env=env,
         stdout=subprocess.DEVNULL,
-        stderr=open(settings.home / "server.log", "wb"),  # noqa: SIM115 - closed with the process
+        stderr=open(log, "wb"),  # noqa: SIM115 - closed with the process
         cwd=os.getcwd(),
     )
     url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
+    deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            raise RuntimeError(f"server exited: {(settings.home / 'server.log').read_text()[-2000:]}")
+            raise RuntimeError(f"server exited: {log.read_text()[-2000:]}")
         try:
             if httpx.get(f"{url}/healthz", timeout=1).status_code == 200:
                 return LiveServer(url, process)
         except httpx.HTTPError:
             time.sleep(0.1)
     process.terminate()
-    raise RuntimeError("server did not answer /healthz within 30 s")
+    raise RuntimeError(f"server did not answer /healthz within {timeout:.0f} s")
 
 
 def stop_server(server: LiveServer) -> None:

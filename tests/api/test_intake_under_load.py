@@ -3,9 +3,6 @@ known to one worker is known to all (issue 11, findings 5 and 6)."""
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -16,12 +13,9 @@ import httpx
 import orjson
 import pytest
 
-from atom.opdb import migrate
-from atom.settings import subprocess_env
 from tests.api.conftest import (
     LiveServer,
     World,
-    free_port,
     make_settings,
     seed_world,
     start_server,
@@ -109,35 +103,9 @@ def test_json_nested_100k_deep_is_a_422_not_a_500(live: tuple[LiveServer, World]
         assert [e["reason"] for e in response.json()["errors"]] == ["malformed_record"]
 
 
-def start_atom_serve(world: World, workers: int) -> LiveServer:
-    """``atom serve --workers N`` in a child process on a free loopback port."""
-    settings = world.settings
-    migrate(settings.database_url)
-    port = free_port()
-    process = subprocess.Popen(
-        [sys.executable, "-m", "cli.main", "serve", "--port", str(port), "--workers", str(workers)],
-        env=subprocess_env(settings),
-        stdout=subprocess.DEVNULL,
-        stderr=open(settings.home / "serve.log", "wb"),  # noqa: SIM115 - closed with the process
-        cwd=os.getcwd(),
-    )
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError((settings.home / "serve.log").read_text()[-2000:])
-        try:
-            if httpx.get(f"{url}/healthz", timeout=1).status_code == 200:
-                return LiveServer(url, process)
-        except httpx.HTTPError:
-            time.sleep(0.2)
-    process.terminate()
-    raise RuntimeError("atom serve did not answer /healthz within 60 s")
-
-
 def test_a_tenant_created_on_one_worker_is_known_to_every_worker_at_once(tmp_path: Path) -> None:
     world = seed_world(make_settings(tmp_path / "home"))
-    server = start_atom_serve(world, workers=2)
+    server = start_server(world.settings, 2, through_cli=True)
     try:
         admin = world.auth("admin")
         # Warm both workers' tenant caches (new connections spread over the workers).

@@ -13,8 +13,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.api.conftest import make_settings, seed_world, stop_server
-from tests.api.test_intake_under_load import now_event, start_atom_serve
+from tests.api.conftest import make_settings, seed_world, start_server, stop_server
+from tests.api.test_intake_under_load import now_event
 
 pytestmark = pytest.mark.slow
 
@@ -26,7 +26,7 @@ def _usage_requests(metrics_text: str) -> float:
 
 def test_every_scrape_counts_the_requests_of_both_workers(tmp_path: Path) -> None:
     world = seed_world(make_settings(tmp_path / "home"))
-    server = start_atom_serve(world, workers=2)
+    server = start_server(world.settings, 2, through_cli=True)
     counters = world.settings.home / "api" / "prometheus"
     try:
         tenant = world.auth("ten_acme")
