@@ -4,11 +4,15 @@
   interpreter below (the subset the chart uses) with strict value lookup, so a template naming a value that
   values.yaml lacks fails here, and each rendered document is a Kubernetes object of the expected shape;
 - the Dockerfile is multi-stage, ends as a non-root user with a HEALTHCHECK, and copies paths that exist;
-- the compose file wires DESIGN 4's settings, secrets as ``<NAME>_FILE`` files and the ATOM_HOME volumes;
+- the compose file wires DESIGN 4's settings, secrets as ``<NAME>_FILE`` files and the ATOM_HOME volumes; no
+  secret is a plain environment value in compose or the chart, and ``atom-exec`` (the image's entrypoint)
+  gives Dagster's processes their storage URL from the password file as ``atom orchestrator`` does;
 - every command the compose file and the chart run exists with every flag it passes (``--help``);
-- Dagster's instance file validates against Dagster's own schema;
+- Dagster's instance file validates against Dagster's own schema and holds the warehouse pool of one that
+  ``atom`` writes locally (the Helm values too);
+- Prometheus scrapes the API, the Dagster exporter and the portal on the ports their commands serve;
 - alert rules and the dashboard name only metrics the API exports or that docs/deploy.md lists as the
-  Dagster-side metrics to be exported; ``promtool`` checks them too where it is installed.
+  Dagster-side metrics; ``promtool`` checks them too where it is installed.
 """
 
 from __future__ import annotations
@@ -409,7 +413,9 @@ def enabled_everything() -> dict[str, Any]:
     v = yaml.safe_load((CHART / "values.yaml").read_text())
     v["imagePullSecrets"] = [{"name": "registry"}]
     v["vault"].update(enabled=True, roleId="role")
-    v["secrets"]["env"].update(ATOM_DATABASE_URL="postgresql+psycopg://atom:pw@pg:5432/atom")
+    v["secrets"]["files"].update(
+        ATOM_DATABASE_PASSWORD="pw", DAGSTER_PG_URL="postgresql://atom:pw@pg/dagster"
+    )
     v["secrets"]["files"].update(STRIPE_API_KEY="sk_test_x")  # the webhook secret stays unset
     v["persistence"]["home"]["storageClassName"] = "nfs"
     for part in ("api", "portal"):
@@ -448,11 +454,12 @@ def external_secrets() -> dict[str, Any]:
 
 @pytest.mark.parametrize("variant", ["defaults", "everything-enabled", "external-secrets"])
 def test_chart_renders_to_kubernetes_objects(variant: str) -> None:
-    chart_values = {
+    variants: dict[str, Callable[[], dict[str, Any]]] = {
         "defaults": values,
         "everything-enabled": enabled_everything,
         "external-secrets": external_secrets,
-    }[variant]()
+    }
+    chart_values = variants[variant]()
     documents, _ = render_chart(chart_values)
     kinds = [doc["kind"] for doc in documents]
     for expected in ("Deployment", "Service", "PersistentVolumeClaim", "Job"):
@@ -479,28 +486,35 @@ def check_pod(doc: dict[str, Any], chart_values: dict[str, Any]) -> None:
     assert pod["securityContext"]["runAsNonRoot"] is True and pod["securityContext"]["runAsUser"] != 0, where
     volumes = {volume["name"] for volume in pod.get("volumes", [])}
     secrets = chart_values["secrets"]
+    secret_names = set(settings_secret_names())
     for container in pod["containers"]:
         assert container["image"] == f"{chart_values['image']['repository']}:{chart()['appVersion']}"
         context = container["securityContext"]
         assert context["allowPrivilegeEscalation"] is False and context["capabilities"]["drop"] == ["ALL"]
         assert container["resources"]["requests"] and container["resources"]["limits"], where
         if doc["kind"] == "Deployment":
+            ports = {port["name"] for port in container["ports"]}
             for probe in ("startupProbe", "livenessProbe", "readinessProbe"):
-                assert container[probe]["httpGet"]["port"] == "http", f"{where}: {probe}"
+                assert container[probe]["httpGet"]["port"] in ports, f"{where}: {probe}"
         for mount in container.get("volumeMounts", []):
             assert mount["name"] in volumes, f"{where}: mounts the undeclared volume {mount['name']}"
-        assert {"secretRef": {"name": secrets["envSecretName"]}} in container["envFrom"]
+        # DESIGN 4: secrets reach our pods as files (or from the vault), never as environment values.
+        assert "envFrom" not in container, f"{where}: environment from a Secret"
         env = {item["name"]: item.get("value") for item in container["env"]}
+        assert not secrets_given_as_values(env), f"{where}: {secrets_given_as_values(env)} as values"
+        assert all("valueFrom" not in item for item in container["env"]), where
         assert env["ATOM_HOME"] == ATOM_HOME
-        if doc["kind"] == "Deployment":  # a <NAME>_FILE only for a secret file that is there
-            expected = {
-                f"{key}_FILE" for key, value in secrets["files"].items() if value or not secrets["create"]
-            }
-            assert expected == {name for name in env if name.startswith("STRIPE_")}, where
+        # a <NAME>_FILE for each secret file that is there (all of them when the operator makes the Secret)
+        expected = {
+            f"{key}_FILE" for key, value in secrets["files"].items() if value or not secrets["create"]
+        }
+        assert expected == {name for name in env if name.endswith("_FILE")} - {"VAULT_SECRET_ID_FILE"}, where
         for name, value in env.items():
             if name.endswith("_FILE"):
                 key = Path(value).name
                 assert key in secrets["files"] or key == "VAULT_SECRET_ID", f"{name} -> {value}"
+                assert name.removesuffix("_FILE") in secret_names, f"{name}: not a secret setting"
+                assert any(m["name"] == "atom-files" for m in container["volumeMounts"]), where
     claims = {
         volume["persistentVolumeClaim"]["claimName"]
         for volume in pod.get("volumes", [])
@@ -544,7 +558,15 @@ def test_chart_uses_dagsters_chart_for_dagster() -> None:
     assert deployment["image"]["repository"] == values()["image"]["repository"]
     assert str(deployment["image"]["tag"]) == chart()["appVersion"]
     assert deployment["dagsterApiGrpcArgs"][-2:] == ["--module-name", "orchestration.definitions"]
-    assert deployment["envSecrets"] == [{"name": values()["secrets"]["envSecretName"]}]
+    assert "envSecrets" not in deployment, "secrets reach the code location as files"
+    env = {item["name"]: item["value"] for item in deployment["env"]}
+    assert not secrets_given_as_values(env), "no secret as an environment value"
+    chart_env = {item["name"]: item["value"] for item in values()["env"]}
+    assert env["ATOM_DATABASE_URL"] == chart_env["ATOM_DATABASE_URL"]
+    for name, path in env.items():
+        if name.endswith("_FILE"):
+            assert path == f"/run/secrets/atom/{name.removesuffix('_FILE')}"
+            assert name.removesuffix("_FILE") in values()["secrets"]["files"]
     claims = {
         v["persistentVolumeClaim"]["claimName"] for v in deployment["volumes"] if "persistentVolumeClaim" in v
     }
@@ -592,7 +614,11 @@ def test_dockerfile_is_multi_stage_non_root_with_healthcheck() -> None:
     assert any(keyword == "HEALTHCHECK" and "CMD" in rest for keyword, rest in final)
     assert any(keyword == "COPY" and "--from=build" in rest for keyword, rest in final)
     (entrypoint,) = [json.loads(rest) for keyword, rest in final if keyword == "ENTRYPOINT"]
-    assert entrypoint[-1] == "atom"
+    assert entrypoint == ["tini", "-g", "--", "atom-exec"]
+    (cmd,) = [json.loads(rest) for keyword, rest in final if keyword == "CMD"]
+    assert cmd[:2] == ["atom", "serve"]
+    copied = {rest.split()[-1] for keyword, rest in final if keyword == "COPY"}
+    assert {"/usr/local/bin/atom-exec", "/usr/local/bin/atom-healthcheck"} <= copied
     runs = " ".join(rest for keyword, rest in instructions if keyword == "RUN")
     assert "pip install ." in runs and "pip install --no-deps -e ." in runs, "installed from pyproject.toml"
     assert "[dev]" not in runs
@@ -610,10 +636,112 @@ def test_dockerfile_copies_paths_that_exist_and_are_not_ignored() -> None:
             assert source in allowed, f"COPY {source}: excluded by Dockerfile.dockerignore"
 
 
+def test_image_copies_every_package_pyproject_installs() -> None:
+    """`atom` is cli.main: an image without cli/ (or billing/) installs a console script that cannot start."""
+    import tomllib
+
+    patterns = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]["packages"]["find"][
+        "include"
+    ]
+    packages = {pattern.rstrip("*") for pattern in patterns}
+    copied = {
+        rest.split()[-2]
+        for keyword, rest in dockerfile_instructions()
+        if keyword == "COPY" and "--from=" not in rest
+    }
+    assert packages <= copied, f"not copied into the image: {packages - copied}"
+    stubs = next(rest for keyword, rest in dockerfile_instructions() if keyword == "RUN" and "touch" in rest)
+    for package in packages:
+        assert re.search(rf"(?<![\w/]){package}(?![\w])", stubs), (
+            f"{package}: no stub for the dependency layer"
+        )
+
+
+def test_atom_exec_gives_dagster_its_storage_url_from_the_password_file(tmp_path: Path) -> None:
+    """What the image's entrypoint hands a Dagster process: DAGSTER_PG_URL built from ATOM_DATABASE_URL and
+    the password file, as `atom orchestrator` gives its children (subprocess_env); the deployment's own
+    DAGSTER_HOME kept when it holds a dagster.yaml, else the home's."""
+    script = DEPLOY / "docker" / "atom_exec.py"
+    password = tmp_path / "postgres_password"
+    password.write_text("s3cret-hex\n")
+    compose_home = tmp_path / "dagster-home"
+    compose_home.mkdir()
+    env = {
+        "PATH": str(VENV_BIN),
+        "HOME": str(tmp_path),
+        "ATOM_HOME": str(tmp_path / "atom"),
+        "ATOM_DATABASE_URL": "postgresql+psycopg://atom@postgres:5432/atom",
+        "ATOM_DATABASE_PASSWORD_FILE": str(password),
+        "DAGSTER_HOME": str(compose_home),
+    }
+    show = ["python", "-c", "import json, os; print(json.dumps(dict(os.environ)))"]
+
+    def run(extra: dict[str, str]) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, str(script), *show],
+            env={**env, **extra},
+            capture_output=True,
+            text=True,
+            timeout=120,
+            cwd=ROOT,
+            check=False,
+        )
+
+    result = run({})
+    assert result.returncode == 0, result.stderr
+    child = json.loads(result.stdout)
+    assert child["DAGSTER_PG_URL"].startswith("postgresql://atom:s3cret-hex@postgres:5432/atom?")
+    assert "search_path" in child["DAGSTER_PG_URL"]  # schema `dagster` of the operational DB
+    assert "ATOM_DATABASE_PASSWORD" not in child, "only Dagster's URL is handed on as a value"
+    assert child["DAGSTER_HOME"] == str(tmp_path / "atom" / "dagster")  # no dagster.yaml in the given one
+    assert "concurrency:" in (tmp_path / "atom" / "dagster" / "dagster.yaml").read_text()
+
+    (compose_home / "dagster.yaml").write_text("telemetry:\n  enabled: false\n")
+    assert json.loads(run({}).stdout)["DAGSTER_HOME"] == str(compose_home)
+
+    missing = run({"ATOM_DATABASE_PASSWORD_FILE": str(tmp_path / "nope")})
+    assert missing.returncode == 1 and missing.stderr.startswith("error:"), missing.stderr
+    assert "Traceback" not in missing.stderr
+    assert "--help" not in missing.stdout
+    usage = subprocess.run(
+        [sys.executable, str(script), "--help"], capture_output=True, text=True, check=False
+    )
+    assert usage.returncode == 0 and "atom-exec PROGRAM" in usage.stdout
+
+
 # ------------------------------------------------------------------------------------------------------------
 # the compose file
 
-ATOM_SERVICES = ("init", "api", "portal", "code-location", "dagster-webserver", "dagster-daemon")
+ATOM_SERVICES = (
+    "init",
+    "api",
+    "portal",
+    "code-location",
+    "dagster-webserver",
+    "dagster-daemon",
+    "dagster-exporter",
+)
+
+
+def settings_secret_names() -> tuple[str, ...]:
+    """The secret settings (DESIGN 4): each may come from its variable, `<NAME>_FILE` or the vault."""
+    from atom.settings import secret_names
+
+    return secret_names()
+
+
+def secrets_given_as_values(env: dict[str, Any]) -> set[str]:
+    """The secret settings ``env`` gives as plain values. A URL setting without a password is configuration,
+    not a secret (decision 0072: the password comes from its own file and is merged in)."""
+    from sqlalchemy.engine import make_url
+
+    found = set()
+    for name in set(settings_secret_names()) & set(env):
+        value = str(env[name])
+        if name.endswith("_URL") and "://" in value and make_url(value).password is None:
+            continue
+        found.add(name)
+    return found
 
 
 def test_compose_has_every_service_and_the_two_api_replicas() -> None:
@@ -640,18 +768,20 @@ def test_compose_wires_design_4_settings_secrets_and_volumes() -> None:
         assert service["image"].startswith("${ATOM_IMAGE:-atom-marketplace:")
         env = service["environment"]
         assert env["ATOM_HOME"] == ATOM_HOME
-        assert env["ATOM_DATABASE_URL"].startswith("postgresql+psycopg://atom:${POSTGRES_PASSWORD")
-        assert env["ATOM_DATABASE_URL"].endswith("@postgres:5432/atom")
+        # The URL without a password; the password is a file, merged in by atom/secrets.py.
+        assert env["ATOM_DATABASE_URL"] == "postgresql+psycopg://atom@postgres:5432/atom"
+        assert env["ATOM_DATABASE_PASSWORD_FILE"] == "/run/secrets/postgres_password"
         assert env["ATOM_REDIS_URL"] == "redis://redis:6379/0"
-        assert env["DAGSTER_PG_URL"].endswith("@postgres:5432/dagster")
         assert env["DAGSTER_URL"] == "http://dagster-webserver:3000"
+        # DESIGN 4: no secret setting as a value (Dagster's URL is derived by atom-exec, test above).
+        assert not secrets_given_as_values(env), name
         attached = set(service.get("secrets", []))
         for variable, value in env.items():
             if variable.endswith("_FILE"):
                 secret = Path(value).name
                 assert value == f"/run/secrets/{secret}" and secret in document["secrets"], variable
-                if name not in ("dagster-webserver", "dagster-daemon"):
-                    assert secret in attached, f"{name}: {variable} names a secret not mounted"
+                assert secret in attached, f"{name}: {variable} names a secret not mounted"
+                assert variable.removesuffix("_FILE") in settings_secret_names(), variable
         mounts = {volume.split(":")[1]: volume.split(":")[0] for volume in service["volumes"]}
         assert mounts[ATOM_HOME] == "atom-home"
         assert mounts[f"{ATOM_HOME}/landing"] == "atom-landing"
@@ -666,8 +796,12 @@ def test_compose_wires_design_4_settings_secrets_and_volumes() -> None:
                 assert source in document["volumes"], source
     for secret in document["secrets"].values():
         assert secret["file"].startswith("./secrets/")
-    assert "POSTGRES_PASSWORD=" in (COMPOSE_DIR / ".env.example").read_text()
-    assert "CREATE DATABASE dagster" in (COMPOSE_DIR / "postgres-init.sql").read_text()
+    postgres = services["postgres"]
+    assert postgres["environment"]["POSTGRES_PASSWORD_FILE"] == "/run/secrets/postgres_password"
+    assert postgres["secrets"] == ["postgres_password"]
+    text = (COMPOSE_DIR / "compose.yaml").read_text() + (COMPOSE_DIR / ".env.example").read_text()
+    assert "PASSWORD}" not in text and "POSTGRES_PASSWORD=" not in text, "no password in compose or .env"
+    assert "env: DAGSTER_PG_URL" in (COMPOSE_DIR / "dagster.yaml").read_text().replace("\n      ", " ")
 
 
 def test_compose_workspace_points_at_the_code_location() -> None:
@@ -684,24 +818,87 @@ def test_compose_workspace_points_at_the_code_location() -> None:
 
 def test_dagster_instance_validates_against_dagsters_schema(monkeypatch: pytest.MonkeyPatch) -> None:
     from dagster._config import process_config
-    from dagster._core.instance.config import dagster_instance_config_schema
+    from dagster._core.instance.config import dagster_instance_config_schema, validate_concurrency_config
 
     monkeypatch.setenv("DAGSTER_PG_URL", "postgresql://atom:pw@postgres:5432/dagster")
     config = load_yaml(COMPOSE_DIR / "dagster.yaml")
     result = process_config(dagster_instance_config_schema(), config)
     assert result.success, result.errors
+    validate_concurrency_config(config)  # e.g. run limits in both the coordinator and `concurrency`
     for key in ("run_launcher", "run_coordinator", "compute_logs", "local_artifact_storage"):
         cls = getattr(importlib.import_module(config[key]["module"]), config[key]["class"])
         if "config" in config[key]:
             checked = process_config(cls.config_type(), config[key]["config"])
             assert checked.success, (key, checked.errors)
     assert config["run_launcher"]["class"] == "DefaultRunLauncher"
-    assert config["run_coordinator"]["config"]["max_concurrent_runs"] == 1, "one warehouse writer"
+    assert config["run_coordinator"]["class"] == "QueuedRunCoordinator"
     assert config["compute_logs"]["config"]["base_dir"].startswith(ATOM_HOME)
+
+
+def local_concurrency() -> dict[str, Any]:
+    """The `concurrency` block `atom` writes into every local instance (decision 0090)."""
+    from atom.settings import WAREHOUSE_CONCURRENCY_YAML
+
+    return yaml.safe_load(WAREHOUSE_CONCURRENCY_YAML)["concurrency"]
+
+
+def test_compose_dagster_instance_has_the_warehouse_pool_of_one(tmp_path: Path) -> None:
+    """The same pool and run tag limit as `atom orchestrator`'s instance, and Dagster reads them: the compose
+    file, with its storage swapped for SQLite in a scratch folder, is loaded as a real instance."""
+    config = load_yaml(COMPOSE_DIR / "dagster.yaml")
+    assert config["concurrency"] == local_concurrency()
+    config["storage"] = {"sqlite": {"base_dir": str(tmp_path / "storage")}}
+    for key in ("compute_logs", "local_artifact_storage"):
+        config[key]["config"]["base_dir"] = str(tmp_path / key)
+    (tmp_path / "dagster.yaml").write_text(yaml.safe_dump(config))
+    import dagster as dg
+
+    with dg.DagsterInstance.from_config(str(tmp_path)) as instance:
+        concurrency = instance.get_concurrency_config()
+        assert concurrency.pool_config.default_pool_limit == 1
+        granularity = concurrency.pool_config.pool_granularity
+        assert granularity is not None and granularity.value == "op"
+        limits = concurrency.run_queue_config.tag_concurrency_limits  # type: ignore[union-attr]
+        assert limits == [{"key": "atom/warehouse", "limit": 1}]
+
+
+def _camel(key: str) -> str:
+    head, *rest = key.split("_")
+    return head + "".join(word.title() for word in rest)
+
+
+def _camel_keys(tree: Any) -> Any:
+    if isinstance(tree, dict):
+        return {_camel(key) if key != "key" else key: _camel_keys(value) for key, value in tree.items()}
+    if isinstance(tree, list):
+        return [_camel_keys(item) for item in tree]
+    return tree
+
+
+def test_helm_dagster_instance_has_the_warehouse_pool_of_one() -> None:
+    """Dagster's chart writes `concurrency` into its instance ConfigMap from these values (camelCase keys);
+    the run coordinator's own limits stay unset, since Dagster refuses both."""
+    dagster = values()["dagster"]
+    concurrency = dict(dagster["concurrency"])
+    assert concurrency.pop("enabled") is True
+    assert concurrency == _camel_keys(local_concurrency())
+    coordinator = dagster["dagsterDaemon"]["runCoordinator"]
+    assert coordinator["type"] == "QueuedRunCoordinator"
+    assert not coordinator.get("config", {}).get("queuedRunCoordinator")
 
 
 # ------------------------------------------------------------------------------------------------------------
 # (c) every command run by the compose file and the chart exists with its flags
+
+
+# What the image runs before the command itself: tini as PID 1, then atom-exec (deploy/docker/atom_exec.py).
+WRAPPERS = ("tini", "-g", "--", "atom-exec")
+
+
+def unwrap(command: list[str]) -> list[str]:
+    while command and command[0] in WRAPPERS:
+        command = command[1:]
+    return command
 
 
 def compose_commands() -> list[list[str]]:
@@ -709,18 +906,17 @@ def compose_commands() -> list[list[str]]:
         json.loads(rest) for keyword, rest in dockerfile_instructions() if keyword == "ENTRYPOINT"
     )
     image_cmd = next(json.loads(rest) for keyword, rest in dockerfile_instructions() if keyword == "CMD")
-    commands = [image_entrypoint[-1:] + image_cmd]
+    commands = [unwrap(image_entrypoint + image_cmd)]
     for _name, service in compose()["services"].items():
         if not str(service.get("image", "")).startswith("${ATOM_IMAGE"):
             continue
-        entrypoint = service.get("entrypoint", image_entrypoint)
-        if entrypoint[:2] == ["python", "-c"]:
+        command = unwrap(service.get("entrypoint", image_entrypoint) + [str(w) for w in service["command"]])
+        if command[:2] == ["python", "-c"]:
             continue  # checked by test_python_snippets_call_what_exists
-        program = [word for word in entrypoint if word not in ("tini", "-g", "--")]
-        commands.append(program + [str(word) for word in service["command"]])
+        commands.append(command)
         test = service.get("healthcheck", {}).get("test", [])
         if test[:1] == ["CMD"] and test[1] != "atom-healthcheck":
-            commands.append([str(word) for word in test[1:]])
+            commands.append(unwrap([str(word) for word in test[1:]]))
     return commands
 
 
@@ -730,7 +926,8 @@ def chart_commands() -> list[list[str]]:
     for doc in documents:
         if doc["kind"] == "Deployment":
             for container in doc["spec"]["template"]["spec"]["containers"]:
-                commands.append(["atom", *[str(arg) for arg in container["args"]]])
+                assert "command" not in container, "the image's entrypoint (atom-exec) runs every command"
+                commands.append([str(arg) for arg in container["args"]])
     (deployment,) = values()["dagster"]["dagster-user-deployments"]["deployments"]
     # What Dagster's chart runs for a user deployment, and its readiness probe.
     port = str(deployment["port"])
@@ -742,7 +939,10 @@ def chart_commands() -> list[list[str]]:
 
 
 def split_command(command: list[str]) -> tuple[tuple[str, ...], list[str]]:
-    """(program and subcommands, flags): subcommands are the words before the first option."""
+    """(program and subcommands, flags): subcommands are the words before the first option
+    (``python -m MODULE`` is a program of its own)."""
+    if command[:2] == ["python", "-m"]:
+        return tuple(command[:3]), [word.split("=")[0] for word in command[3:] if word.startswith("-")]
     first_flag = next((i for i, word in enumerate(command) if word.startswith("-")), len(command))
     return tuple(command[:first_flag]), [
         word.split("=")[0] for word in command[first_flag:] if word.startswith("-")
@@ -812,7 +1012,9 @@ def test_python_snippets_call_what_exists() -> None:
     """The one-shot init (compose) and the migration Job (chart) run ``python -c``: their imports and the
     attributes they call must exist."""
     documents, _ = render_chart(values())
-    snippets = [compose()["services"]["init"]["command"][0]]
+    init = compose()["services"]["init"]["command"]
+    assert init[:2] == ["python", "-c"]
+    snippets = [init[2]]
     for doc in documents:
         if doc["kind"] == "Job":
             for container in doc["spec"]["template"]["spec"]["containers"]:
@@ -822,7 +1024,17 @@ def test_python_snippets_call_what_exists() -> None:
 
     for snippet in snippets:
         tree = ast.parse(snippet)
+        aliases = {}
         for node in ast.walk(tree):
+            if isinstance(node, ast.Import):
+                for alias in node.names:
+                    aliases[alias.asname or alias.name] = importlib.import_module(alias.name)
+            if (
+                isinstance(node, ast.Attribute)
+                and isinstance(node.value, ast.Name)
+                and node.value.id in aliases
+            ):
+                assert hasattr(aliases[node.value.id], node.attr), f"{node.value.id}.{node.attr}"
             if isinstance(node, ast.ImportFrom):
                 module = importlib.import_module(node.module or "")
                 for alias in node.names:
@@ -839,6 +1051,7 @@ def test_healthcheck_script_uses_the_documented_urls() -> None:
     assert services["api"]["environment"]["ATOM_HEALTHCHECK_URL"].endswith(":8000/healthz")
     assert services["portal"]["environment"]["ATOM_HEALTHCHECK_URL"].endswith(":8501/_stcore/health")
     assert services["dagster-webserver"]["environment"]["ATOM_HEALTHCHECK_URL"].endswith(":3000/server_info")
+    assert services["dagster-exporter"]["environment"]["ATOM_HEALTHCHECK_URL"].endswith(":9464/metrics")
     assert '"/healthz"' in (ROOT / "ingest" / "api" / "routers" / "health.py").read_text()
 
 
@@ -916,6 +1129,10 @@ def test_monitoring_names_only_metrics_that_exist_or_are_documented() -> None:
         assert f'"{check}"' in sources, f"no asset check named {check} in orchestration/defs"
 
 
+def flag(command: list[str], name: str) -> str:
+    return str(command[command.index(name) + 1])
+
+
 def test_prometheus_config_loads_the_rules_and_scrapes_each_replica() -> None:
     config = load_yaml(MONITORING / "prometheus.yml")
     jobs = {job["job_name"]: job for job in config["scrape_configs"]}
@@ -924,6 +1141,71 @@ def test_prometheus_config_loads_the_rules_and_scrapes_each_replica() -> None:
     mounts = compose()["services"]["prometheus"]["volumes"]
     assert "../monitoring/alerts.yml:/etc/prometheus/rules/atom-alerts.yml:ro" in mounts
     assert config["rule_files"] == ["/etc/prometheus/rules/*.yml"]
+
+
+def test_each_scrape_target_is_a_port_its_command_serves() -> None:
+    """Prometheus (compose) scrapes the API, Dagster's exporter and the portal where their commands listen,
+    and those are the ports `atom orchestrator` and `atom portal` serve locally (cli/services.py)."""
+    from cli.services import METRICS_PORT, PORTAL_METRICS_PORT
+
+    services = compose()["services"]
+    jobs = {job["job_name"]: job for job in load_yaml(MONITORING / "prometheus.yml")["scrape_configs"]}
+    assert {"atom-api", "atom-orchestration", "atom-portal"} <= set(jobs)
+    (discovery,) = jobs["atom-api"]["dns_sd_configs"]
+    (api,) = discovery["names"]
+    assert str(discovery["port"]) == flag(services[api]["command"], "--port")
+    served = {
+        "atom-orchestration": ("--port", METRICS_PORT),
+        "atom-portal": ("--metrics-port", PORTAL_METRICS_PORT),
+    }
+    for job, (option, local_port) in served.items():
+        assert jobs[job].get("metrics_path", "/metrics") == "/metrics"
+        ((target,),) = [static["targets"] for static in jobs[job]["static_configs"]]
+        host, port = target.split(":")
+        command = services[host]["command"]
+        assert port == flag(command, option) == str(local_port), (job, command)
+        assert "ports" not in services[host] or all(port not in str(p) for p in services[host]["ports"]), (
+            f"{host}: metrics stay inside the compose network"
+        )
+    assert services["dagster-exporter"]["command"][:3] == ["python", "-m", "orchestration.exporter"]
+    # The exporter reads Dagster's instance: it starts through atom-exec, like Dagster's processes.
+    entrypoint = next(
+        json.loads(rest) for keyword, rest in dockerfile_instructions() if keyword == "ENTRYPOINT"
+    )
+    assert "entrypoint" not in services["dagster-exporter"] and entrypoint[-1] == "atom-exec"
+
+
+def test_chart_scrape_annotations_and_service_monitor_match_what_pods_serve() -> None:
+    documents, _ = render_chart(enabled_everything())
+    deployments = {
+        doc["metadata"]["labels"]["app.kubernetes.io/component"]: doc
+        for doc in documents
+        if doc["kind"] == "Deployment"
+    }
+    assert {"api", "portal", "dagster-exporter"} <= set(deployments)
+    expected_args = {"api": "--port", "portal": "--metrics-port", "dagster-exporter": "--port"}
+    for component, option in expected_args.items():
+        template = deployments[component]["spec"]["template"]
+        (container,) = template["spec"]["containers"]
+        annotated = template["metadata"]["annotations"]["prometheus.io/port"]
+        assert annotated == flag(container["args"], option), component
+        assert annotated in {str(port["containerPort"]) for port in container["ports"]}, component
+        service = next(
+            doc
+            for doc in documents
+            if doc["kind"] == "Service"
+            and doc["spec"]["selector"].get("app.kubernetes.io/component") == component
+        )
+        (metrics,) = [port for port in service["spec"]["ports"] if port["name"] == "metrics"]
+        target = metrics["targetPort"]
+        named = {port["name"]: str(port["containerPort"]) for port in container["ports"]}
+        assert named.get(target, str(target)) == annotated, component
+    (monitor,) = [doc for doc in documents if doc["kind"] == "ServiceMonitor"]
+    assert [endpoint["port"] for endpoint in monitor["spec"]["endpoints"]] == ["metrics"]
+    from cli.services import METRICS_PORT, PORTAL_METRICS_PORT
+
+    assert values()["dagsterExporter"]["port"] == METRICS_PORT
+    assert values()["portal"]["metricsPort"] == PORTAL_METRICS_PORT
 
 
 def test_grafana_dashboard_is_provisionable() -> None:
