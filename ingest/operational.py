@@ -32,6 +32,7 @@ from atom.opdb import (
     TenantEvent,
     make_engine,
 )
+from atom.opdb.billing import InvoicePayment
 from billing.money import from_minor
 from ingest.raw_schema import create_raw_schema
 
@@ -155,6 +156,20 @@ def _billing_tables(session: Session) -> dict[str, pa.Table]:
             ("finalized_at", _TS),
             ("status_changed_at", _TS),
             ("stripe_invoice_id", pa.string()),
+            ("paid_amount", _AMOUNT),
+        ]
+    )
+    payments_schema = pa.schema(
+        [
+            ("payment_id", pa.int64()),
+            ("invoice_number", pa.string()),
+            ("tenant_id", pa.string()),
+            ("currency", pa.string()),
+            ("minor_units", pa.int32()),
+            ("amount", _AMOUNT),
+            ("paid_at", _TS),
+            ("stripe_event_id", pa.string()),
+            ("recorded_at", _TS),
         ]
     )
     lines_schema = pa.schema(
@@ -189,6 +204,7 @@ def _billing_tables(session: Session) -> dict[str, pa.Table]:
     )
     accounts_schema = pa.schema([("publisher_id", pa.string()), ("stripe_account_id", pa.string())])
     invoices: list[tuple[Any, ...]] = []
+    payments: list[tuple[Any, ...]] = []
     lines: list[tuple[Any, ...]] = []
     payouts: list[tuple[Any, ...]] = []
     accounts: list[tuple[Any, ...]] = []
@@ -211,6 +227,7 @@ def _billing_tables(session: Session) -> dict[str, pa.Table]:
                     inv.finalized_at,
                     inv.status_changed_at,
                     inv.stripe_invoice_id,
+                    _money(inv.amount_paid_minor, inv.minor_units),
                 )
             )
         for line in session.scalars(
@@ -233,6 +250,25 @@ def _billing_tables(session: Session) -> dict[str, pa.Table]:
                     _money(line.amount_minor, mu),
                     _money(line.partner_payout_minor, mu),
                     _money(line.platform_fee_minor, mu),
+                )
+            )
+    if "invoice_payments" in present:
+        for pay, tenant_id, currency, mu in session.execute(
+            select(InvoicePayment, Invoice.tenant_id, Invoice.currency, Invoice.minor_units)
+            .join(Invoice, Invoice.number == InvoicePayment.invoice_number)
+            .order_by(InvoicePayment.id)
+        ).tuples():
+            payments.append(
+                (
+                    pay.id,
+                    pay.invoice_number,
+                    tenant_id,
+                    currency,
+                    mu,
+                    _money(pay.amount_minor, mu),
+                    pay.paid_at,
+                    pay.stripe_event_id,
+                    pay.recorded_at,
                 )
             )
     if "partner_payouts" in present:
@@ -310,6 +346,7 @@ def _billing_tables(session: Session) -> dict[str, pa.Table]:
         "operational_installs": _table(installs, installs_schema),
         "operational_invoices": _table(invoices, invoices_schema),
         "operational_invoice_lines": _table(lines, lines_schema),
+        "operational_invoice_payments": _table(payments, payments_schema),
         "operational_partner_payouts": _table(payouts, payouts_schema),
         "operational_partner_accounts": _table(accounts, accounts_schema),
     }

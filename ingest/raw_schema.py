@@ -140,7 +140,8 @@ RAW_TABLES: dict[str, str] = {
         occurred_at TIMESTAMP NOT NULL
     """,
     # Billing documents (atom/opdb/billing.py): finalized invoices and credit notes, immutable but for
-    # status; amounts converted from the operational DB's integer minor units to exact decimals.
+    # status and the amount paid; amounts converted from the operational DB's integer minor units to exact
+    # decimals. paid_amount is what has been paid so far (decision 0703), never above total_amount.
     "operational_invoices": f"""
         invoice_number VARCHAR NOT NULL,
         document_type VARCHAR NOT NULL,
@@ -154,7 +155,21 @@ RAW_TABLES: dict[str, str] = {
         due_on DATE NOT NULL,
         finalized_at TIMESTAMP NOT NULL,
         status_changed_at TIMESTAMP,
-        stripe_invoice_id VARCHAR
+        stripe_invoice_id VARCHAR,
+        paid_amount {AMOUNT} NOT NULL DEFAULT 0
+    """,
+    # Payments received against invoices (decision 0703): one row per rise of Stripe's amount paid, dated
+    # when Stripe reported it; their sum per invoice is its paid_amount.
+    "operational_invoice_payments": f"""
+        payment_id BIGINT NOT NULL,
+        invoice_number VARCHAR NOT NULL,
+        tenant_id VARCHAR NOT NULL,
+        currency VARCHAR NOT NULL,
+        minor_units INTEGER NOT NULL,
+        amount {AMOUNT} NOT NULL,
+        paid_at TIMESTAMP NOT NULL,
+        stripe_event_id VARCHAR,
+        recorded_at TIMESTAMP NOT NULL
     """,
     # ``period`` is the month the line rates: an adjustment line carries an earlier month than its invoice.
     "operational_invoice_lines": f"""
@@ -247,8 +262,18 @@ RAW_TABLES: dict[str, str] = {
 }
 
 
+# Columns added to a raw table after warehouses were created with it: (table, column, type and default).
+# CREATE TABLE IF NOT EXISTS leaves an existing table as it was, so these are added in place.
+ADDED_COLUMNS: list[tuple[str, str, str]] = [
+    ("operational_invoices", "paid_amount", f"{AMOUNT} DEFAULT 0"),
+]
+
+
 def create_raw_schema(conn: duckdb.DuckDBPyConnection) -> None:
-    """Create the ``raw`` schema and every raw table that does not exist yet."""
+    """Create the ``raw`` schema and every raw table that does not exist yet, and add the columns of
+    :data:`ADDED_COLUMNS` to tables created before them."""
     conn.execute("CREATE SCHEMA IF NOT EXISTS raw")
     for table, columns in RAW_TABLES.items():
         conn.execute(f"CREATE TABLE IF NOT EXISTS raw.{table} ({columns})")
+    for table, column, definition in ADDED_COLUMNS:
+        conn.execute(f"ALTER TABLE raw.{table} ADD COLUMN IF NOT EXISTS {column} {definition}")

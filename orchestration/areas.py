@@ -26,6 +26,7 @@ OPERATIONAL_AREAS = {
     "subscriptions": "billing",
     "invoices": "billing",
     "invoice_lines": "billing",
+    "invoice_payments": "billing",
     "credit_notes": "billing",
     "partner_payouts": "billing",
     "partner_accounts": "billing",

@@ -173,3 +173,74 @@ def test_a_failed_copy_leaves_the_previous_copy_whole(tmp_path: Path, database_u
     with pytest.raises(RuntimeError, match="interrupted"):
         copy_operational_tables(conn, empty_url, on_table=fail_after_first_table)
     assert conn.execute("select count(*) from raw.operational_publishers").fetchone() == (1,)
+
+
+def test_partial_payments_reach_the_warehouse_as_paid_amount_and_dated_payments(
+    tmp_path: Path, database_url: str
+) -> None:
+    """Decision 0703: 30.00 then 44.03 paid on a 74.03 invoice, each row dated when Stripe reported it; a
+    warehouse created before paid_amount existed gets the column added in place."""
+    from decimal import Decimal
+
+    from atom.opdb.billing import Invoice, InvoicePayment
+
+    with session_scope(make_engine(database_url)) as s:
+        s.add(
+            Invoice(
+                number="ATOM-202503-00001",
+                document_type="invoice",
+                tenant_id="ten_acme",
+                period="2025-03",
+                status="paid",
+                currency="usd",
+                minor_units=2,
+                total_minor=7403,
+                issued_on=date(2025, 4, 1),
+                due_on=date(2025, 5, 1),
+                content_hash="0" * 64,
+                finalized_at=datetime(2025, 4, 1, 1),
+                status_changed_at=datetime(2025, 5, 2, 9),
+                amount_paid_minor=7403,
+            )
+        )
+        s.flush()
+        s.add_all(
+            [
+                InvoicePayment(
+                    invoice_number="ATOM-202503-00001",
+                    amount_minor=3000,
+                    paid_at=datetime(2025, 4, 20, 9),
+                    stripe_event_id="evt_1",
+                    recorded_at=datetime(2025, 4, 20, 9, 0, 1),
+                ),
+                InvoicePayment(
+                    invoice_number="ATOM-202503-00001",
+                    amount_minor=4403,
+                    paid_at=datetime(2025, 5, 2, 9),
+                    stripe_event_id="evt_2",
+                    recorded_at=datetime(2025, 5, 2, 9, 0, 1),
+                ),
+            ]
+        )
+    conn = duckdb.connect(str(tmp_path / "warehouse.duckdb"))
+    # The invoices table as it was before decision 0703: no paid_amount column.
+    conn.execute("CREATE SCHEMA raw")
+    conn.execute(
+        "CREATE TABLE raw.operational_invoices (invoice_number VARCHAR NOT NULL, document_type VARCHAR NOT NULL,"
+        " tenant_id VARCHAR NOT NULL, period VARCHAR NOT NULL, status VARCHAR NOT NULL, currency VARCHAR NOT NULL,"
+        " minor_units INTEGER NOT NULL, total_amount DECIMAL(38, 6) NOT NULL, issued_on DATE NOT NULL,"
+        " due_on DATE NOT NULL, finalized_at TIMESTAMP NOT NULL, status_changed_at TIMESTAMP,"
+        " stripe_invoice_id VARCHAR)"
+    )
+    counts = copy_operational_tables(conn, database_url)
+    assert counts["operational_invoice_payments"] == 2
+    assert conn.execute(
+        "select invoice_number, status, total_amount, paid_amount from raw.operational_invoices"
+    ).fetchall() == [("ATOM-202503-00001", "paid", Decimal("74.03"), Decimal("74.03"))]
+    assert conn.execute(
+        "select invoice_number, tenant_id, currency, amount, paid_at, stripe_event_id"
+        " from raw.operational_invoice_payments order by paid_at"
+    ).fetchall() == [
+        ("ATOM-202503-00001", "ten_acme", "usd", Decimal("30.00"), datetime(2025, 4, 20, 9), "evt_1"),
+        ("ATOM-202503-00001", "ten_acme", "usd", Decimal("44.03"), datetime(2025, 5, 2, 9), "evt_2"),
+    ]

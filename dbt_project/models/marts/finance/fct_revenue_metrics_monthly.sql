@@ -6,6 +6,7 @@ mrr_movements as (select * from {{ ref('fct_mrr_movements') }}),
 invoice_lines as (select * from {{ ref('fct_invoice_lines') }}),
 invoices as (select * from {{ ref('stg_operational__invoices') }}),
 credit_notes as (select * from {{ ref('stg_operational__credit_notes') }}),
+payments as (select * from {{ ref('stg_operational__invoice_payments') }}),
 settings as (select * from {{ ref('stg_price_book__settings') }}),
 
 periods as (
@@ -64,7 +65,8 @@ documents_by_period as (
             as invoiced_amount,
         sum(case when document_type = 'credit_note' and status <> 'void' then total_amount else 0 end)
             as credited_amount,
-        sum(case when status = 'paid' then total_amount else 0 end) as collected_amount
+        -- Cash received against the month's documents so far, partial payments included (decision 0703).
+        sum(paid_amount) as collected_amount
     from invoices
     group by invoice_period
 ),
@@ -78,67 +80,108 @@ operator_credits_by_period as (
     group by invoice_period
 ),
 
-receivables_by_period as (
+invoices_open_at_period_end as (
+    -- Non-void invoices issued before the month ended and not settled (paid or written off) by then.
     select
         periods.period,
-        -- AR at the end of the month: invoices issued before it ended and not settled by then.
-        sum(
-            case
-                when
-                    invoices.issued_on_date < {{ dbt.dateadd('month', 1, 'periods.period_start_date') }}
-                    and (
-                        invoices.status = 'finalized'
-                        or invoices.status_changed_at
-                        >= {{ dbt.dateadd('month', 1, 'periods.period_start_date') }}
-                    )
-                    then invoices.total_amount
-                else 0
-            end
-        ) as receivables_amount,
-        sum(
-            case
-                when
-                    invoices.issued_on_date >= periods.period_start_date
-                    and invoices.issued_on_date < {{ dbt.dateadd('month', 1, 'periods.period_start_date') }}
-                    then invoices.total_amount
-                else 0
-            end
-        ) as issued_amount
+        invoices.invoice_number,
+        invoices.total_amount
     from periods
-    inner join invoices on invoices.document_type = 'invoice' and invoices.status <> 'void'
+    inner join invoices
+        on
+            invoices.document_type = 'invoice'
+            and invoices.status <> 'void'
+            and invoices.issued_on_date < {{ dbt.dateadd('month', 1, 'periods.period_start_date') }}
+            and (
+                invoices.status = 'finalized'
+                or invoices.status_changed_at >= {{ dbt.dateadd('month', 1, 'periods.period_start_date') }}
+            )
+),
+
+credits_before_period_end as (
+    select
+        open_at_end.period,
+        open_at_end.invoice_number,
+        sum(credits.credit_amount) as credit_amount
+    from invoices_open_at_period_end as open_at_end
+    inner join periods on open_at_end.period = periods.period
+    inner join credits
+        on
+            open_at_end.invoice_number = credits.invoice_number
+            and credits.issued_on_date < {{ dbt.dateadd('month', 1, 'periods.period_start_date') }}
+    group by open_at_end.period, open_at_end.invoice_number
+),
+
+payments_before_period_end as (
+    -- Partial payments made before the month ended (decision 0703).
+    select
+        open_at_end.period,
+        open_at_end.invoice_number,
+        sum(payments.payment_amount) as paid_amount
+    from invoices_open_at_period_end as open_at_end
+    inner join periods on open_at_end.period = periods.period
+    inner join payments
+        on
+            open_at_end.invoice_number = payments.invoice_number
+            and payments.paid_at < {{ dbt.dateadd('month', 1, 'periods.period_start_date') }}
+    group by open_at_end.period, open_at_end.invoice_number
+),
+
+receivables_by_period as (
+    -- AR at the end of the month: each open invoice's total less the credit notes issued and the payments
+    -- made before the month ended, never below zero (a credit beyond what was unpaid is the customer's
+    -- balance, not a negative receivable).
+    select
+        open_at_end.period,
+        sum(
+            case
+                when
+                    open_at_end.total_amount
+                    - coalesce(credits_before_period_end.credit_amount, 0)
+                    - coalesce(payments_before_period_end.paid_amount, 0) > 0
+                    then
+                        open_at_end.total_amount
+                        - coalesce(credits_before_period_end.credit_amount, 0)
+                        - coalesce(payments_before_period_end.paid_amount, 0)
+                else 0
+            end
+        ) as receivables_amount
+    from invoices_open_at_period_end as open_at_end
+    left join credits_before_period_end
+        on
+            open_at_end.period = credits_before_period_end.period
+            and open_at_end.invoice_number = credits_before_period_end.invoice_number
+    left join payments_before_period_end
+        on
+            open_at_end.period = payments_before_period_end.period
+            and open_at_end.invoice_number = payments_before_period_end.invoice_number
+    group by open_at_end.period
+),
+
+issued_by_period as (
+    select
+        periods.period,
+        sum(invoices.total_amount) as issued_amount
+    from periods
+    inner join invoices
+        on
+            invoices.document_type = 'invoice'
+            and invoices.status <> 'void'
+            and periods.period_start_date <= invoices.issued_on_date
+            and invoices.issued_on_date < {{ dbt.dateadd('month', 1, 'periods.period_start_date') }}
     group by periods.period
 ),
 
-credits_at_period_end as (
-    -- Credit notes reduce AR from the day they are issued (of invoices still open at the month's end), and
-    -- the month's sales in the month they are issued.
+credits_issued_by_period as (
+    -- Credit notes reduce the month's sales in the month they are issued.
     select
         periods.period,
-        sum(
-            case
-                when
-                    credits.issued_on_date < {{ dbt.dateadd('month', 1, 'periods.period_start_date') }}
-                    and (
-                        credits.invoice_status = 'finalized'
-                        or invoices.status_changed_at
-                        >= {{ dbt.dateadd('month', 1, 'periods.period_start_date') }}
-                    )
-                    then credits.credit_amount
-                else 0
-            end
-        ) as open_credit_amount,
-        sum(
-            case
-                when
-                    credits.issued_on_date >= periods.period_start_date
-                    and credits.issued_on_date < {{ dbt.dateadd('month', 1, 'periods.period_start_date') }}
-                    then credits.credit_amount
-                else 0
-            end
-        ) as issued_credit_amount
+        sum(credits.credit_amount) as issued_credit_amount
     from periods
-    inner join credits on credits.issued_on_date < {{ dbt.dateadd('month', 1, 'periods.period_start_date') }}
-    inner join invoices on credits.invoice_number = invoices.invoice_number
+    inner join credits
+        on
+            periods.period_start_date <= credits.issued_on_date
+            and credits.issued_on_date < {{ dbt.dateadd('month', 1, 'periods.period_start_date') }}
     group by periods.period
 ),
 
@@ -197,21 +240,16 @@ final as (
             as decimal(38, 6)
         ) as credited_amount,
         cast(coalesce(documents_by_period.collected_amount, 0) as decimal(38, 6)) as collected_amount,
-        cast(
-            coalesce(receivables_by_period.receivables_amount, 0)
-            - coalesce(credits_at_period_end.open_credit_amount, 0)
-            as decimal(38, 6)
-        ) as receivables_amount,
+        cast(coalesce(receivables_by_period.receivables_amount, 0) as decimal(38, 6)) as receivables_amount,
         case
             when
-                coalesce(receivables_by_period.issued_amount, 0)
-                - coalesce(credits_at_period_end.issued_credit_amount, 0) > 0
+                coalesce(issued_by_period.issued_amount, 0)
+                - coalesce(credits_issued_by_period.issued_credit_amount, 0) > 0
                 then cast({{ divide_decimal(
-                    '(coalesce(receivables_by_period.receivables_amount, 0)'
-                    ~ ' - coalesce(credits_at_period_end.open_credit_amount, 0)) * '
+                    'coalesce(receivables_by_period.receivables_amount, 0) * '
                     ~ dbt.datediff('periods.period_start_date', dbt.dateadd('month', 1, 'periods.period_start_date'), 'day'),
-                    '(coalesce(receivables_by_period.issued_amount, 0)'
-                    ~ ' - coalesce(credits_at_period_end.issued_credit_amount, 0))'
+                    '(coalesce(issued_by_period.issued_amount, 0)'
+                    ~ ' - coalesce(credits_issued_by_period.issued_credit_amount, 0))'
                 ) }} as decimal(18, 2))
         end as days_sales_outstanding,
         cast(
@@ -227,7 +265,8 @@ final as (
     left join documents_by_period on periods.period = documents_by_period.period
     left join receivables_by_period on periods.period = receivables_by_period.period
     left join operator_credits_by_period on periods.period = operator_credits_by_period.period
-    left join credits_at_period_end on periods.period = credits_at_period_end.period
+    left join issued_by_period on periods.period = issued_by_period.period
+    left join credits_issued_by_period on periods.period = credits_issued_by_period.period
 )
 
 select * from final

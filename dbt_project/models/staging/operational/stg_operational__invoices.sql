@@ -16,7 +16,8 @@ renamed as (
         cast(due_on as date) as due_on_date,
         cast(finalized_at as timestamp) as finalized_at,
         cast(status_changed_at as timestamp) as status_changed_at,
-        stripe_invoice_id
+        stripe_invoice_id,
+        cast(paid_amount as decimal(38, 6)) as paid_amount
     from source
 )
 
