@@ -36,6 +36,14 @@ from billing.money import from_minor
 from billing.stripe_gateway import StripeGateway, make_gateway
 
 
+def _amount_due(invoice: Invoice, credited_minor: int) -> int:
+    """What the tenant still owes on a document (decision 0703): total less credit notes less payments,
+    never below zero; nothing once it is paid or void, nor on a credit-note document."""
+    if invoice.document_type != "invoice" or invoice.status in ("paid", "void"):
+        return 0
+    return max(invoice.total_minor - credited_minor - invoice.amount_paid_minor, 0)
+
+
 def invoices(session: Session, *, period: str | None = None, tenant_id: str | None = None) -> pd.DataFrame:
     """Finalized documents with their status and Stripe state, newest first."""
     query = select(Invoice)
@@ -77,6 +85,10 @@ def invoices(session: Session, *, period: str | None = None, tenant_id: str | No
                 "Currency": r.currency.upper(),
                 "Total": money(from_minor(r.total_minor, r.minor_units), r.currency),
                 "Credited": money(from_minor(credited.get(r.number, 0), r.minor_units), r.currency),
+                "Paid": money(from_minor(r.amount_paid_minor, r.minor_units), r.currency),
+                "Amount due": money(
+                    from_minor(_amount_due(r, credited.get(r.number, 0)), r.minor_units), r.currency
+                ),
                 "Issued": r.issued_on,
                 "Due": r.due_on,
                 "Stripe": _stripe_state(r.stripe_invoice_id, modes.get(r.number)),
@@ -93,6 +105,8 @@ def invoices(session: Session, *, period: str | None = None, tenant_id: str | No
             "Currency",
             "Total",
             "Credited",
+            "Paid",
+            "Amount due",
             "Issued",
             "Due",
             "Stripe",
@@ -194,7 +208,8 @@ def correctable_invoices(session: Session) -> pd.DataFrame:
                 "Left to credit": money(
                     from_minor(r.total_minor - credited.get(r.number, 0), r.minor_units), r.currency
                 ),
-                "Voidable": r.status in VOIDABLE,
+                # Stripe refuses to void an invoice with payments; credit what is left instead (0703).
+                "Voidable": r.status in VOIDABLE and r.amount_paid_minor == 0,
             }
             for r in rows
         ],

@@ -147,8 +147,8 @@ else:
 
 st.subheader("Corrections")
 st.caption(
-    "Invoices are never edited: a void changes only the status of an unpaid invoice, a credit note is a "
-    "document of its own. Both are sent to Stripe and recorded in the audit log; AR aging, DSO and revenue "
+    "Invoices are never edited: a void changes only the status of an unpaid invoice (one with payments on it "
+    "cannot be voided: credit what is still due instead), a credit note is a document of its own. Both are sent to Stripe and recorded in the audit log; AR aging, DSO and revenue "
     "show them after the next build."
 )
 gateway = backoffice.stripe_gateway()
@@ -159,7 +159,7 @@ void_tab, credit_tab, account_tab = st.tabs(["Void an invoice", "Issue a credit 
 with void_tab:
     voidable = correctable[correctable["Voidable"]] if not correctable.empty else correctable
     if voidable.empty:
-        st.caption("No finalized, unpaid invoice to void.")
+        st.caption("No finalized invoice without payments to void.")
     else:
         labels = {
             f"{r.Number} · {r.Tenant} · {r.Total} ({r.Status})": r.Number for r in voidable.itertuples()

@@ -132,3 +132,38 @@ def test_corrections_are_not_offered_to_an_analyst(billing_world: PortalHome) ->
     # The billing desk (and its corrections) is not among an analyst's pages at all.
     with pytest.raises(ValueError, match="navigation page"):
         run_as("analyst", "billing.py")
+
+
+def test_the_invoice_list_shows_paid_and_due_and_a_partly_paid_invoice_cannot_be_voided(
+    billing_world: PortalHome,
+) -> None:
+    """Decision 0703: ten_acme paid 25.00 of its 69.00 (what a Stripe partial payment records)."""
+    from datetime import datetime
+
+    from atom.opdb.billing import InvoicePayment
+
+    engine = make_engine(get_settings().database_url)
+    try:
+        with session_scope(engine) as session:
+            invoice = session.get(Invoice, "ATOM-202610-00001")
+            assert invoice is not None
+            invoice.amount_paid_minor = 2500
+            session.add(
+                InvoicePayment(
+                    invoice_number=invoice.number,
+                    amount_minor=2500,
+                    paid_at=datetime(2026, 11, 10, 9),
+                    stripe_event_id="evt_partial",
+                    recorded_at=datetime(2026, 11, 10, 9),
+                )
+            )
+    finally:
+        engine.dispose()
+    at = run_as("finance", "billing.py")
+    assert not at.exception
+    invoices = next(df.value for df in at.dataframe if "Number" in df.value.columns)
+    shown = {r["Number"]: (r["Paid"], r["Amount due"]) for r in invoices.to_dict("records")}
+    assert shown == {"ATOM-202610-00001": ("$25.00", "$44.00"), "ATOM-202610-00002": ("$0.00", "$10.50")}
+    voidable = at.selectbox(key="void_invoice").options
+    assert not any(o.startswith("ATOM-202610-00001") for o in voidable), voidable
+    assert any(o.startswith("ATOM-202610-00002") for o in voidable), voidable
