@@ -4,22 +4,17 @@ from a CDN, so offline the page stayed blank)."""
 from __future__ import annotations
 
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
 
 from tests.api.conftest import LiveServer, make_settings, start_server, stop_server
+from tests.browser.conftest import BROWSER_MARKS
 
 CHROMIUM = "/usr/bin/chromium"
 
-pytestmark = [
-    pytest.mark.slow,
-    pytest.mark.skipif(
-        not Path(CHROMIUM).exists(), reason="Debian's chromium is not installed (make test installs it)"
-    ),
-]
+pytestmark = BROWSER_MARKS
 
 
 @pytest.fixture(scope="module")

@@ -6,29 +6,17 @@ instance with its partition tag."""
 from __future__ import annotations
 
 import re
-import socket
 from pathlib import Path
 
 import dagster as dg
-import pytest
 
 from atom.settings import Settings
 from cli.services import start_orchestrator, stop
 from tests.billing.conftest import billing_home, built_home  # noqa: F401 (fixtures)
+from tests.browser.conftest import BROWSER_MARKS, free_port
 from tools.screenshots import CHROMIUM, CHROMIUM_ARGS, open_page, running_portal, sign_in
 
-pytestmark = [
-    pytest.mark.slow,
-    pytest.mark.skipif(
-        not Path(CHROMIUM).exists(), reason="Debian's chromium is not installed (make test installs it)"
-    ),
-]
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+pytestmark = BROWSER_MARKS
 
 
 def test_finance_closes_a_month_from_the_billing_desk_and_the_run_is_dagsters(
@@ -40,12 +28,12 @@ def test_finance_closes_a_month_from_the_billing_desk_and_the_run_is_dagsters(
     from tests.app.opdb_seed import seed_account
 
     seed_account("fin@example.com", "finance", "close-the-month-please")
-    dagster_port = _free_port()
+    dagster_port = free_port()
     dagster_url = f"http://127.0.0.1:{dagster_port}"
     orchestrator = start_orchestrator("127.0.0.1", dagster_port)
     try:
         with (
-            running_portal(_free_port(), env={"DAGSTER_URL": dagster_url}) as url,
+            running_portal(free_port(), env={"DAGSTER_URL": dagster_url}) as url,
             sync_playwright() as playwright,
         ):
             browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)

@@ -4,28 +4,15 @@
 from __future__ import annotations
 
 import re
-import socket
 from decimal import Decimal
 from pathlib import Path
 
-import pytest
-
 from atom.settings import Settings
 from tests.billing.conftest import CLOSED, billing_home, built_home  # noqa: F401 (fixtures)
-from tools.screenshots import CHROMIUM, CHROMIUM_ARGS, running_portal, wait_until_rendered
+from tests.browser.conftest import BROWSER_MARKS, signed_in_page
+from tools.screenshots import wait_until_rendered
 
-pytestmark = [
-    pytest.mark.slow,
-    pytest.mark.skipif(
-        not Path(CHROMIUM).exists(), reason="Debian's chromium is not installed (make test installs it)"
-    ),
-]
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+pytestmark = BROWSER_MARKS
 
 
 def _open_receivables(page) -> Decimal:  # type: ignore[no-untyped-def]
@@ -39,7 +26,6 @@ def test_finance_issues_a_credit_note_and_sees_ar_fall_after_the_next_build_in_c
     billing_home: Settings,  # noqa: F811
     tmp_path: Path,
 ) -> None:
-    from playwright.sync_api import sync_playwright
 
     from atom.opdb import make_engine, session_scope
     from atom.opdb.billing import Invoice
@@ -47,7 +33,7 @@ def test_finance_issues_a_credit_note_and_sees_ar_fall_after_the_next_build_in_c
     from orchestration.defs.billing import run_billing_partition
     from orchestration.run import run_build
     from tests.app.opdb_seed import seed_account
-    from tools.screenshots import open_page, sign_in
+    from tools.screenshots import open_page
 
     assert run_billing_partition(CLOSED).success
     assert run_build().success  # the snapshot now holds September's invoices in AR
@@ -59,11 +45,7 @@ def test_finance_issues_a_credit_note_and_sees_ar_fall_after_the_next_build_in_c
         number = invoice.number
     seed_account("fin@example.com", "finance", "credit-where-due")
 
-    with running_portal(_free_port()) as url, sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
-        page = browser.new_page(viewport={"width": 1440, "height": 1000})
-        page.goto(url)
-        sign_in(page, "fin@example.com", "credit-where-due")
+    with signed_in_page("fin@example.com", "credit-where-due") as page:
         open_page(page, "Billing desk")
         before = _open_receivables(page)
 
@@ -84,7 +66,6 @@ def test_finance_issues_a_credit_note_and_sees_ar_fall_after_the_next_build_in_c
         open_page(page, "Billing desk")
         after = _open_receivables(page)
         page.screenshot(path=str(tmp_path / "credit_note.png"), full_page=True)
-        browser.close()
 
     assert before - after == Decimal("1.00"), (before, after)
     with session_scope(engine) as session:

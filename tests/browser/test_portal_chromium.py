@@ -2,14 +2,8 @@
 
 from __future__ import annotations
 
-import socket
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
-
-import pytest
 
 from atom.settings import Settings
 from tests.app.conftest import (  # noqa: F401 (fixtures)
@@ -20,36 +14,10 @@ from tests.app.conftest import (  # noqa: F401 (fixtures)
     write_serving_snapshot,
 )
 from tests.billing.conftest import billing_home, built_home  # noqa: F401 (fixtures)
-from tools.screenshots import CHROMIUM, CHROMIUM_ARGS, running_portal, wait_until_rendered
+from tests.browser.conftest import BROWSER_MARKS, signed_in_page
+from tools.screenshots import wait_until_rendered
 
-pytestmark = [
-    pytest.mark.slow,
-    pytest.mark.skipif(
-        not Path(CHROMIUM).exists(), reason="Debian's chromium is not installed (make test installs it)"
-    ),
-]
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-@contextmanager
-def signed_in_page(email: str, password: str) -> Iterator[Any]:
-    """A Chromium page on a freshly started portal, signed in through the form like a person would."""
-    from playwright.sync_api import sync_playwright
-
-    from tools.screenshots import sign_in
-
-    with running_portal(_free_port()) as url, sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
-        page = browser.new_page(viewport={"width": 1440, "height": 1000})
-        page.goto(url)
-        sign_in(page, email, password)
-        yield page
-        browser.close()
+pytestmark = BROWSER_MARKS
 
 
 def test_overview_renders_tiles_and_charts_in_chromium(portal_home: PortalHome, tmp_path: Path) -> None:  # noqa: F811
@@ -90,7 +58,7 @@ def test_a_reviewer_signs_in_and_approves_a_queued_package_in_chromium(
         note.fill("base64 exec is a test fixture, reviewed by hand")
         note.press("Control+Enter")
         wait_until_rendered(page)
-        page.get_by_role("button", name="Approve slack-notify 1.1.0").click()
+        page.get_by_role("button", name="Approve: slack-notify 1.1.0").click()
         page.wait_for_selector("text=The queue is empty", timeout=30_000)
         page.screenshot(path=str(tmp_path / "review.png"), full_page=True)
 

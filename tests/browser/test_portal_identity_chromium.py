@@ -3,7 +3,6 @@ in loses the review console at the next click; single sign-on through a real Ope
 
 from __future__ import annotations
 
-import socket
 import subprocess
 import sys
 import threading
@@ -22,20 +21,10 @@ from tests.app.conftest import (  # noqa: F401 (fixtures)
     sample_marts,
     write_serving_snapshot,
 )
+from tests.browser.conftest import BROWSER_MARKS, free_port, signed_in_page
 from tools.screenshots import CHROMIUM, CHROMIUM_ARGS, open_page, running_portal, wait_until_rendered
 
-pytestmark = [
-    pytest.mark.slow,
-    pytest.mark.skipif(
-        not Path(CHROMIUM).exists(), reason="Debian's chromium is not installed (make test installs it)"
-    ),
-]
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+pytestmark = BROWSER_MARKS
 
 
 def _app_text(page: Any) -> str:
@@ -49,20 +38,14 @@ def _nav(page: Any) -> str:
 def test_a_reviewer_demoted_with_the_cli_loses_the_review_console_at_the_next_click(
     portal_world: PortalHome,  # noqa: F811
 ) -> None:
-    from playwright.sync_api import sync_playwright
 
     from atom.opdb import make_engine, session_scope
     from atom.opdb.portal import ReviewLock
     from atom.settings import get_settings
     from tests.app.opdb_seed import seed_account
-    from tools.screenshots import sign_in
 
     seed_account("rita@example.com", "reviewer", "review-all-the-things")
-    with running_portal(_free_port()) as url, sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
-        page = browser.new_page(viewport={"width": 1440, "height": 1000})
-        page.goto(url)
-        sign_in(page, "rita@example.com", "review-all-the-things")
+    with signed_in_page("rita@example.com", "review-all-the-things") as page:
         open_page(page, "Review console")
         assert "slack-notify 1.1.0" in _app_text(page)
 
@@ -82,7 +65,6 @@ def test_a_reviewer_demoted_with_the_cli_loses_the_review_console_at_the_next_cl
         text, nav = _app_text(page), _nav(page)
         assert "Review console" not in nav and "Governance & pipeline" in nav, nav
         assert "Take this package" not in text and "(analyst)" in text
-        browser.close()
 
     engine = make_engine(get_settings().database_url)
     with session_scope(engine) as session:
@@ -115,7 +97,7 @@ def oidc_provider() -> Iterator[str]:
 def sso_portal(issuer: str, tmp_path: Path, *, default_role: str | None = None) -> Iterator[str]:
     """The portal with ``[auth]`` pointing at ``issuer`` (Streamlit reads ``.streamlit/secrets.toml``
     from its working directory) and ATOM_OIDC_PROVIDER=default."""
-    port = _free_port()
+    port = free_port()
     workdir = tmp_path / "portal"
     (workdir / ".streamlit").mkdir(parents=True)
     (workdir / ".streamlit" / "secrets.toml").write_text(
