@@ -2,7 +2,7 @@
 
 Rows of every temp table carry ``file_seq``, the file's index in :attr:`Chunk.files`. Reading fills
 ``_ingest_csv`` / ``_ingest_ndjson`` (Parquet is read in place), classification ``_ingest_rows``, the
-write step ``_ingest_resolved``.
+write step ``_ingest_repeated_hashes`` and ``_ingest_resolved``.
 """
 
 from __future__ import annotations
@@ -23,6 +23,7 @@ TEMP_TABLES = (
     "_ingest_csv",
     "_ingest_ndjson",
     "_ingest_rows",
+    "_ingest_repeated_hashes",
     "_ingest_resolved",
 )
 

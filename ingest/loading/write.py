@@ -12,6 +12,9 @@ ART index over (tenant_id, event_id) at 10M rows.
 
 from __future__ import annotations
 
+import numpy as np
+import pyarrow as pa
+
 from ingest.loading.chunk import Chunk
 from ingest.loading.model import BatchResult
 from ingest.loading.read import source
@@ -61,6 +64,7 @@ def resolve_repeats(chunk: Chunk) -> None:
     """
     content = ("metric_id", "quantity", "occurred_at", "package_id", "properties")
     differs = ", ".join(f"CASE WHEN r.{c} IS DISTINCT FROM ref.{c} THEN '{c}' END" for c in content)
+    find_repeated_hashes(chunk)
     chunk.conn.execute(
         f"""
         CREATE TEMP TABLE _ingest_resolved AS
@@ -71,11 +75,7 @@ def resolve_repeats(chunk: Chunk) -> None:
                    properties
             FROM _ingest_rows WHERE reason IS NULL
         ),
-        -- Grouping on a 64-bit hash of the key is several times cheaper than on the two strings; a
-        -- collision only makes an innocent key a suspect, which the exact comparison below clears.
-        repeated_hashes AS (
-            SELECT hash(tenant_id, event_id) AS key_hash FROM valid GROUP BY key_hash HAVING count(*) > 1
-        ),
+        repeated_hashes AS (SELECT key_hash FROM _ingest_repeated_hashes),
         repeated_keys AS (
             SELECT DISTINCT tenant_id, event_id FROM valid
             WHERE hash(tenant_id, event_id) IN (SELECT key_hash FROM repeated_hashes)
@@ -124,6 +124,36 @@ def resolve_repeats(chunk: Chunk) -> None:
             ON r.tenant_id = ref.tenant_id AND r.event_id = ref.event_id
         """
     )
+
+
+def find_repeated_hashes(chunk: Chunk) -> None:
+    """``_ingest_repeated_hashes``: the 64-bit hashes of (tenant_id, event_id) that more than one valid row
+    of the chunk has.
+
+    Grouping on a hash of the key is several times cheaper than on the two strings; a collision only makes
+    an innocent key a suspect, which the exact comparison of :func:`resolve_repeats` clears. The hashes
+    are sorted with numpy rather than grouped by DuckDB: at 8M valid rows DuckDB's hash aggregate (8M
+    groups of one row) took 1.8-1.9 s of CPU and 4.5-5.9 s of wall time on the shared 2-core machine,
+    the fetch and the sort 1.1 s and 2.0-2.5 s (decision 0063). 8 bytes a row: 64 MB at 8M rows.
+    """
+    hashes = (
+        chunk.conn.execute(
+            "SELECT hash(tenant_id, event_id) AS key_hash FROM _ingest_rows WHERE reason IS NULL"
+        )
+        .fetchnumpy()["key_hash"]
+        .astype(np.uint64, copy=False)
+    )
+    hashes.sort()
+    repeated = np.unique(hashes[1:][hashes[1:] == hashes[:-1]])
+    chunk.conn.register(
+        "_ingest_repeated_hashes_arrow", pa.table({"key_hash": pa.array(repeated, pa.uint64())})
+    )
+    try:
+        chunk.conn.execute(
+            "CREATE TEMP TABLE _ingest_repeated_hashes AS SELECT key_hash FROM _ingest_repeated_hashes_arrow"
+        )
+    finally:
+        chunk.conn.unregister("_ingest_repeated_hashes_arrow")
 
 
 def insert_events(chunk: Chunk) -> int:
