@@ -248,7 +248,7 @@ def send_credit_note(session: Session, ledger: _Ledger, invoice: Invoice, note: 
     assert invoice.stripe_invoice_id is not None
     note.stripe_credit_note_id = ledger.request(
         "credit_notes.create",
-        credit_note_params(invoice, note),
+        credit_note_params(invoice, note, credited_minor(session, invoice.number) - note.amount_minor),
         credit_note_key(note.number),
         invoice_number=invoice.number,
     )

@@ -228,9 +228,13 @@ def credit_note_key(credit_note_number: str) -> str:
     return f"{credit_note_number}/credit_note"
 
 
-def credit_note_params(invoice: Invoice, note: CreditNote) -> dict[str, Any]:
+def credit_note_params(invoice: Invoice, note: CreditNote, credited_before_minor: int = 0) -> dict[str, Any]:
     """Stripe's credit note against the Stripe invoice: off the amount due while it is open, to the
-    customer's credit balance once it is paid (Stripe wants a paid invoice's credit allocated)."""
+    customer's credit balance once it is paid (Stripe wants a paid invoice's credit allocated).
+
+    On a partly paid invoice (decision 0703) only what is still unpaid (total less earlier credit notes
+    ``credited_before_minor`` less the amount paid) can come off the amount due; Stripe wants the rest, money
+    already paid, allocated too: it goes to the customer's credit balance."""
     params: dict[str, Any] = {
         "invoice": invoice.stripe_invoice_id,
         "amount": note.amount_minor,
@@ -239,6 +243,10 @@ def credit_note_params(invoice: Invoice, note: CreditNote) -> dict[str, Any]:
     }
     if invoice.status == "paid":
         params["credit_amount"] = note.amount_minor
+    else:
+        unpaid = max(invoice.total_minor - credited_before_minor - invoice.amount_paid_minor, 0)
+        if note.amount_minor > unpaid:
+            params["credit_amount"] = note.amount_minor - unpaid
     return params
 
 
@@ -246,10 +254,13 @@ def _sync_credit_notes(session: Session, ledger: _Ledger, invoice: Invoice) -> N
     notes = session.scalars(
         select(CreditNote).where(CreditNote.invoice_number == invoice.number).order_by(CreditNote.number)
     ).all()
+    credited_before = 0
     for note in notes:
+        params = credit_note_params(invoice, note, credited_before)
+        credited_before += note.amount_minor
         note.stripe_credit_note_id = ledger.request(
             "credit_notes.create",
-            credit_note_params(invoice, note),
+            params,
             credit_note_key(note.number),
             invoice_number=invoice.number,
         )
