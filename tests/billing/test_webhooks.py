@@ -195,3 +195,22 @@ def test_paid_and_void_are_final(api) -> None:
     response = _post(client, void, _sign(void))
     assert response.status_code == 200 and response.json()["outcome"] == "ignored"
     assert _state(settings) == ("paid", 2)
+
+
+def test_invoice_paid_with_less_than_the_total_is_paid_and_a_bare_paid_event_does_not_top_it_up(api) -> None:
+    """Decision 0703: Stripe settles an invoice whose rest a credit note took (amount_paid 50.00 of 74.03);
+    a later paid event without amounts must not record the other 24.03 as received."""
+    client, settings = api
+    settled = orjson.dumps(
+        {
+            "id": "evt_s1",
+            "type": "invoice.paid",
+            "data": {"object": {"id": "in_123", "object": "invoice", "status": "paid", "amount_paid": 5000}},
+        }
+    )
+    answer = _post(client, settled, _sign(settled)).json()
+    assert (answer["status"], answer["amount_paid"]) == ("paid", "50.00")
+    bare = _event("evt_s2", "invoice.payment_succeeded")
+    answer = _post(client, bare, _sign(bare)).json()
+    assert (answer["outcome"], answer["amount_paid"]) == ("ignored", "50.00")
+    assert _state(settings) == ("paid", 2)
