@@ -1,7 +1,9 @@
 """FastAPI dependencies shared by every router, including routers other areas add.
 
 * :func:`get_db_session`: a session on the operational DB that commits when the handler returns
-  normally and rolls back when it raises (the Stripe webhook router reuses it).
+  normally and rolls back when it raises (the Stripe webhook router reuses it). It ends with the path
+  operation, *before* the response is sent (``scope="function"``): a client that reads right after a 2xx
+  sees the change, and a commit that fails is a 500, never a 2xx.
 * :func:`require_key`: the caller's :class:`Principal` from ``Authorization: Bearer``, rate-limited per key;
   an address that sent too many invalid keys is refused before its key is looked at (ingest.api.key_throttle).
 """
@@ -84,5 +86,5 @@ def request_id(request: Request) -> str | None:
 
 CurrentKey = Annotated[Principal, Depends(require_key)]
 AdminKey = Annotated[Principal, Depends(require_admin)]
-DbSession = Annotated[Session, Depends(get_db_session)]
+DbSession = Annotated[Session, Depends(get_db_session, scope="function")]
 Context = Annotated[ApiContext, Depends(get_context)]

@@ -124,7 +124,7 @@ def _copy(template: Path, work: Path) -> Warehouse:
 
 
 @settings(
-    max_examples=6,
+    max_examples=4,
     deadline=None,
     derandomize=True,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],

@@ -65,9 +65,6 @@ def create_install(
         details={"install_id": row.id},
         request_id=request_id(request),
     )
-    # Commit before answering: the session dependency's exit runs after the response is sent, and a
-    # client that reads right after a 2xx must see the change (and never get a 2xx for a failed commit).
-    session.commit()
     return InstallOut(
         install_id=row.id,
         tenant_id=row.tenant_id,

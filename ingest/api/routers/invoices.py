@@ -153,9 +153,6 @@ def void_invoice(
         details={"stripe_mode": result.stripe_mode},
         request_id=request_id(request),
     )
-    # Commit before answering: the session dependency's exit runs after the response is sent, and a
-    # client that reads right after a 2xx must see the change (and never get a 2xx for a failed commit).
-    session.commit()
     return VoidOut(
         number=result.number,
         status=result.status,
@@ -205,9 +202,6 @@ def create_credit_note(
         details={"credit_note": result.number, "amount": result.amount, "reason": result.reason},
         request_id=request_id(request),
     )
-    # Commit before answering: the session dependency's exit runs after the response is sent, and a
-    # client that reads right after a 2xx must see the change (and never get a 2xx for a failed commit).
-    session.commit()
     return CreditNoteIssued(
         number=result.number,
         invoice_number=result.invoice_number,

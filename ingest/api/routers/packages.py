@@ -255,7 +255,6 @@ def yank_version(
         details={"reason": body.reason},
         request_id=request_id(request),
     )
-    session.commit()  # before answering: a download right after the yank's 200 must see it
     return YankOut(package=name, version=version, yanked_at=yank.yanked_at, reason=yank.reason)
 
 

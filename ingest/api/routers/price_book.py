@@ -103,7 +103,6 @@ async def publish_price_book_version(
         )
     except PriceBookVersionError as exc:
         raise ApiError(exc.status, exc.reason, exc.problems) from None
-    session.commit()
     return _out(version)
 
 

@@ -141,7 +141,6 @@ def register_key(
         details={"publisher_id": publisher_id},
         request_id=request_id(request),
     )
-    session.commit()  # before answering: a publish right after the 201 must find the key
     return PublicKeyOut(key_id=kid, publisher_id=publisher_id, created_at=row.created_at, revoked_at=None)
 
 
@@ -279,9 +278,6 @@ def set_payout_account(
         details={"stripe_account_id": body.stripe_account_id, "previous": previous},
         request_id=request_id(request),
     )
-    # Commit before answering: the session dependency's exit runs after the response is sent, and a
-    # client that reads right after a 2xx must see the change (and never get a 2xx for a failed commit).
-    session.commit()
     return PayoutAccountOut(
         publisher_id=publisher_id,
         stripe_account_id=body.stripe_account_id,

@@ -183,8 +183,6 @@ def answer_reviewer_question(
         )
     except ReviewStateError as exc:
         raise ApiError(409, "no_open_question", str(exc)) from None
-    # Commit before answering (see publishers.set_payout_account): a client reading next sees the change.
-    session.commit()
     return AnswerOut(
         submission_id=sub.id,
         status=sub.status,

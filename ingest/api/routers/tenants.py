@@ -123,7 +123,7 @@ def create_tenant(
         details=body.model_dump(),
         request_id=request_id(request),
     )
-    session.commit()
+    session.commit()  # the tenant cache reloads from the database: it must see this tenant
     ctx.tenants.refresh()
     return _out(tenant)
 
@@ -297,7 +297,6 @@ def put_tenant_subscription(
         _actor(principal, request),
         price_book_file=ctx.settings.price_book_path,
     )
-    session.commit()
     return _plan(session, tenant_id)
 
 
@@ -315,7 +314,6 @@ def delete_tenant_subscription(
     effective_on: Annotated[date, Query(description="YYYY-MM-DD: the first day without a plan")],
 ) -> TenantPlan:
     _lifecycle(end_subscription, session, tenant_id, effective_on, _actor(principal, request))
-    session.commit()
     return _plan(session, tenant_id)
 
 
@@ -343,5 +341,4 @@ def patch_tenant(
         _actor(principal, request),
         effective_on=body.effective_on,
     )
-    session.commit()
     return _plan(session, tenant_id)
