@@ -39,6 +39,21 @@ BENCHMARKS: dict[str, tuple[list[str], list[str], str]] = {
         ["bench/bench_pipeline.py", "--events", "1000000"],
         "Landing zone to rated invoice lines and snapshot through Dagster (`atom build`), per stage.",
     ),
+    "scale": (
+        ["bench/bench_scale.py", "--events", "1000000", "--events", "10000000", "--events", "50000000"],
+        ["bench/bench_scale.py", "--events", "1000000"],
+        "`atom build` (first, +10k events, no-op, --full-refresh) and `atom ingest FILE` as whole processes, by size.",
+    ),
+    "latency": (
+        ["bench/bench_latency.py", "--events", "10000000", "--samples", "5"],
+        ["bench/bench_latency.py", "--events", "1000000", "--samples", "2"],
+        "Intake to portal: POST /v1/usage to the batch in the serving snapshot, through the build sensor.",
+    ),
+    "engines": (
+        ["bench/bench_engines.py", "--events", "10000000"],
+        ["bench/bench_engines.py", "--events", "1000000"],
+        "The same events built with DuckDB and with Spark local (`ATOM_ENGINE=spark atom build`).",
+    ),
     "governance": (
         ["bench/bench_governance.py"],
         ["bench/bench_governance.py"],
