@@ -13,6 +13,7 @@ Measured on the 2-core machine: 230 s for the module (215 s of it the two builds
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -74,11 +75,16 @@ def engines(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Engines]:
             # Without --indirect-selection empty, selecting the models would select every test on them too.
             [
                 *("build", "--indirect-selection", "empty", "--select", "resource_type:model"),
-                *(f"test_type:unit,{model}" for model in RATING_MODELS),
+                # A unit test's fqn ends in its model's name and its own: with indirect selection empty,
+                # `test_type:unit,<model>` would select none of them.
+                *(f"fqn:*.{model}.*" for model in RATING_MODELS),
             ],
             target_path=work / "target-spark",
             log_path=work / "logs-spark",
         )
+        results = json.loads((work / "target-spark" / "run_results.json").read_text())["results"]
+        unit_tests = [r for r in results if r["unique_id"].startswith("unit_test.")]
+        assert len(unit_tests) >= 10 and all(r["status"] == "pass" for r in unit_tests), unit_tests
         spark_snapshot = work / "serving-spark.duckdb"
         with duckdb.connect() as conn:
             load_marts(conn, spark_settings.spark_lake)
