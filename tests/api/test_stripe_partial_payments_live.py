@@ -142,6 +142,8 @@ def test_a_partial_payment_then_the_rest_records_two_payments_and_marks_the_invo
     assert refused.status_code == 409, refused.text
     assert refused.json()["reason"] == "invoice_partly_paid"
     assert "44.03" in refused.json()["detail"]
+    shown = httpx.get(f"{server.url}/v1/invoices/{FIRST}", headers=world.auth("admin"), timeout=30).json()
+    assert (shown["total"], shown["amount_paid"], shown["open_amount"]) == ("74.03", "30.00", "44.03")
 
     rest = _invoice_event(
         "evt_p3", "invoice.paid", "in_first", paid=7403, remaining=0, status="paid", at=86_400

@@ -75,7 +75,8 @@ class InvoiceOut(BaseModel):
     currency: str
     total: str
     credited: str
-    open_amount: str
+    amount_paid: str = Field(description="payments received so far, partial ones included (decision 0703)")
+    open_amount: str = Field(description="total less credit notes less amount_paid, never below 0")
     issued_on: date
     due_on: date
     status_changed_at: datetime | None
@@ -100,7 +101,8 @@ def get_invoice(number: InvoiceNumber, _principal: AdminKey, session: DbSession)
     notes = credit_notes_of(session, number)
     places = invoice.minor_units
     credited = sum(n.amount_minor for n in notes)
-    open_minor = 0 if invoice.status in ("paid", "void") else invoice.total_minor - credited
+    paid = invoice.amount_paid_minor
+    open_minor = 0 if invoice.status in ("paid", "void") else invoice.total_minor - credited - paid
     return InvoiceOut(
         number=invoice.number,
         tenant_id=invoice.tenant_id,
@@ -109,6 +111,7 @@ def get_invoice(number: InvoiceNumber, _principal: AdminKey, session: DbSession)
         currency=invoice.currency,
         total=format_minor(invoice.total_minor, places),
         credited=format_minor(credited, places),
+        amount_paid=format_minor(paid, places),
         open_amount=format_minor(max(open_minor, 0), places),
         issued_on=invoice.issued_on,
         due_on=invoice.due_on,
