@@ -63,20 +63,22 @@ def load_average() -> str:
 
 
 def product_tree() -> tuple[Path, str]:
-    """The committed product at HEAD, exported once to /tmp (``git archive``), and its commit.
+    """The committed product at HEAD (or ``ATOM_BENCH_COMMIT``), exported once to /tmp (``git archive``),
+    and its commit.
 
     Other sessions edit this checkout while benchmarks run; a build of a half-edited dbt model would fail,
     and an edit between two builds changes the project's fingerprint (a no-op build would rebuild). The
     commands therefore run from this export (``PYTHONPATH`` before the editable install, same venv)."""
+    commit = os.environ.get("ATOM_BENCH_COMMIT", "HEAD")  # pin one commit across several runs
     sha = subprocess.run(
-        ["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True, check=True
+        ["git", "rev-parse", "--short", commit], cwd=ROOT, capture_output=True, text=True, check=True
     ).stdout.strip()
     tree = Path(f"/tmp/atom-bench-tree-{sha}")
     if not (tree / "pyproject.toml").exists():
         partial = tree.with_name(tree.name + ".partial")
         shutil.rmtree(partial, ignore_errors=True)
         partial.mkdir(parents=True)
-        archive = subprocess.run(["git", "archive", "HEAD"], cwd=ROOT, capture_output=True, check=True).stdout
+        archive = subprocess.run(["git", "archive", sha], cwd=ROOT, capture_output=True, check=True).stdout
         subprocess.run(["tar", "-x", "-C", str(partial)], input=archive, check=True)
         shutil.rmtree(tree, ignore_errors=True)
         partial.rename(tree)
