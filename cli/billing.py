@@ -100,10 +100,10 @@ def run(
         fail(str(exc), 2)
     from cli.pipeline import waiting
     from orchestration.defs.billing import run_billing_partition
-    from orchestration.run import _quiet_console
+    from orchestration.run import quiet_console
 
     try:
-        with err.status(f"Running billing_job for {period}"), _quiet_console():
+        with err.status(f"Running billing_job for {period}"), quiet_console():
             summary = run_billing_partition(period, notify=waiting)
     except ValueError as exc:
         fail(str(exc), 2)

@@ -39,7 +39,7 @@ log = logging.getLogger("atom.exporter")
 
 DEFAULT_PORT = 9464  # OpenTelemetry's Prometheus exporter port, where deploy/monitoring looks
 POLL_SECONDS = 5.0
-KNOWN_JOBS = ("build_job", "billing_job", "scan_submission_job")
+KNOWN_JOBS = ("build_job", "ingest_job", "billing_job", "scan_submission_job")
 STATUSES = {
     dg.DagsterRunStatus.SUCCESS: "success",
     dg.DagsterRunStatus.FAILURE: "failure",

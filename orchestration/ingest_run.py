@@ -15,8 +15,6 @@ about a second of run creation, event writes and a second wait for the warehouse
 
 from __future__ import annotations
 
-import time
-import uuid
 from datetime import UTC, datetime
 from functools import cache
 
@@ -29,13 +27,12 @@ from orchestration.run import (
     BuildSummary,
     Notify,
     ProgressCallback,
-    _collect,
-    _progress_listener,
-    _quiet_console,
+    Stage,
     contiguous_ranges,
     days_to_load,
+    execute_stages,
+    quiet_console,
 )
-from orchestration.warehouse_turn import in_process_tags, wait_for_turn
 
 
 @cache
@@ -61,33 +58,14 @@ def run_ingest(progress: ProgressCallback | None = None, *, notify: Notify = lam
     usage = set(usage_events.keys)
     summary = BuildSummary()
     started = datetime.now(UTC)
-    with dg.DagsterInstance.get() as instance, _quiet_console():
+    with dg.DagsterInstance.get() as instance, quiet_console():
         summary.days = days_to_load(instance.get_materialized_partitions(USAGE_KEY))
         ranges = contiguous_ranges(summary.days)
         # The reference data go with the first range (or alone when no day is to load).
-        plan = [(reference | usage, partition_range_tags(*ranges[0]))] if ranges else [(reference, {})]
-        plan += [(usage, partition_range_tags(a, b)) for a, b in ranges[1:]]
+        plan = [Stage("ingest", reference | usage, partition_range_tags(*ranges[0]))] if ranges else []
+        plan = plan or [Stage("ingest", reference, {})]
+        plan += [Stage("ingest", usage, partition_range_tags(a, b)) for a, b in ranges[1:]]
         total = len(reference | usage) if ranges else len(reference)
-        for selection, tags in plan:
-            stage_started = time.perf_counter()
-            wait_for_turn(instance, notify)
-            run_id = str(uuid.uuid4())  # what dagster._core.utils.make_new_run_id returns
-            if progress:
-                instance.add_event_listener(run_id, _progress_listener(summary, total, progress))
-            result = job.execute_in_process(
-                instance=instance,
-                run_id=run_id,
-                asset_selection=sorted(selection),
-                tags={**tags, **in_process_tags(), "atom/stage": "ingest"},
-                raise_on_error=False,
-            )
-            summary.run_ids.append(result.run_id)
-            summary.stage_seconds["ingest"] = (
-                summary.stage_seconds.get("ingest", 0.0) + time.perf_counter() - stage_started
-            )
-            _collect(result, summary)
-            if not result.success:
-                summary.success = False
-                break
+        execute_stages(instance, job, plan, summary, total, progress, notify)
     summary.seconds = (datetime.now(UTC) - started).total_seconds()
     return summary

@@ -53,7 +53,7 @@ class BuildSummary:
 
 
 @contextmanager
-def _quiet_console() -> Iterator[None]:
+def quiet_console() -> Iterator[None]:
     """Dagster logs every event and dagster-dbt echoes dbt's output; the CLI draws a progress bar instead.
 
     dbt's output goes to ``<ATOM_HOME>/logs/build.log``; Dagster keeps every event in its run history.
@@ -119,47 +119,67 @@ def run_build(
     }
     summary = BuildSummary()
     started = datetime.now(UTC)
-    with dg.DagsterInstance.get() as instance, _quiet_console():
+    with dg.DagsterInstance.get() as instance, quiet_console():
         if "usage" in stages:
             loaded = instance.get_materialized_partitions(USAGE_KEY)
             summary.days = list(days) if days is not None else days_to_load(loaded)
-        plan: list[tuple[str, dict[str, str]]] = []
+        plan: list[Stage] = []
         for stage in stages:
             if stage == "usage":
-                plan += [("usage", partition_range_tags(a, b)) for a, b in contiguous_ranges(summary.days)]
+                ranges = contiguous_ranges(summary.days)
+                plan += [Stage("usage", selections["usage"], partition_range_tags(a, b)) for a, b in ranges]
             elif stage == "transform":
-                plan.append(
-                    (
-                        stage,
-                        {**(inputs.tags() if inputs else {}), FULL_REFRESH_TAG: str(full_refresh).lower()},
-                    )
-                )
+                tags = {**(inputs.tags() if inputs else {}), FULL_REFRESH_TAG: str(full_refresh).lower()}
+                plan.append(Stage(stage, selections[stage], tags))
             else:
-                plan.append((stage, {}))
+                plan.append(Stage(stage, selections[stage], {}))
         total = sum(len(selections[stage]) for stage in stages)
-        for stage, tags in plan:
-            stage_started = time.perf_counter()
-            wait_for_turn(instance, notify)
-            run_id = str(uuid.uuid4())  # what dagster._core.utils.make_new_run_id returns
-            if progress:
-                instance.add_event_listener(run_id, _progress_listener(summary, total, progress))
-            result = job.execute_in_process(
-                instance=instance,
-                run_id=run_id,
-                asset_selection=sorted(selections[stage]),
-                tags={**tags, **in_process_tags(), "atom/stage": stage},
-                raise_on_error=False,
-            )
-            summary.run_ids.append(result.run_id)
-            summary.stage_seconds[stage] = (
-                summary.stage_seconds.get(stage, 0.0) + time.perf_counter() - stage_started
-            )
-            _collect(result, summary)
-            if not result.success:
-                summary.success = False
-                break
+        execute_stages(instance, job, plan, summary, total, progress, notify)
     summary.seconds = (datetime.now(UTC) - started).total_seconds()
     return summary
+
+
+@dataclass(frozen=True)
+class Stage:
+    """One run of a plan: its name in the summary, the assets it materializes, its run tags."""
+
+    name: str
+    selection: set[dg.AssetKey]
+    tags: dict[str, str]
+
+
+def execute_stages(
+    instance: dg.DagsterInstance,
+    job: dg.JobDefinition,
+    plan: Sequence[Stage],
+    summary: BuildSummary,
+    total: int,
+    progress: ProgressCallback | None,
+    notify: Notify,
+) -> None:
+    """Run each stage of ``plan`` in this process, in order, into ``summary``; stop at the first failed run.
+    Each run first waits for its turn at the warehouse (orchestration/warehouse_turn.py)."""
+    for stage in plan:
+        stage_started = time.perf_counter()
+        wait_for_turn(instance, notify)
+        run_id = str(uuid.uuid4())  # what dagster._core.utils.make_new_run_id returns
+        if progress:
+            instance.add_event_listener(run_id, _progress_listener(summary, total, progress))
+        result = job.execute_in_process(
+            instance=instance,
+            run_id=run_id,
+            asset_selection=sorted(stage.selection),
+            tags={**stage.tags, **in_process_tags(), "atom/stage": stage.name},
+            raise_on_error=False,
+        )
+        summary.run_ids.append(result.run_id)
+        summary.stage_seconds[stage.name] = (
+            summary.stage_seconds.get(stage.name, 0.0) + time.perf_counter() - stage_started
+        )
+        _collect(result, summary)
+        if not result.success:
+            summary.success = False
+            break
 
 
 def _progress_listener(summary: BuildSummary, total: int, progress: ProgressCallback) -> Callable:
