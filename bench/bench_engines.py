@@ -44,6 +44,10 @@ def main() -> None:
     generate_home(duckdb_home, args.events, args.seed, args.today)
     shutil.rmtree(spark_home, ignore_errors=True)
     shutil.copytree(duckdb_home, spark_home, symlinks=True)
+    # dagster.yaml names its home's storage by absolute path, and a copied one is not rewritten (ensure_dirs
+    # takes it for the operator's own): without this, the copy's build reads the first home's run history,
+    # finds every landing day loaded and loads only the recent ones.
+    shutil.rmtree(spark_home / "dagster")
     runs = {}
     try:
         runs["duckdb"] = checked(
