@@ -32,60 +32,57 @@ package_scopes as (
     where package_id is not null
 ),
 
-events_dated as (
-    select
-        event_id,
-        tenant_id,
-        metric_id,
-        package_id,
-        quantity,
-        properties,
-        occurred_at,
-        loaded_at,
-        cast({{ dbt.date_trunc('month', 'occurred_at') }} as date) as period_start_date
-    from events
-),
-
 {% if is_incremental() %}
     touched as (
-        -- Tenant-months reached by events loaded since the last build, late ones included.
+        -- Tenant-months reached by events loaded since the last build, late ones included. From the staging
+        -- view itself: a CTE read twice (`events` here and below) is materialized whole by DuckDB.
         select distinct
             tenant_id,
-            period_start_date
-        from events_dated
+            cast({{ dbt.date_trunc('month', 'occurred_at') }} as date) as period_start_date
+        from {{ ref('stg_usage__events') }}
         where loaded_at > {{ usage_watermark() }}
     ),
 {% endif %}
 
-events_in_scope as (
-    select events_dated.*
-    from events_dated
+events_dated as (
+    select
+        events.event_id,
+        events.tenant_id,
+        events.metric_id,
+        events.package_id,
+        events.quantity,
+        events.properties,
+        events.occurred_at,
+        events.loaded_at,
+        cast({{ dbt.date_trunc('month', 'events.occurred_at') }} as date) as period_start_date
+    from events
     {% if is_incremental() %}
         inner join touched
             on
-                events_dated.tenant_id = touched.tenant_id
-                and events_dated.period_start_date = touched.period_start_date
+                events.tenant_id = touched.tenant_id
+                and touched.period_start_date
+                = cast({{ dbt.date_trunc('month', 'events.occurred_at') }} as date)
     {% endif %}
 ),
 
 events_scoped as (
     -- Each month is rated by the price-book version in force in it (issue 15).
     select
-        events_in_scope.event_id,
-        events_in_scope.tenant_id,
-        events_in_scope.metric_id,
-        events_in_scope.quantity,
-        events_in_scope.properties,
-        events_in_scope.occurred_at,
-        events_in_scope.loaded_at,
+        events_dated.event_id,
+        events_dated.tenant_id,
+        events_dated.metric_id,
+        events_dated.quantity,
+        events_dated.properties,
+        events_dated.occurred_at,
+        events_dated.loaded_at,
         package_scopes.package_id as scope_package_id,
-        events_in_scope.period_start_date
-    from events_in_scope
+        events_dated.period_start_date
+    from events_dated
     left join package_scopes
         on
-            events_in_scope.metric_id = package_scopes.metric_id
-            and events_in_scope.package_id = package_scopes.package_id
-            and {{ price_book_in_force('package_scopes', 'events_in_scope.period_start_date') }}
+            events_dated.metric_id = package_scopes.metric_id
+            and events_dated.package_id = package_scopes.package_id
+            and {{ price_book_in_force('package_scopes', 'events_dated.period_start_date') }}
 ),
 
 events_priced as (

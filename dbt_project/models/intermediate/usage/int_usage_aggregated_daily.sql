@@ -12,36 +12,32 @@ with
 
 events as (select * from {{ ref('stg_usage__events') }}),
 
-events_dated as (
-    select
-        cast({{ dbt.date_trunc('day', 'occurred_at') }} as date) as usage_date,
-        tenant_id,
-        package_id,
-        metric_id,
-        quantity,
-        loaded_at
-    from events
-),
-
 {% if is_incremental() %}
     touched as (
-    -- Tenant-days reached by events loaded since the last build, late ones included.
+        -- Tenant-days reached by events loaded since the last build, late ones included. From the staging
+        -- view itself: a CTE read twice is materialized whole by DuckDB.
         select distinct
             tenant_id,
-            usage_date
-        from events_dated
+            cast({{ dbt.date_trunc('day', 'occurred_at') }} as date) as usage_date
+        from {{ ref('stg_usage__events') }}
         where loaded_at > {{ usage_watermark() }}
     ),
 {% endif %}
 
-events_in_scope as (
-    select events_dated.*
-    from events_dated
+events_dated as (
+    select
+        cast({{ dbt.date_trunc('day', 'events.occurred_at') }} as date) as usage_date,
+        events.tenant_id,
+        events.package_id,
+        events.metric_id,
+        events.quantity,
+        events.loaded_at
+    from events
     {% if is_incremental() %}
         inner join touched
             on
-                events_dated.tenant_id = touched.tenant_id
-                and events_dated.usage_date = touched.usage_date
+                events.tenant_id = touched.tenant_id
+                and cast({{ dbt.date_trunc('day', 'events.occurred_at') }} as date) = touched.usage_date
     {% endif %}
 ),
 
@@ -54,7 +50,7 @@ final as (
         cast(count(*) as bigint) as event_count,
         cast(sum(quantity) as decimal(38, 9)) as quantity,
         max(loaded_at) as loaded_through
-    from events_in_scope
+    from events_dated
     group by 1, 2, 3, 4
 )
 
