@@ -2,19 +2,12 @@
 // (tests/sdk/live_server.py): publish price-book versions and read them back, put tenants on plans, end them, change a
 // tenant's lifecycle state; and the refusals, as the SDK's typed errors with the API's reason.
 import assert from "node:assert/strict";
-import { spawn, type ChildProcess } from "node:child_process";
 import { createHash } from "node:crypto";
-import { mkdtempSync } from "node:fs";
-import { tmpdir } from "node:os";
-import path from "node:path";
-import { createInterface } from "node:readline";
 import { after, before, test } from "node:test";
-import { fileURLToPath } from "node:url";
 
 import { Client, NotFoundError, PermissionDeniedError, ValidationError } from "../src/index.js";
+import { startLiveServer, type LiveServer } from "./live_server.js";
 
-const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../../..");
-const PYTHON = process.env.ATOM_PYTHON ?? path.join(REPO_ROOT, ".venv", "bin", "python");
 
 // Months well after the server's real today: nothing is closed, so every call is accepted.
 const FIRST_MONTH = "2031-01";
@@ -30,42 +23,16 @@ plans:
   - {id: business, amount: "499"}
 `;
 
-interface Info {
-  url: string;
-  admin_key: string;
-  keys: Record<string, string>;
-}
-
-let server: ChildProcess;
-let info: Info;
+let info: LiveServer;
 let admin: Client;
 
 before(async () => {
-  const home = path.join(mkdtempSync(path.join(tmpdir(), "atom-ts-admin-")), "home");
-  const args = [path.join(REPO_ROOT, "tests", "sdk", "live_server.py"), "--home", home];
-  args.push("--tenant", "ten_acme", "--tenant", "ten_beta");
-  const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith("ATOM_") && k !== "DAGSTER_HOME"));
-  server = spawn(PYTHON, args, { cwd: REPO_ROOT, env, stdio: ["ignore", "pipe", "inherit"] });
-  const lines = createInterface({ input: server.stdout! });
-  const first = await new Promise<string>((resolve, reject) => {
-    lines.once("line", resolve);
-    server.once("exit", (code) => reject(new Error(`the test API exited with ${code}; see ${home}/logs/api.log`)));
-  });
-  info = JSON.parse(first) as Info;
-  const probe = new Client({ baseUrl: info.url, retry: { maxRetries: 0 } });
-  for (let i = 0; ; i++) {
-    try {
-      if (await probe.health()) break;
-    } catch (error) {
-      if (i > 300) throw error;
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
+  info = await startLiveServer("admin", ["--tenant", "ten_acme", "--tenant", "ten_beta"]);
   admin = new Client({ apiKey: info.admin_key, baseUrl: info.url });
 });
 
 after(() => {
-  server?.kill("SIGTERM");
+  info?.process.kill("SIGTERM");
 });
 
 test("an admin publishes a price-book version and reads it back; mistakes are refused with every problem", async () => {

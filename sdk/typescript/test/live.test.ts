@@ -1,58 +1,28 @@
 // The TypeScript SDK against a real `atom serve` on 127.0.0.1, started here through tests/sdk/live_server.py.
 import assert from "node:assert/strict";
-import { spawn, type ChildProcess } from "node:child_process";
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { createInterface } from "node:readline";
 import { after, before, test } from "node:test";
-import { fileURLToPath } from "node:url";
 
 import { AuthenticationError, Client, PermissionDeniedError, ServerError, ValidationError, keys } from "../src/index.js";
 import { writePackage } from "./fixtures.js";
+import { startLiveServer, type LiveServer } from "./live_server.js";
 
 // build-test/test/live.test.js -> the repository root is four levels up.
-const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../../..");
-const PYTHON = process.env.ATOM_PYTHON ?? path.join(REPO_ROOT, ".venv", "bin", "python");
 const TENANT = "ten_ts_live";
 const OTHER = "ten_ts_other";
 const PUBLISHER = "pub_ts_live";
 const START = new Date("2026-11-10T00:00:00Z");
 
-interface Info {
-  url: string;
-  admin_key: string;
-  keys: Record<string, string>;
-}
-
-let server: ChildProcess;
-let info: Info;
+let info: LiveServer;
 
 before(async () => {
-  const home = path.join(mkdtempSync(path.join(tmpdir(), "atom-ts-live-")), "home");
-  const args = [path.join(REPO_ROOT, "tests", "sdk", "live_server.py"), "--home", home, "--generate"];
-  args.push("--tenant", TENANT, "--tenant", OTHER, "--publisher", PUBLISHER);
-  const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith("ATOM_") && k !== "DAGSTER_HOME"));
-  server = spawn(PYTHON, args, { cwd: REPO_ROOT, env, stdio: ["ignore", "pipe", "inherit"] });
-  const lines = createInterface({ input: server.stdout! });
-  const first = await new Promise<string>((resolve, reject) => {
-    lines.once("line", resolve);
-    server.once("exit", (code) => reject(new Error(`the test API exited with ${code}; see ${home}/logs/api.log`)));
-  });
-  info = JSON.parse(first) as Info;
-  const client = new Client({ baseUrl: info.url, retry: { maxRetries: 0 } });
-  for (let i = 0; ; i++) {
-    try {
-      if (await client.health()) break;
-    } catch (error) {
-      if (i > 300) throw error;
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
+  info = await startLiveServer("live", ["--generate", "--tenant", TENANT, "--tenant", OTHER, "--publisher", PUBLISHER]);
 });
 
 after(() => {
-  server?.kill("SIGTERM");
+  info?.process.kill("SIGTERM");
 });
 
 const as = (role: string, subject: string) => new Client({ apiKey: info.keys[`${role}:${subject}`], baseUrl: info.url });

@@ -2,66 +2,29 @@
 // verification, installs, payout account, statement, void and credit notes. The closed month is the one of
 // tests/api/test_invoice_corrections_and_statements.py, seeded by tests/sdk/operator_seed.py.
 import assert from "node:assert/strict";
-import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { createInterface } from "node:readline";
 import { after, before, test } from "node:test";
-import { fileURLToPath } from "node:url";
 
 import { Client, ConflictError, NotFoundError, SignatureVerificationError, ValidationError, keys } from "../src/index.js";
 import { writePackage } from "./fixtures.js";
+import { startLiveServer, type LiveServer, runSeed } from "./live_server.js";
 
-const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../../..");
-const PYTHON = process.env.ATOM_PYTHON ?? path.join(REPO_ROOT, ".venv", "bin", "python");
 
-interface Info {
-  url: string;
-  admin_key: string;
-  keys: Record<string, string>;
-}
-
-let server: ChildProcess;
-let info: Info;
-let home: string;
+let info: LiveServer;
 
 function seed(...args: string[]): void {
-  const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith("ATOM_")));
-  const result = spawnSync(PYTHON, [path.join(REPO_ROOT, "tests", "sdk", "operator_seed.py"), "--home", home, ...args], {
-    cwd: REPO_ROOT,
-    env,
-    encoding: "utf8",
-  });
-  assert.equal(result.status, 0, result.stderr);
+  runSeed("operator_seed.py", info.home, ...args);
 }
 
 before(async () => {
-  home = path.join(mkdtempSync(path.join(tmpdir(), "atom-ts-ops-")), "home");
-  const args = [path.join(REPO_ROOT, "tests", "sdk", "live_server.py"), "--home", home];
-  args.push("--tenant", "ten_acme", "--tenant", "ten_beta", "--publisher", "acme");
-  const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith("ATOM_") && k !== "DAGSTER_HOME"));
-  server = spawn(PYTHON, args, { cwd: REPO_ROOT, env, stdio: ["ignore", "pipe", "inherit"] });
-  const lines = createInterface({ input: server.stdout! });
-  const first = await new Promise<string>((resolve, reject) => {
-    lines.once("line", resolve);
-    server.once("exit", (code) => reject(new Error(`the test API exited with ${code}; see ${home}/logs/api.log`)));
-  });
-  info = JSON.parse(first) as Info;
-  const client = new Client({ baseUrl: info.url, retry: { maxRetries: 0 } });
-  for (let i = 0; ; i++) {
-    try {
-      if (await client.health()) break;
-    } catch (error) {
-      if (i > 300) throw error;
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
+  info = await startLiveServer("ops", ["--tenant", "ten_acme", "--tenant", "ten_beta", "--publisher", "acme"]);
   seed("close-month");
 });
 
 after(() => {
-  server?.kill("SIGTERM");
+  info?.process.kill("SIGTERM");
 });
 
 test("a tenant downloads a package only once its signature verifies, then installs it", async () => {

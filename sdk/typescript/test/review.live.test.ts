@@ -2,38 +2,21 @@
 // reads a reviewer's question and why the package waits, answers it, and sees a scheduled rejection. The
 // reviewer's steps are the review console's; tests/sdk/review_seed.py takes them on the server's home.
 import assert from "node:assert/strict";
-import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { createInterface } from "node:readline";
 import { after, before, test } from "node:test";
-import { fileURLToPath } from "node:url";
 
 import { Client, ConflictError, keys } from "../src/index.js";
 import { writePackage } from "./fixtures.js";
+import { startLiveServer, type LiveServer, runSeed } from "./live_server.js";
 
-const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../../..");
-const PYTHON = process.env.ATOM_PYTHON ?? path.join(REPO_ROOT, ".venv", "bin", "python");
 const PUBLISHER = "pub_ts_review";
 
-interface Info {
-  url: string;
-  keys: Record<string, string>;
-}
-
-let server: ChildProcess;
-let info: Info;
-let home: string;
+let info: LiveServer;
 
 function seed(...args: string[]): void {
-  const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith("ATOM_")));
-  const result = spawnSync(PYTHON, [path.join(REPO_ROOT, "tests", "sdk", "review_seed.py"), "--home", home, ...args], {
-    cwd: REPO_ROOT,
-    env,
-    encoding: "utf8",
-  });
-  assert.equal(result.status, 0, result.stderr);
+  runSeed("review_seed.py", info.home, ...args);
 }
 
 async function publish(client: Client, name: string): Promise<string> {
@@ -45,29 +28,11 @@ async function publish(client: Client, name: string): Promise<string> {
 }
 
 before(async () => {
-  home = path.join(mkdtempSync(path.join(tmpdir(), "atom-ts-review-")), "home");
-  const args = [path.join(REPO_ROOT, "tests", "sdk", "live_server.py"), "--home", home, "--publisher", PUBLISHER];
-  const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith("ATOM_") && k !== "DAGSTER_HOME"));
-  server = spawn(PYTHON, args, { cwd: REPO_ROOT, env, stdio: ["ignore", "pipe", "inherit"] });
-  const lines = createInterface({ input: server.stdout! });
-  const first = await new Promise<string>((resolve, reject) => {
-    lines.once("line", resolve);
-    server.once("exit", (code) => reject(new Error(`the test API exited with ${code}; see ${home}/logs/api.log`)));
-  });
-  info = JSON.parse(first) as Info;
-  const client = new Client({ baseUrl: info.url, retry: { maxRetries: 0 } });
-  for (let i = 0; ; i++) {
-    try {
-      if (await client.health()) break;
-    } catch (error) {
-      if (i > 300) throw error;
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
+  info = await startLiveServer("review", ["--publisher", PUBLISHER]);
 });
 
 after(() => {
-  server?.kill("SIGTERM");
+  info?.process.kill("SIGTERM");
 });
 
 test("a publisher reads the reviewer's question, answers it, and the submission returns to review", async () => {
