@@ -17,7 +17,7 @@ from typing import Annotated, NoReturn
 import typer
 from rich.table import Table
 
-from atom.settings import PROJECT_ROOT, get_settings, subprocess_env
+from atom.settings import PROJECT_ROOT, apply_to_process_env, get_settings, subprocess_env
 from cli.console import err, fail
 
 DEFINITIONS_MODULE = "orchestration.definitions"
@@ -260,14 +260,20 @@ def start_orchestrator(
     migrate(get_settings().database_url)  # sensors read the operational DB from their first tick
     ensure_manifest(dbt_project().manifest_path)  # parse once here, not in each Dagster process
     settings = get_settings()
-    if settings.dagster_postgres_url is None:
-        import dagster as dg
+    settings.ensure_dirs()
+    apply_to_process_env(settings)  # DAGSTER_PG_URL for a PostgreSQL instance
+    import dagster as dg
 
-        settings.ensure_dirs()
-        # A new home's SQLite storage is created by whoever opens it first: here, once, rather than by the
-        # webserver, the daemon and the exporter at the same instant ("table runs already exists").
-        with dg.DagsterInstance.from_config(str(settings.dagster_home)):
-            pass
+    from orchestration.warehouse_turn import describe, release_runs_of_a_stopped_orchestrator
+
+    # A new home's SQLite storage is created by whoever opens it first: here, once, rather than by the
+    # webserver, the daemon and the exporter at the same instant ("table runs already exists").
+    with dg.DagsterInstance.from_config(str(settings.dagster_home)) as instance:
+        for run_id in release_runs_of_a_stopped_orchestrator(instance):
+            run = instance.get_run_by_id(run_id)
+            err.print(
+                f"[yellow]marked failed:[/] {describe(run) if run else run_id}, left running by a stopped orchestrator"
+            )
     processes = start(orchestrator_commands(host, port, metrics_port), get_settings().home / "logs")
     _await_start(processes, f"http://{host}:{port}/server_info", "the orchestrator")
     return processes

@@ -32,6 +32,7 @@ WAREHOUSE_TAG = "atom/warehouse"
 WAREHOUSE_TAGS = {WAREHOUSE_TAG: "write"}
 PID_TAG, HOST_TAG = "atom/pid", "atom/host"
 POLL_SECONDS = 1.0
+DAEMON_GONE_SECONDS = 120
 
 JOB_NOUNS = {"build_job": "build", "ingest_job": "ingest", "billing_job": "billing run"}
 
@@ -60,15 +61,38 @@ def _process_is_gone(run: dg.DagsterRun) -> bool:
     return False
 
 
+def daemon_is_gone(instance: dg.DagsterInstance, now: float | None = None) -> bool:
+    """No Dagster daemon has beaten for ``DAEMON_GONE_SECONDS`` (it beats every 30 s): ``atom orchestrator``
+    is stopped, and the runs its daemon launched stopped with it (it takes its children down)."""
+    beats = [beat.timestamp for beat in instance.get_daemon_heartbeats().values()]
+    return not beats or (now or time.time()) - max(beats) > DAEMON_GONE_SECONDS
+
+
 def reap_dead_holders(instance: dg.DagsterInstance) -> list[str]:
-    """Mark failed the in-process runs of this host whose process is gone, freeing their pool slots."""
+    """Mark failed the runs that hold the warehouse though nothing runs them, freeing their pool slots:
+    in-process runs of this host whose process is gone, and runs the daemon launched when no daemon is
+    alive any more (an orchestrator stopped during a build would otherwise block every later one)."""
     reaped = []
+    daemon_gone: bool | None = None
     for run in warehouse_holders(instance):
-        if _process_is_gone(run):
-            instance.report_run_failed(run, f"its process {run.tags[PID_TAG]} is gone (atom: stale holder)")
+        if PID_TAG in run.tags:
+            gone, why = _process_is_gone(run), f"its process {run.tags[PID_TAG]} is gone"
+        else:
+            daemon_gone = daemon_is_gone(instance) if daemon_gone is None else daemon_gone
+            gone, why = daemon_gone, "the orchestrator that launched it stopped"
+        if gone:
+            instance.report_run_failed(run, f"{why} (atom: stale holder)")
             instance.event_log_storage.free_concurrency_slots_for_run(run.run_id)
             reaped.append(run.run_id)
     return reaped
+
+
+def release_runs_of_a_stopped_orchestrator(instance: dg.DagsterInstance) -> list[str]:
+    """At ``atom orchestrator``'s start no daemon of this home runs yet (one orchestrator per home): the
+    last one's heartbeats go, so the runs it launched and left in progress (stopped or killed during a
+    build) are marked failed at once instead of blocking the sensor and every ``atom build``."""
+    instance.wipe_daemon_heartbeats()
+    return reap_dead_holders(instance)
 
 
 def describe(run: dg.DagsterRun) -> str:

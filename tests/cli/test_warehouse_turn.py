@@ -94,3 +94,56 @@ def test_a_run_waits_for_the_running_build_and_says_so(
         sleeper.wait()
         assert wait_for_turn(instance, messages.append, poll_seconds=0.1, timeout_seconds=5) < 5
         assert instance.get_run_by_id(holder.run_id).status == dg.DagsterRunStatus.FAILURE  # type: ignore[union-attr]
+
+
+def _launched_by_the_daemon(instance: dg.DagsterInstance) -> dg.DagsterRun:
+    """A build run in progress that the orchestrator's daemon launched: no process of ours runs it."""
+    run = instance.create_run_for_job(
+        dg.GraphDefinition("build_job", node_defs=[]).to_job(), tags=WAREHOUSE_TAGS
+    )
+    instance.handle_new_event(
+        dg.EventLogEntry(
+            error_info=None,
+            level="debug",
+            user_message="",
+            run_id=run.run_id,
+            timestamp=0.0,
+            dagster_event=dg.DagsterEvent("PIPELINE_START", "build_job"),
+        )
+    )
+    return instance.get_run_by_id(run.run_id)  # type: ignore[return-value]
+
+
+def test_a_build_left_running_by_a_stopped_orchestrator_is_released(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Stopping `atom orchestrator` during a build left the run STARTED in Dagster's storage: the sensor
+    skipped on every tick and `atom build` waited forever. While the daemon beats, its run is left alone;
+    once it has not beaten for two minutes, or when the next orchestrator starts, the run is failed."""
+    import time
+
+    from dagster._daemon.types import DaemonHeartbeat
+
+    from orchestration.warehouse_turn import DAEMON_GONE_SECONDS, release_runs_of_a_stopped_orchestrator
+    from tests.orchestration.conftest import use_home
+
+    settings = use_home(monkeypatch, tmp_path / "home")
+    settings.ensure_dirs()
+    with dg.DagsterInstance.from_config(str(get_settings().dagster_home)) as instance:
+        running = _launched_by_the_daemon(instance)
+        instance.add_daemon_heartbeat(DaemonHeartbeat(time.time(), "SENSOR", "daemon-1", errors=[]))
+        with pytest.raises(TimeoutError, match=running.run_id):
+            wait_for_turn(instance, lambda _: None, poll_seconds=0.1, timeout_seconds=0.3)
+
+        # The daemon fell silent (the orchestrator was stopped): the run stops holding the warehouse.
+        instance.add_daemon_heartbeat(
+            DaemonHeartbeat(time.time() - DAEMON_GONE_SECONDS - 1, "SENSOR", "daemon-1", errors=[])
+        )
+        assert wait_for_turn(instance, lambda _: None, poll_seconds=0.1, timeout_seconds=5) < 5
+        assert instance.get_run_by_id(running.run_id).status == dg.DagsterRunStatus.FAILURE  # type: ignore[union-attr]
+
+        # Restarted at once: the new orchestrator releases what the last one left, heartbeat or not.
+        left = _launched_by_the_daemon(instance)
+        instance.add_daemon_heartbeat(DaemonHeartbeat(time.time(), "SENSOR", "daemon-1", errors=[]))
+        assert release_runs_of_a_stopped_orchestrator(instance) == [left.run_id]
+        assert instance.get_run_by_id(left.run_id).status == dg.DagsterRunStatus.FAILURE  # type: ignore[union-attr]
