@@ -13,6 +13,7 @@ value is taken with ``.get_secret_value()`` only where it is used.
 from __future__ import annotations
 
 import os
+import re
 from datetime import date
 from functools import lru_cache
 from pathlib import Path
@@ -263,12 +264,21 @@ class Settings(BaseSettings):
             for pg in (False, True)
             for c in (False, True)  # homes written before the warehouse pool (issue 13 item 5) upgrade
         }
-        if not instance_config.exists() or instance_config.read_text() in {*_EARLIER_DAGSTER_YAML, *ours}:
+        current = instance_config.read_text() if instance_config.exists() else None
+        if current is not None:
+            # Ours, written for the home this one was copied from: its run history path names that home,
+            # and a copy would read (and add to) the original's history.
+            current = _BASE_DIR_LINE.sub(
+                f"    base_dir: {(self.dagster_home / 'history' / 'runs').resolve()}", current
+            )
+        if current is None or current in {*_EARLIER_DAGSTER_YAML, *ours}:
             instance_config.write_text(wanted)
         if upgrading:
             # Only what the platform itself keeps there: ATOM_HOME may be a folder with other contents.
             close_tree(path for pattern in _HOME_ENTRIES for path in self.home.glob(pattern))
 
+
+_BASE_DIR_LINE = re.compile(r"^    base_dir: .*$", re.MULTILINE)
 
 # What the platform writes directly under ATOM_HOME (docs/architecture.md), for ensure_dirs' upgrade.
 _HOME_ENTRIES = (

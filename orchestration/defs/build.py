@@ -22,12 +22,16 @@ build_job = dg.define_asset_job(
     # Monthly invoicing cannot share a job with daily partitions; it has its own (defs/billing.py).
     selection=dg.AssetSelection.all() - BILLING_ASSETS,
     tags=WAREHOUSE_TAGS,  # one warehouse writer at a time, queued or in-process (warehouse_turn.py)
+    # Its steps run one after another (the warehouse pool has one slot): in one process, as `atom build`
+    # runs them, rather than a Python process per step importing Dagster and the definitions, which was
+    # half of each sensor build at 10M events (docs/benchmarks.md, latency).
+    executor_def=dg.in_process_executor,
     description="Everything: price book, operational copy, usage batches of the selected days, dbt, serving.",
 )
 
-# At most one sensor build a minute (issue 14 item 3): a build takes well under a minute at the default
-# scale (docs/benchmarks.md), so intake reaches the portal within about a minute, and a steady stream of
-# batches never queues builds behind each other.
+# At most one sensor build a minute (issue 14 item 3): a steady stream of batches never queues builds behind
+# each other. Intake reaches the portal within a tick, the wait for the minute and one build; at the default
+# scale that is about a minute, at 10M events more (docs/benchmarks.md, latency).
 SENSOR_TICK_SECONDS = 15
 SENSOR_MIN_SECONDS_BETWEEN_BUILDS = FRESHNESS_OBJECTIVE_SECONDS
 

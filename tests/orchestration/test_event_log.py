@@ -6,6 +6,7 @@ the portal, the schedule and the UI read back (partitions materialized and plann
 materializations, check executions, each run's events) must be the same.
 """
 
+import shutil
 import sys
 import time
 from collections import Counter
@@ -157,6 +158,15 @@ def test_settings_write_the_instance_config_and_upgrade_only_their_own(tmp_path:
     (earlier.dagster_home / "dagster.yaml").write_text("telemetry:\n  enabled: false\n")
     earlier.ensure_dirs()
     assert "BatchingSqliteEventLogStorage" in (earlier.dagster_home / "dagster.yaml").read_text()
+
+    # A copy of a home: its config named the original's run history, which the copy must not share.
+    shutil.copytree(fresh.home, tmp_path / "copy")
+    copy = Settings(ATOM_HOME=tmp_path / "copy")  # type: ignore[call-arg]
+    copy.ensure_dirs()
+    assert (
+        str((tmp_path / "copy" / "dagster" / "history" / "runs").resolve())
+        in (copy.dagster_home / "dagster.yaml").read_text()
+    )
 
     custom = Settings(ATOM_HOME=tmp_path / "custom")  # type: ignore[call-arg]
     custom.dagster_home.mkdir(parents=True)
