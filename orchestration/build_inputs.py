@@ -68,7 +68,10 @@ def fingerprint(settings: Settings) -> str:
 def _files(root: Path) -> Iterator[str]:
     """Every landed file as ``relative path, size, mtime``: batches are immutable under unique names."""
     for path in sorted(_walk(root)):
-        stat = path.stat()
+        try:
+            stat = path.stat()
+        except FileNotFoundError:  # set aside as unreadable by a build meanwhile: not landed any more
+            continue
         yield f"{path.relative_to(root)}:{stat.st_size}:{stat.st_mtime_ns}"
 
 
