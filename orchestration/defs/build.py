@@ -39,8 +39,11 @@ SENSOR_MIN_SECONDS_BETWEEN_BUILDS = FRESHNESS_OBJECTIVE_SECONDS
 def _build_request(today: date, trigger: str) -> dg.RunRequest | dg.SkipReason:
     """A build of yesterday's and today's landing days, or a skip when nothing changed since the last
     build (orchestration/build_inputs.py): same batches, operational DB, price book, project and day."""
-    inputs = BuildInputs.read(get_settings())
-    if inputs.unchanged_since_last_build(get_settings()) is not None:
+    settings = get_settings()
+    if not settings.warehouse_path.exists():
+        return dg.SkipReason("no warehouse yet: `atom init` (or a first `atom build`) makes it")
+    inputs = BuildInputs.read(settings)
+    if inputs.unchanged_since_last_build(settings) is not None:
         return dg.SkipReason("nothing landed or changed since the last build")
     return dg.RunRequest(
         tags={**recent_range_tags(today), **inputs.tags(), TRIGGER_TAG: trigger},
