@@ -54,11 +54,12 @@ def test_a_build_and_a_billing_run_started_together_both_succeed(billing_home: S
         assert not instance.event_log_storage.get_concurrency_run_ids()
 
 
-def _holder(instance: dg.DagsterInstance, pid: int) -> dg.DagsterRun:
-    """A build run, in progress, that a process ``pid`` on this host executes in-process."""
+def _holder(instance: dg.DagsterInstance, pid: int | None) -> dg.DagsterRun:
+    """A build run, in progress, that a process ``pid`` on this host executes in-process; with no ``pid``,
+    one the orchestrator's daemon launched (no process of ours runs it)."""
     run = instance.create_run_for_job(
         dg.GraphDefinition("build_job", node_defs=[]).to_job(),
-        tags={**in_process_tags(), PID_TAG: str(pid)},
+        tags={**in_process_tags(), PID_TAG: str(pid)} if pid is not None else WAREHOUSE_TAGS,
     )
     instance.handle_new_event(
         dg.EventLogEntry(
@@ -96,24 +97,6 @@ def test_a_run_waits_for_the_running_build_and_says_so(
         assert instance.get_run_by_id(holder.run_id).status == dg.DagsterRunStatus.FAILURE  # type: ignore[union-attr]
 
 
-def _launched_by_the_daemon(instance: dg.DagsterInstance) -> dg.DagsterRun:
-    """A build run in progress that the orchestrator's daemon launched: no process of ours runs it."""
-    run = instance.create_run_for_job(
-        dg.GraphDefinition("build_job", node_defs=[]).to_job(), tags=WAREHOUSE_TAGS
-    )
-    instance.handle_new_event(
-        dg.EventLogEntry(
-            error_info=None,
-            level="debug",
-            user_message="",
-            run_id=run.run_id,
-            timestamp=0.0,
-            dagster_event=dg.DagsterEvent("PIPELINE_START", "build_job"),
-        )
-    )
-    return instance.get_run_by_id(run.run_id)  # type: ignore[return-value]
-
-
 def test_a_build_left_running_by_a_stopped_orchestrator_is_released(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -130,7 +113,7 @@ def test_a_build_left_running_by_a_stopped_orchestrator_is_released(
     settings = use_home(monkeypatch, tmp_path / "home")
     settings.ensure_dirs()
     with dg.DagsterInstance.from_config(str(get_settings().dagster_home)) as instance:
-        running = _launched_by_the_daemon(instance)
+        running = _holder(instance, None)
         instance.add_daemon_heartbeat(DaemonHeartbeat(time.time(), "SENSOR", "daemon-1", errors=[]))
         with pytest.raises(TimeoutError, match=running.run_id):
             wait_for_turn(instance, lambda _: None, poll_seconds=0.1, timeout_seconds=0.3)
@@ -143,7 +126,7 @@ def test_a_build_left_running_by_a_stopped_orchestrator_is_released(
         assert instance.get_run_by_id(running.run_id).status == dg.DagsterRunStatus.FAILURE  # type: ignore[union-attr]
 
         # Restarted at once: the new orchestrator releases what the last one left, heartbeat or not.
-        left = _launched_by_the_daemon(instance)
+        left = _holder(instance, None)
         instance.add_daemon_heartbeat(DaemonHeartbeat(time.time(), "SENSOR", "daemon-1", errors=[]))
         assert release_runs_of_a_stopped_orchestrator(instance) == [left.run_id]
         assert instance.get_run_by_id(left.run_id).status == dg.DagsterRunStatus.FAILURE  # type: ignore[union-attr]
