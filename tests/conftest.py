@@ -27,28 +27,3 @@ def pytest_runtest_protocol(item: pytest.Item, nextitem: pytest.Item | None) -> 
         from atom.settings import reset_settings_cache
 
         reset_settings_cache()
-
-
-# The longest tests first (their whole module, in its own order): xdist hands tests out in collection
-# order, and a few minutes-long ones collected last (tests/spark sorts near the end) left one worker idle
-# while the other finished them. Longest first is the classic fix for that tail.
-LONGEST_FIRST = (
-    "tests/spark/",
-    "tests/operator/",
-    "tests/orchestration/test_incremental_build.py",
-    "tests/browser/",
-    "tests/cli/test_pipeline_cli.py",
-    "tests/concurrency/",
-    "tests/secrets/test_secrets_end_to_end.py",
-    "tests/dbt/test_incremental_property.py",
-)
-
-
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    def rank(item: pytest.Item) -> int:
-        path = item.nodeid.split("::", 1)[0]
-        return next(
-            (i for i, prefix in enumerate(LONGEST_FIRST) if path.startswith(prefix)), len(LONGEST_FIRST)
-        )
-
-    items.sort(key=rank)  # stable: every module keeps its own order

@@ -29,8 +29,7 @@ from tests.orchestration.conftest import generate_small, use_home
 
 # The fixture builds the small demo twice, Spark's JVM included: 230 s at load 8-10 on 2 cores, and past the suite's
 # 900 s per test when the cores are saturated (a first run at load 25-30 took over 30 min with every data test).
-# One worker builds the module's two engines once (make test distributes with --dist loadgroup).
-pytestmark = [pytest.mark.slow, pytest.mark.timeout(1800), pytest.mark.xdist_group("spark")]
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(1800)]
 
 # On Spark, the unit tests of the rating models: the exactness boundaries and the rating rules (every unit test
 # runs on DuckDB in tests/dbt; each costs Spark a few seconds, and the demo's marts cover the other models).
