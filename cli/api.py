@@ -6,7 +6,6 @@ from typing import Annotated
 
 import typer
 
-from atom.opdb import make_engine, migrate, session_scope
 from atom.settings import get_settings
 from cli.console import err, fail
 
@@ -29,6 +28,8 @@ def serve(
 ) -> None:
     """Run the intake API (OpenAPI at /openapi.json, liveness at /healthz, metrics at /metrics)."""
     import uvicorn
+
+    from atom.opdb import migrate
 
     settings = get_settings()
     settings.ensure_dirs()
@@ -60,6 +61,7 @@ def create_key(
     ],
 ) -> None:
     """Create an API key and print it once, alone on the last line (only its hash is stored)."""
+    from atom.opdb import make_engine, migrate, session_scope
     from ingest.api.keys import KeyError_, create_api_key
 
     settings = get_settings()
@@ -79,6 +81,7 @@ def create_key(
 @keys_app.command("revoke")
 def revoke_key(key_id: Annotated[str, typer.Argument(help="The key's id (key_…), not the secret.")]) -> None:
     """Revoke an API key; the API refuses it within seconds (its key cache lives 2 s)."""
+    from atom.opdb import make_engine, session_scope
     from ingest.api.keys import KeyError_, revoke_api_key
 
     settings = get_settings()

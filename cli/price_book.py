@@ -8,7 +8,6 @@ from typing import Annotated
 
 import typer
 
-from atom.opdb import make_engine, migrate, session_scope
 from atom.settings import get_settings
 from cli.console import err, fail
 
@@ -23,6 +22,7 @@ def publish(
     ],
 ) -> None:
     """Validate FILE and store it as the price-book version that rates months from --effective-from on."""
+    from atom.opdb import make_engine, migrate, session_scope
     from billing.price_book import PriceBookVersionError, publish_price_book
 
     try:

@@ -14,14 +14,15 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from alembic import command
-from alembic.config import Config
 from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.orm import Session
 
 from atom.settings import DAGSTER_PG_SCHEMA
+
+if TYPE_CHECKING:
+    from alembic.config import Config
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 SQLITE_BUSY_TIMEOUT_MS = 5000
@@ -68,6 +69,10 @@ def session_scope(engine: Engine) -> Iterator[Session]:
 
 def alembic_config(url: str) -> Config:
     """Alembic's configuration built in code, so migrations run from any cwd and from an installed package."""
+    # Alembic is imported here, not at the top: it is 0.4 s of every process that reads the operational DB
+    # (`atom build` fingerprints it before anything else, docs/benchmarks.md "scale"), and only migrations need it.
+    from alembic.config import Config
+
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS_DIR))
     # ConfigParser treats '%' as interpolation; URL-encoded passwords contain it.
@@ -78,6 +83,8 @@ def alembic_config(url: str) -> Config:
 def migrate(url: str, revision: str = "heads") -> None:
     """Bring the database at ``url`` to ``revision`` (default: every head, so parallel branches of
     migrations from different areas apply together); a no-op when already there."""
+    from alembic import command
+
     engine = make_engine(url)
     try:
         with engine.begin() as connection:

@@ -11,6 +11,7 @@ the same way). The migration is ``0004_portal`` (branch ``portal``).
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Callable
 from contextlib import AbstractContextManager
@@ -33,7 +34,13 @@ REVIEW_LOCK_TTL = timedelta(minutes=30)
 # Verifying against this when the account does not exist keeps "no such user" and "wrong password"
 # equally slow, so response times do not tell which e-mails have accounts.
 _hasher = PasswordHasher()
-_DUMMY_HASH = _hasher.hash("not a password of anyone")
+
+
+@functools.cache
+def _dummy_hash() -> str:
+    # Made on first use, not at import: hashing is 0.2 s by design, paid otherwise by every process that
+    # imports the operational DB's models (each `atom` command, each Dagster step).
+    return _hasher.hash("not a password of anyone")
 
 
 class PortalUser(Base):
@@ -124,7 +131,7 @@ def authenticate(session: Session, email: str, password: str) -> Identity | None
     user = session.get(PortalUser, address)
     stored = user.password_hash if user is not None and user.disabled_at is None else None
     try:
-        _hasher.verify(stored or _DUMMY_HASH, password)
+        _hasher.verify(stored or _dummy_hash(), password)
     except (VerifyMismatchError, VerificationError, InvalidHashError):
         return None
     if user is None or stored is None:
