@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -30,6 +30,10 @@ class BuildRecord:
     inputs_at: datetime  # when those inputs were read: data landed before this is in the snapshot
     checked_at: datetime  # the last build that found these inputs unchanged (or built them)
     run_id: str | None = None
+    # The fingerprint of those inputs but the landed batches (decision 0092): while it is set, every model
+    # in the warehouse was built from them, and a build whose only change is new batches rebuilds only
+    # what reads usage. A dbt run clears it when it starts (``models_changing``) and the next publish sets it.
+    reference: str | None = None
 
     def to_json(self) -> str:
         data = asdict(self)
@@ -51,9 +55,19 @@ def read_record(settings: Settings) -> BuildRecord | None:
             inputs_at=datetime.fromisoformat(data["inputs_at"]),
             checked_at=datetime.fromisoformat(data["checked_at"]),
             run_id=data.get("run_id"),
+            reference=data.get("reference"),
         )
     except (OSError, ValueError, KeyError, TypeError):
         return None
+
+
+def models_changing(settings: Settings) -> BuildRecord | None:
+    """A dbt run is starting: from now until the next publish, the warehouse's models may be those of other
+    inputs than the record's. Forgets the record's ``reference`` and returns the record as it was."""
+    record = read_record(settings)
+    if record is not None and record.reference is not None:
+        write_record(settings, replace(record, reference=None))
+    return record
 
 
 def write_record(settings: Settings, record: BuildRecord) -> None:

@@ -32,23 +32,32 @@ from ingest.operational import read_operational_tables
 # Run tags of a build that knows its inputs: the transform run records them when it publishes.
 INPUTS_TAG = "atom/build_inputs"
 INPUTS_AT_TAG = "atom/build_inputs_at"
+REFERENCE_TAG = "atom/build_reference"
 
 # What of the dbt project decides the marts; target/ and logs/ are dbt's own output.
 _PROJECT_PARTS = ("models", "macros", "dbt_project.yml", "profiles.yml")
 
 
 def fingerprint(settings: Settings) -> str:
-    digest = hashlib.sha256()
+    return fingerprints(settings)[0]
 
-    def part(name: str, value: bytes | str) -> None:
+
+def fingerprints(settings: Settings) -> tuple[str, str]:
+    """The fingerprint of every input, and the one of every input but the landed batches (the build's
+    reference data: the day, the engine, the operational DB, the price book and the dbt project)."""
+    everything = hashlib.sha256()
+    reference = hashlib.sha256()
+
+    def part(name: str, value: bytes | str, *, landed: bool = False) -> None:
         data = value.encode() if isinstance(value, str) else value
-        digest.update(f"{name}:{len(data)}:".encode())
-        digest.update(data)
+        for digest in (everything,) if landed else (everything, reference):
+            digest.update(f"{name}:{len(data)}:".encode())
+            digest.update(data)
 
     part("today", clock.today().isoformat())
     part("engine", f"{settings.atom_engine}/{settings.dbt_target}")
     for entry in _files(settings.landing_dir):
-        part("landed", entry)
+        part("landed", entry, landed=True)
     for table, data in sorted(read_operational_tables(settings.database_url).items()):
         part(f"operational:{table}", _table_bytes(data))
     engine = make_engine(settings.database_url)
@@ -62,7 +71,7 @@ def fingerprint(settings: Settings) -> str:
     for name in _PROJECT_PARTS:
         for path in sorted(_walk(project / name)):
             part(f"dbt:{path.relative_to(project)}", path.read_bytes())
-    return digest.hexdigest()
+    return everything.hexdigest(), reference.hexdigest()
 
 
 def _files(root: Path) -> Iterator[str]:
@@ -98,20 +107,25 @@ class BuildInputs:
 
     fingerprint: str
     read_at: datetime
+    reference: str | None = None  # the fingerprint of everything but the landed batches
 
     @classmethod
     def read(cls, settings: Settings) -> BuildInputs:
         read_at = utc_now()  # before reading: a batch landing meanwhile may or may not be in this build
-        return cls(fingerprint(settings), read_at)
+        everything, reference = fingerprints(settings)
+        return cls(everything, read_at, reference)
 
     def tags(self) -> dict[str, str]:
-        return {INPUTS_TAG: self.fingerprint, INPUTS_AT_TAG: self.read_at.isoformat()}
+        tags = {INPUTS_TAG: self.fingerprint, INPUTS_AT_TAG: self.read_at.isoformat()}
+        if self.reference is not None:
+            tags[REFERENCE_TAG] = self.reference
+        return tags
 
     @classmethod
     def from_tags(cls, tags: Mapping[str, str]) -> BuildInputs | None:
         if INPUTS_TAG not in tags or INPUTS_AT_TAG not in tags:
             return None
-        return cls(tags[INPUTS_TAG], datetime.fromisoformat(tags[INPUTS_AT_TAG]))
+        return cls(tags[INPUTS_TAG], datetime.fromisoformat(tags[INPUTS_AT_TAG]), tags.get(REFERENCE_TAG))
 
     def unchanged_since_last_build(self, settings: Settings) -> BuildRecord | None:
         """The last build's record when it was built from these same inputs (then there is nothing to do)."""
@@ -119,6 +133,17 @@ class BuildInputs:
             return None  # removed since (a home reset by hand): rebuild
         record = read_record(settings)
         return record if record is not None and record.inputs == self.fingerprint else None
+
+    def only_batches_landed_since_last_build(self, settings: Settings) -> bool:
+        """Whether the only inputs that changed since the last publish are landed batches, and every model
+        in the warehouse is still the one that publish built (no dbt run started since): then only what
+        reads usage needs rebuilding (decision 0092)."""
+        if self.reference is None or not (
+            settings.warehouse_path.exists() and settings.serving_path.exists()
+        ):
+            return False
+        record = read_record(settings)
+        return record is not None and record.reference == self.reference
 
 
 def record_published(
@@ -130,4 +155,4 @@ def record_published(
     if inputs is None:
         write_record(settings, BuildRecord(inputs="", inputs_at=started_at, checked_at=now, run_id=run_id))
     else:
-        write_record(settings, BuildRecord(inputs.fingerprint, inputs.read_at, now, run_id))
+        write_record(settings, BuildRecord(inputs.fingerprint, inputs.read_at, now, run_id, inputs.reference))

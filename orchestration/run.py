@@ -106,8 +106,8 @@ def run_build(
     apply_to_process_env(settings)
 
     from orchestration.definitions import defs
-    from orchestration.defs.build import BUILD_JOB
-    from orchestration.defs.dbt import FULL_REFRESH_TAG
+    from orchestration.defs.build import BUILD_JOB, usage_only_selection
+    from orchestration.defs.dbt import FULL_REFRESH_TAG, USAGE_ONLY_TAG
     from orchestration.defs.ingest import operational_tables, price_book, usage_events
 
     job = defs.resolve_job_def(BUILD_JOB)
@@ -117,6 +117,15 @@ def run_build(
         "usage": set(usage_events.keys),
         "transform": {k for k in all_keys if k.path[0] != "raw"},
     }
+    # Only batches landed since the last publish: the transform rebuilds what reads usage (decision 0092).
+    usage_only = (
+        inputs is not None
+        and not full_refresh
+        and days is None
+        and inputs.only_batches_landed_since_last_build(settings)
+    )
+    if usage_only:
+        selections["transform"] &= usage_only_selection(defs.resolve_asset_graph(), all_keys)
     summary = BuildSummary()
     started = datetime.now(UTC)
     with dg.DagsterInstance.get() as instance, quiet_console():
@@ -130,6 +139,8 @@ def run_build(
                 plan += [Stage("usage", selections["usage"], partition_range_tags(a, b)) for a, b in ranges]
             elif stage == "transform":
                 tags = {**(inputs.tags() if inputs else {}), FULL_REFRESH_TAG: str(full_refresh).lower()}
+                if usage_only:
+                    tags[USAGE_ONLY_TAG] = "true"
                 plan.append(Stage(stage, selections[stage], tags))
             else:
                 plan.append(Stage(stage, selections[stage], {}))

@@ -16,15 +16,38 @@ from dagster_dbt import DagsterDbtTranslator, DbtCliResource, DbtProject, dbt_as
 from packaging import version
 
 from atom.dbt_cli import dbt_executable
+from atom.freshness import models_changing
 from atom.settings import DBT_PROJECT_DIR, apply_to_process_env, get_settings
 from atom.spark_lake import export_raw
 from orchestration.areas import dbt_model_area
+from orchestration.build_inputs import REFERENCE_TAG
 from orchestration.dbt_manifest import ensure_manifest
 from orchestration.resources import WarehouseResource
 from orchestration.warehouse_turn import WAREHOUSE_POOL
 
 # `atom build --full-refresh`: every model rebuilt from the raw tables, incremental ones included (DESIGN 3.7).
 FULL_REFRESH_TAG = "atom/full_refresh"
+# A build planned when only batches had landed since the last publish: it selects only the assets that read
+# usage or the wall clock (defs/build.py, decision 0092); the dbt step checks that still holds.
+USAGE_ONLY_TAG = "atom/usage_only"
+# Models that read the wall clock (`utc_now()`), not just the day: rebuilt by every build, as before, so
+# their "as of" moves on (tests/orchestration/test_usage_only_builds.py finds every one in the SQL).
+WALL_CLOCK_MODELS = [dg.AssetKey(["marts", "fct_submissions"])]
+
+
+def check_models_still_as_planned(tags: Mapping[str, str]) -> None:
+    """At the start of every dbt run: the record stops vouching for the warehouse's models (they are about
+    to change) and, for a usage-only build, must still vouch for the inputs the build was planned on: a
+    build that ran in between from other reference data leaves models this one would not rebuild."""
+    record = models_changing(get_settings())
+    if tags.get(USAGE_ONLY_TAG) != "true":
+        return
+    planned = tags.get(REFERENCE_TAG)
+    if record is None or record.reference is None or record.reference != planned:
+        raise dg.Failure(
+            "this build was planned to rebuild only what reads usage, but the warehouse's models changed since "
+            "it was planned (another build ran); run `atom build` again, which rebuilds what is needed"
+        )
 
 
 class AtomDbtTranslator(DagsterDbtTranslator):
@@ -55,6 +78,7 @@ def _build_dbt_assets() -> dg.AssetsDefinition:
         pool=WAREHOUSE_POOL,
     )
     def atom_dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource):
+        check_models_still_as_planned(context.run.tags)
         settings = get_settings()
         # dbt-duckdb reads the warehouse path from ATOM_WAREHOUSE, and DBT_TARGET picks the engine's target
         # (profiles.yml).
