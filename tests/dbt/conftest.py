@@ -59,11 +59,14 @@ def run_dbt(
     warehouse: Warehouse,
     work_dir: Path,
     *,
-    command: Sequence[str] = ("build",),
+    command: Sequence[str] = ("build", "--exclude-resource-type", "unit_test"),
     dbt_vars: Mapping[str, Any] | None = None,
     monkeypatch: pytest.MonkeyPatch,
 ) -> dbtRunnerResult:
     """Run dbt in this process on ``warehouse``; target and logs stay in ``work_dir`` so runs never collide.
+
+    By default a build of every model and data test; the unit tests, which read only their own given rows,
+    run once in tests/dbt/test_unit_tests.py.
 
     Raises with dbt's own failure when the run fails, so a red test shows which model or test broke.
     """

@@ -1,8 +1,9 @@
 """The portal's marts (MRR cohorts, package performance, tenant activity) on a generated small marketplace,
 checked against figures worked out here by hand from the raw tables the build loaded.
 
-One real build (generate -> ingest -> dbt -> serving) for the module, as of a pinned ATOM_TODAY, so the
-windows and months are repeatable whatever the wall clock says.
+The run's one real build of the small marketplace (generate -> ingest -> dbt -> serving, ``built_home`` of
+tests/billing/conftest.py), as of a pinned ATOM_TODAY, so the windows and months are repeatable whatever the
+wall clock says. It is shared with other workers: every file is opened read-only.
 """
 
 from __future__ import annotations
@@ -18,12 +19,10 @@ import duckdb
 import pytest
 
 from atom.settings import Settings, reset_settings_cache
-from orchestration.run import run_build
-from tests.orchestration.conftest import generate_small, use_home
+from tests.billing.conftest import built_home  # noqa: F401 (fixture)
+from tests.orchestration.conftest import TODAY, use_home
 
 pytestmark = pytest.mark.slow
-
-TODAY = date(2026, 11, 20)
 
 
 def _rows(path: Path, sql: str, parameters: list[Any] | None = None) -> list[dict[str, Any]]:
@@ -34,15 +33,8 @@ def _rows(path: Path, sql: str, parameters: list[Any] | None = None) -> list[dic
 
 
 @pytest.fixture(scope="module")
-def built(
-    tmp_path_factory: pytest.TempPathFactory, module_monkeypatch: pytest.MonkeyPatch
-) -> Iterator[Settings]:
-    settings = use_home(module_monkeypatch, tmp_path_factory.mktemp("portal_marts") / "home", today=TODAY)
-    settings.ensure_dirs()
-    generate_small(settings)
-    summary = run_build()
-    assert summary.success, summary.error
-    yield settings
+def built(built_home: Path, module_monkeypatch: pytest.MonkeyPatch) -> Iterator[Settings]:  # noqa: F811
+    yield use_home(module_monkeypatch, built_home, today=TODAY)
     reset_settings_cache()
 
 

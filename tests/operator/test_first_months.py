@@ -12,8 +12,8 @@ the story's days:
 - ten_a: team from 1 October; business from 16 November (a mid-month change, prorated by day).
 - ten_b: team from 11 October (21 days of October); suspended on 16 November (a suspension keeps the plan).
 
-The other engineer's steps (void and credit note, payout account, statement) have TODO slots below, in the
-order the story calls them; each is a function that takes the same Operator.
+Voids, credit notes, payout accounts, statements and installs have their own story from `atom init` in
+test_corrections_and_payouts.py.
 """
 
 from __future__ import annotations
@@ -165,11 +165,6 @@ def step_close_month_1(op: Operator) -> None:
     assert [(line["quantity"], line["amount"]) for line in recurring_b] == [("21", "21.00")]
 
 
-def step_void_and_credit_note(op: Operator) -> None:
-    """TODO(items 4-6 engineer): void a month-1 invoice and issue a credit note through
-    POST /v1/invoices/{number}/void and /credit-notes; assert AR aging and revenue after the next build."""
-
-
 def step_plan_change_and_suspension_month_2(op: Operator) -> None:
     with op.api("2026-11-16") as api:
         change = api.put(
@@ -182,11 +177,6 @@ def step_plan_change_and_suspension_month_2(op: Operator) -> None:
         assert suspended.status_code == 200 and suspended.json()["status"] == "suspended"
         events = _events("ten_a", 6, "2026-11-16", "feb")  # the pinned day: never > 1 day ahead of receipt
         assert api.post("/v1/usage", json=events, headers=op.auth).json()["accepted"] == 6
-
-
-def step_payout_account(op: Operator) -> None:
-    """TODO(items 4-6 engineer): PUT /v1/publishers/{id}/payout-account for a publisher whose package the
-    tenants use (this story has platform usage only: add a package price and usage to exercise payouts)."""
 
 
 def step_close_month_2(op: Operator) -> None:
@@ -202,11 +192,6 @@ def step_close_month_2(op: Operator) -> None:
     assert amounts == [Decimal("4.00"), Decimal("15.50"), Decimal("150.00")], recurring
     # ten_b: suspended, still holds team for all of November: 31.00, no usage
     assert invoices["ten_b"]["total"] == "31.00"
-
-
-def step_statement(op: Operator) -> None:
-    """TODO(items 4-6 engineer): GET /v1/publishers/{id}/statements?period=2026-11 and its download through
-    both SDKs; assert payout_amount and the transfer id."""
 
 
 def step_mrr_and_states(op: Operator) -> None:
@@ -233,11 +218,8 @@ def test_an_operators_first_two_months_through_the_api(tmp_path: Path) -> None:
         step_price_book_and_tenants,
         step_usage_month_1,
         step_close_month_1,
-        step_void_and_credit_note,
         step_plan_change_and_suspension_month_2,
-        step_payout_account,
         step_close_month_2,
-        step_statement,
         step_mrr_and_states,
     ):
         started = time.monotonic()

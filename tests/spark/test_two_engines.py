@@ -1,14 +1,15 @@
 """The same landed data gives the same marts on DuckDB and on Spark, invoice lines to the cent (DESIGN 4).
 
-One module-scoped build of the small demo (50k events, seed 11, today pinned) on each engine:
+The small demo (50k events, seed 11, today pinned) on each engine:
 
-- DuckDB: the ingest stages load ``raw.*`` as ``atom build`` does, then ``dbt build`` (models, data tests and
-  every dbt unit test, the exactness boundaries of ``_billing__exactness_unit_tests.yml`` among them);
-- Spark (``ATOM_ENGINE=spark``, session method on ``local[2]``): raw exported to the lake as Parquet, then one
-  ``dbt build`` of every model and the rating models' unit tests in one JVM. The data tests are left to DuckDB:
-  the marts they check are asserted identical below, and on Spark they cost ~1 s each (150 of them).
+- DuckDB: the run's shared build of it (``built_home`` of tests/billing/conftest.py: generated, then
+  ``run_build`` as ``atom build`` runs it: the ingest stages, dbt's models and data tests, the snapshot);
+- Spark (``ATOM_ENGINE=spark``, session method on ``local[2]``): that warehouse's ``raw`` schema exported to
+  the lake as Parquet, then one ``dbt build`` of every model and the rating models' unit tests in one JVM. The
+  data tests are left to DuckDB: the marts they check are asserted identical below, and on Spark they cost
+  ~1 s each (150 of them). Every unit test runs on DuckDB in tests/dbt/test_unit_tests.py.
 
-Measured on the 2-core machine: 230 s for the module (215 s of it the two builds) at load average 8-10 on 2 cores.
+Measured on the 2-core machine: ~100 s for the Spark build at load average 4-8.
 """
 
 from __future__ import annotations
@@ -25,9 +26,10 @@ from atom.dbt_cli import run_dbt
 from atom.serving import publish_snapshot
 from atom.settings import Settings, get_settings, reset_settings_cache
 from atom.spark_lake import export_raw, load_marts
-from tests.orchestration.conftest import generate_small, use_home
+from tests.billing.conftest import built_home  # noqa: F401 (fixture)
+from tests.orchestration.conftest import use_home
 
-# The fixture builds the small demo twice, Spark's JVM included: 230 s at load 8-10 on 2 cores, and past the suite's
+# The fixture builds the small demo on Spark, its JVM included: ~100 s at load 4-8 on 2 cores, and past the suite's
 # 900 s per test when the cores are saturated (a first run at load 25-30 took over 30 min with every data test).
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(1800)]
 
@@ -48,24 +50,18 @@ class Engines:
 
 
 @pytest.fixture(scope="module")
-def engines(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Engines]:
-    from orchestration.run import run_build
-
+def engines(tmp_path_factory: pytest.TempPathFactory, built_home: Path) -> Iterator[Engines]:  # noqa: F811
     work = tmp_path_factory.mktemp("two_engines")
     with pytest.MonkeyPatch.context() as monkeypatch:
         monkeypatch.delenv("ATOM_ENGINE", raising=False)
-        duckdb_settings = use_home(monkeypatch, work / "home")
-        duckdb_settings.ensure_dirs()
-        generate_small(duckdb_settings)
-        summary = run_build(stages=("reference", "usage"))
-        assert summary.success, summary.error
-
-        run_dbt(["build"], target_path=work / "target-duckdb", log_path=work / "logs-duckdb")
-        duckdb_snapshot = work / "serving-duckdb.duckdb"
-        with duckdb.connect(str(duckdb_settings.warehouse_path)) as conn:
-            publish_snapshot(conn, duckdb_snapshot)
+        duckdb_settings = use_home(monkeypatch, built_home)
+        duckdb_snapshot = duckdb_settings.serving_path
+        # The shared home is only read: other workers copy it meanwhile.
+        with duckdb.connect(str(duckdb_settings.warehouse_path), read_only=True) as conn:
             export_raw(conn, str(work / "lake"))
 
+        # Spark's metastore, warehouse folder and logs go to a home of its own.
+        use_home(monkeypatch, work / "spark-home").ensure_dirs()
         monkeypatch.setenv("ATOM_ENGINE", "spark")
         monkeypatch.setenv("ATOM_SPARK_LAKE", str(work / "lake"))
         reset_settings_cache()
