@@ -31,10 +31,12 @@ def run_shared_dir(tmp_path_factory: pytest.TempPathFactory, worker_id: str) -> 
 
 @pytest.fixture(scope="session")
 def built_home(tmp_path_factory: pytest.TempPathFactory, worker_id: str) -> Path:
-    """The small marketplace (seed 11, TODAY) generated and built by ``run_build``, as ``atom build`` does.
+    """The small marketplace (seed 11, TODAY) generated and built by ``run_build`` with its inputs recorded,
+    as ``atom build`` builds it (so a copy's next ``atom build`` knows what changed since).
 
     Shared by every worker of the run: never write into it, copy it (``billing_home``) or open its files
     read-only."""
+    from orchestration.build_inputs import BuildInputs
     from orchestration.run import run_build
 
     root = run_shared_dir(tmp_path_factory, worker_id) / "built-small-home"
@@ -47,7 +49,7 @@ def built_home(tmp_path_factory: pytest.TempPathFactory, worker_id: str) -> Path
                 settings = use_home(mp, home)
                 settings.ensure_dirs()
                 generate_small(settings)
-                summary = run_build()
+                summary = run_build(inputs=BuildInputs.read(settings))
                 assert summary.success, summary.error
             reset_settings_cache()
             done.touch()
