@@ -22,7 +22,7 @@ from ingest.loader import load_files
 from ingest.price_book_tables import write_price_book_tables
 from ingest.raw_schema import create_raw_schema
 from tests.api.conftest import PRICE_BOOK, TENANTS, make_client, seed_world
-from tests.orchestration.conftest import small_home  # noqa: F401 - a fixture
+from tests.billing.conftest import billing_home, built_home  # noqa: F401 (fixtures)
 
 ATTACKER, VICTIM = "ten_acme", "ten_beta"
 
@@ -122,7 +122,7 @@ def _usage(settings: Settings, tenant: str) -> list[tuple[object, ...]]:
 
 
 def test_after_a_build_the_victims_usage_is_unchanged_and_the_worst_legal_values_rate(
-    small_home: Settings,  # noqa: F811
+    billing_home: Settings,  # noqa: F811
 ) -> None:
     from sqlalchemy import select
     from sqlalchemy.orm import Session
@@ -131,17 +131,17 @@ def test_after_a_build_the_victims_usage_is_unchanged_and_the_worst_legal_values
     from atom.opdb import Tenant, make_engine
     from orchestration.run import run_build
 
-    assert run_build().success
-    engine = make_engine(small_home.database_url)
+    # billing_home: a copy of the run's built small marketplace.
+    engine = make_engine(billing_home.database_url)
     with Session(engine) as session:
         attacker, victim = list(session.scalars(select(Tenant.id).order_by(Tenant.id).limit(2)))
     engine.dispose()
-    before = _usage(small_home, victim)
+    before = _usage(billing_home, victim)
 
-    world = seed_world_keys(small_home, attacker)
-    stamp = (clock.now(small_home) - timedelta(hours=2)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    world = seed_world_keys(billing_home, attacker)
+    stamp = (clock.now(billing_home) - timedelta(hours=2)).strftime("%Y-%m-%dT%H:%M:%SZ")
     metric = "workflow_runs"
-    with make_client(small_home) as client:
+    with make_client(billing_home) as client:
         for line in shapes(attacker, victim, stamp).values():
             client.post(
                 "/v1/usage",
@@ -165,8 +165,8 @@ def test_after_a_build_the_victims_usage_is_unchanged_and_the_worst_legal_values
 
     summary = run_build()
     assert summary.success, summary.error
-    assert _usage(small_home, victim) == before
-    with duckdb.connect(str(small_home.serving_path), read_only=True) as conn:
+    assert _usage(billing_home, victim) == before
+    with duckdb.connect(str(billing_home.serving_path), read_only=True) as conn:
         (total,) = conn.execute(
             "SELECT sum(quantity) FROM marts.fct_usage_daily WHERE tenant_id = ? AND quantity > 10 ^ 12",
             [attacker],
