@@ -11,6 +11,7 @@ import pytest
 from atom import clock
 from atom.settings import Settings
 from orchestration.run import run_build
+from tests.billing.conftest import billing_home, built_home  # noqa: F401 (fixtures)
 from tests.orchestration.conftest import generate_small, use_home
 
 pytestmark = pytest.mark.slow
@@ -71,13 +72,12 @@ def test_build_loads_reconciles_rates_and_publishes_the_snapshot(small_home: Set
     assert list(summary.stage_seconds) == ["reference", "usage", "transform"]
 
 
-def test_rebuilding_loads_nothing_twice_and_changes_no_invoice(small_home: Settings) -> None:
-    first = run_build()
-    assert first.success, first.error
-    lines_before = _invoice_lines(small_home.serving_path)
+def test_rebuilding_loads_nothing_twice_and_changes_no_invoice(billing_home: Settings) -> None:  # noqa: F811
+    # billing_home: a copy of the run's built small marketplace (the first build).
+    lines_before = _invoice_lines(billing_home.serving_path)
 
     # A file nobody can read lands later: it is set aside with its reason instead of blocking every build.
-    day = small_home.landing_dir / clock.today().isoformat()  # builds always reload today
+    day = billing_home.landing_dir / clock.today().isoformat()  # builds always reload today
     day.mkdir(parents=True, exist_ok=True)
     unreadable = day / "batch_from_a_broken_exporter.csv"
     unreadable.write_text("id,tenant_id,metric,quantity\ne1,t1,workflow_runs,1\n")
@@ -85,11 +85,11 @@ def test_rebuilding_loads_nothing_twice_and_changes_no_invoice(small_home: Setti
     second = run_build()
     assert second.success, second.error
     assert second.usage.get("loaded", 0) == 0 and second.usage.get("received", 0) == 0
-    assert _invoice_lines(small_home.serving_path) == lines_before
+    assert _invoice_lines(billing_home.serving_path) == lines_before
 
     assert second.usage["unreadable_files"] == 1
     assert second.checks_warned == ["raw/usage_events:landed_files_readable"] and second.checks_failed == []
-    kept = small_home.rejected_dir / day.name / unreadable.name
+    kept = billing_home.rejected_dir / day.name / unreadable.name
     assert not unreadable.exists() and kept.read_text().startswith("id,tenant_id")
     reason = (kept.parent / (kept.name + ".reason.txt")).read_text()
     assert "missing column(s) timestamp" in reason
