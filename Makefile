@@ -45,7 +45,7 @@ demo: env
 
 ## test: lint, type-check and the whole test suite (slow tests included), two workers
 test: env java $(CHROMIUM) $(POSTGRES) $(REDIS) lint
-	$(BIN)/pytest -n 2 --timeout 900 --durations=15
+	$(BIN)/pytest -n 2 --dist worksteal --timeout 900 --durations=15
 
 ## test-fast: skip the tests marked slow (for the edit-test loop only; CI runs `make test`)
 test-fast: env
