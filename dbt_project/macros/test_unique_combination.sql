@@ -17,41 +17,31 @@
 {% test unique_combination(model, columns, new_rows_since=none) %}
 
 {%- set watermark = unique_combination_watermark(new_rows_since) -%}
+{#- The keys to count exactly: named for the check compiled, so the SQL says which one ran. -#}
+{%- set candidates = 'repeated_hashes' if watermark is none else 'new_hashes' %}
 
+with {{ candidates }} as (
 {%- if watermark is none %}
-
-with repeated_hashes as (
+    -- The full check: every key carried by more than one row.
     select {{ key_hash(columns) }} as key_hash
     from {{ model }}
     group by 1
     having count(*) > 1
-)
-
-select
-    {{ columns | join(', ') }},
-    count(*) as row_count
-from {{ model }}
-where {{ key_hash(columns) }} in (select key_hash from repeated_hashes)
-group by {{ columns | join(', ') }}
-having count(*) > 1
-
 {%- else %}
-
-with new_hashes as (
+    -- Only the keys of rows loaded after the watermark, each counted below against every row.
     select distinct {{ key_hash(columns) }} as key_hash
     from {{ model }}
     where {{ new_rows_since['loaded_at'] }} > {{ watermark }}
+{%- endif %}
 )
 
 select
     {{ columns | join(', ') }},
     count(*) as row_count
 from {{ model }}
-where {{ key_hash(columns) }} in (select key_hash from new_hashes)
+where {{ key_hash(columns) }} in (select key_hash from {{ candidates }})
 group by {{ columns | join(', ') }}
 having count(*) > 1
-
-{%- endif %}
 
 {% endtest %}
 
