@@ -23,7 +23,7 @@ from hypothesis import strategies as st
 from atom import clock
 from ingest.loader import load_files
 from tests.dbt.conftest import Warehouse, run_dbt
-from tests.ingest.conftest import PRICE_BOOK, TENANTS
+from tests.ingest.conftest import TENANTS
 
 pytestmark = pytest.mark.slow
 
@@ -37,6 +37,36 @@ MODELS = (
 # What the models keep of the load itself (which batch, when): not part of the result.
 LOAD_COLUMNS = {"loaded_through", "prices_fingerprint"}
 
+# Every aggregation, and a percentage price beside a generic one: in a month new events reach, the ones that
+# add up (count, sum, max, percentage fees) combine the kept row with the new events, the others
+# (unique_count, latest, weighted_sum) are recomputed from every event (decision 0095).
+PRICE_BOOK = """\
+currency: usd
+metrics:
+  workflow_runs:   {aggregation: count}
+  compute_seconds: {aggregation: sum}
+  storage_gb:      {aggregation: max}
+  active_users:    {aggregation: unique_count, property: user_id}
+  seats:           {aggregation: latest}
+  disk_gb:         {aggregation: weighted_sum}
+  payments:        {aggregation: sum}
+prices:
+  - {id: price_runs, metric: workflow_runs, billing_scheme: per_unit, unit_amount: "0.002"}
+  - {id: price_compute, metric: compute_seconds, billing_scheme: per_unit, unit_amount: "0.00001"}
+  - {id: price_storage, metric: storage_gb, billing_scheme: per_unit, unit_amount: "0.10"}
+  - {id: price_users, metric: active_users, billing_scheme: per_unit, unit_amount: "1"}
+  - {id: price_seats, metric: seats, billing_scheme: per_unit, unit_amount: "4"}
+  - {id: price_disk, metric: disk_gb, billing_scheme: per_unit, unit_amount: "0.05"}
+  - {id: price_payments, metric: payments, billing_scheme: per_unit, unit_amount: "0.01"}
+  - id: price_payments_pay
+    metric: payments
+    package_id: pkg_pay
+    billing_scheme: percentage
+    percentage: {rate: "2.9", fixed_amount: "0.30", per_event_minimum_amount: "0.50",
+                 per_event_maximum_amount: "5"}
+"""
+METRICS = ("workflow_runs", "compute_seconds", "storage_gb", "active_users", "seats", "disk_gb", "payments")
+
 # An event's content is fixed by its id, so a repeated id is an exact repeat (a retry), which the loader
 # drops whatever order it arrives in. Different content under one id would make the first arrival win.
 EVENT_IDS = [f"evt_{n:02d}" for n in range(24)]
@@ -47,11 +77,12 @@ def _content(event_id: str, day_offset: int, quantity: int, tenant: int, metric:
     return {
         "id": event_id,
         "tenant_id": TENANTS[tenant],
-        "metric": ("workflow_runs", "compute_seconds")[metric],
+        "metric": METRICS[metric],
         "quantity": str(quantity),
         "timestamp": f"{day.isoformat()}T{day_offset % 24:02d}:00:00Z",
-        "package_id": "pkg_slack_notify",
-        "properties": {},
+        # Payments of odd quantities go through the package's percentage price, the rest the generic one.
+        "package_id": "pkg_pay" if quantity % 2 else "pkg_slack_notify",
+        "properties": {"user_id": f"user_{quantity % 3}"},
     }
 
 
@@ -61,7 +92,7 @@ contents = st.fixed_dictionaries(
         "day_offset": st.integers(min_value=1, max_value=80),
         "quantity": st.integers(min_value=0, max_value=1000),
         "tenant": st.integers(min_value=0, max_value=len(TENANTS) - 1),
-        "metric": st.integers(min_value=0, max_value=1),
+        "metric": st.integers(min_value=0, max_value=len(METRICS) - 1),
     }
 )
 
@@ -137,6 +168,35 @@ def test_any_arrival_order_and_split_gives_the_marts_of_one_full_refresh(
     module_monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     events, batches = case
+    _assert_builds_equal_one_full_refresh(events, batches, template, tmp_path_factory, module_monkeypatch)
+
+
+def test_every_aggregation_over_three_builds_with_a_late_event(
+    template: Path, tmp_path_factory: pytest.TempPathFactory, module_monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The example a handful of random cases can miss: each metric's month reached again by a larger, then
+    a smaller reading (a max keeps the largest, a latest the last, a weighted sum every interval), and a
+    late event reaching a month summarised two builds before."""
+    end_of_last_month = clock.today().day  # days back: the last month's last days, whatever today is
+    metrics = range(len(METRICS))
+    first = [_content(f"evt_a{m}", end_of_last_month + 3, quantity=7, tenant=0, metric=m) for m in metrics]
+    second = [_content(f"evt_b{m}", end_of_last_month + 2, quantity=9, tenant=0, metric=m) for m in metrics]
+    third = [_content(f"evt_c{m}", end_of_last_month + 1, quantity=1, tenant=0, metric=m) for m in metrics]
+    late = [_content(f"evt_d{m}", end_of_last_month + 62, quantity=5, tenant=1, metric=m) for m in metrics]
+    early = [_content(f"evt_e{m}", end_of_last_month + 63, quantity=4, tenant=1, metric=m) for m in metrics]
+    batches = [first + early, second, third + late]
+    _assert_builds_equal_one_full_refresh(
+        [e for b in batches for e in b], batches, template, tmp_path_factory, module_monkeypatch
+    )
+
+
+def _assert_builds_equal_one_full_refresh(
+    events: list[dict[str, Any]],
+    batches: list[list[dict[str, Any]]],
+    template: Path,
+    tmp_path_factory: pytest.TempPathFactory,
+    module_monkeypatch: pytest.MonkeyPatch,
+) -> None:
     work = tmp_path_factory.mktemp("case")
 
     incremental = _copy(template, work / "incremental")

@@ -13,8 +13,12 @@
 -- latest and weighted_sum read each event's quantity as a reading of a level and need the readings in
 -- time order: only their events go through a window (decision 0701). A percentage price's fee is summed
 -- per event here, because its per-event minimum and maximum apply to each event, not to the total.
--- Incremental (macros/incremental.sql): a build recomputes only the tenant-months new batches reach, late
+-- Incremental (macros/incremental.sql): a build replaces only the tenant-months new batches reach, late
 -- ones included; rows rated with other prices (a new price-book version) are dropped first and recomputed.
+-- In a reached month, the aggregates that add up (count, sum, max, the percentage fees) are the kept row
+-- combined with the new events' own; the others (unique_count, latest, weighted_sum) are recomputed from
+-- every event of the month (decision 0095). Exact either way: decimals add without rounding.
+{%- set recomputed = "('unique_count', 'latest', 'weighted_sum')" %}
 with
 
 events as (select * from {{ ref('stg_usage__events') }}),
@@ -62,6 +66,10 @@ events_dated as (
                 events.tenant_id = touched.tenant_id
                 and touched.period_start_date
                 = cast({{ dbt.date_trunc('month', 'events.occurred_at') }} as date)
+        -- The new events, and every event of a metric some price of which is recomputed whole.
+        where
+            events.loaded_at > {{ usage_watermark() }}
+            or events.metric_id in (select prices.metric_id from prices where prices.aggregation in {{ recomputed }})
     {% endif %}
 ),
 
@@ -115,6 +123,10 @@ events_priced as (
             events_scoped.metric_id = prices.metric_id
             and events_scoped.scope_package_id is not distinct from prices.package_id
             and {{ price_book_in_force('prices', 'events_scoped.period_start_date') }}
+    {% if is_incremental() %}
+        -- A price that adds up sees only the new events: the kept row holds the earlier ones.
+        where prices.aggregation in {{ recomputed }} or events_scoped.loaded_at > {{ usage_watermark() }}
+    {% endif %}
 ),
 
 aggregated as (
@@ -173,11 +185,12 @@ readings_aggregated as (
     group by tenant_id, period_start_date, price_id
 ),
 
-final as (
+computed as (
     select
         aggregated.tenant_id,
         aggregated.period_start_date,
         aggregated.price_id,
+        aggregated.aggregation,
         cast(aggregated.event_count as bigint) as event_count,
         cast(
             case aggregated.aggregation
@@ -194,15 +207,96 @@ final as (
         ) as quantity,
         -- Percentage prices: the sum of each event's fee, unrounded; NULL for other prices.
         cast(aggregated.percentage_fee_amount as decimal(38, 21)) as percentage_fee_amount,
-        -- Incremental bookkeeping (macros/incremental.sql): the newest event summarised, the prices used.
-        aggregated.loaded_through,
-        {{ rows_fingerprint('prices') }} as prices_fingerprint
+        -- Incremental bookkeeping (macros/incremental.sql): the newest event summarised.
+        aggregated.loaded_through
     from aggregated
     left join readings_aggregated
         on
             aggregated.tenant_id = readings_aggregated.tenant_id
             and aggregated.period_start_date = readings_aggregated.period_start_date
             and aggregated.price_id = readings_aggregated.price_id
+),
+
+{% if is_incremental() %}
+    kept as (
+        -- The reached months' rows of prices that add up, as the last build left them.
+        select
+            previous.tenant_id,
+            previous.period_start_date,
+            previous.price_id,
+            prices.aggregation,
+            previous.event_count,
+            previous.quantity,
+            previous.percentage_fee_amount,
+            previous.loaded_through
+        from {{ this }} as previous
+        inner join touched
+            on
+                previous.tenant_id = touched.tenant_id
+                and previous.period_start_date = touched.period_start_date
+        inner join prices
+            on
+                previous.price_id = prices.price_id
+                and {{ price_book_in_force('prices', 'previous.period_start_date') }}
+        where prices.aggregation not in {{ recomputed }}
+    ),
+
+    added_up as (
+        -- Kept row and new events' aggregate combined: counts and sums add, maxima take the larger.
+        select
+            coalesce(new.tenant_id, kept.tenant_id) as tenant_id,
+            coalesce(new.period_start_date, kept.period_start_date) as period_start_date,
+            coalesce(new.price_id, kept.price_id) as price_id,
+            coalesce(new.aggregation, kept.aggregation) as aggregation,
+            cast(coalesce(new.event_count, 0) + coalesce(kept.event_count, 0) as bigint) as event_count,
+            cast(
+                case
+                    when kept.quantity is null then new.quantity
+                    when new.quantity is null then kept.quantity
+                    when coalesce(new.aggregation, kept.aggregation) = 'max'
+                        then case when new.quantity > kept.quantity then new.quantity else kept.quantity end
+                    else new.quantity + kept.quantity
+                end as decimal(38, 9)
+            ) as quantity,
+            cast(
+                case
+                    when kept.percentage_fee_amount is null then new.percentage_fee_amount
+                    when new.percentage_fee_amount is null then kept.percentage_fee_amount
+                    else new.percentage_fee_amount + kept.percentage_fee_amount
+                end as decimal(38, 21)
+            ) as percentage_fee_amount,
+            case
+                when kept.loaded_through is null or new.loaded_through > kept.loaded_through
+                    then new.loaded_through
+                else kept.loaded_through
+            end as loaded_through
+        from (select * from computed where aggregation not in {{ recomputed }}) as new
+        full outer join kept
+            on
+                new.tenant_id = kept.tenant_id
+                and new.period_start_date = kept.period_start_date
+                and new.price_id = kept.price_id
+    ),
+
+    combined as (
+        select * from computed where aggregation in {{ recomputed }}
+        union all
+        select * from added_up
+    ),
+{% endif %}
+
+final as (
+    select
+        tenant_id,
+        period_start_date,
+        price_id,
+        event_count,
+        quantity,
+        percentage_fee_amount,
+        loaded_through,
+        -- The prices these rows were rated with (macros/incremental.sql).
+        {{ rows_fingerprint('prices') }} as prices_fingerprint
+    from {{ 'combined' if is_incremental() else 'computed' }}
 )
 
 select * from final
