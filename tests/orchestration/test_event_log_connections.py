@@ -33,4 +33,8 @@ def test_a_run_writes_the_index_through_one_kept_connection_and_its_own_database
         assert not isinstance(index, NullPool) and index.checkedin() == 1  # type: ignore[attr-defined]
         assert isinstance(log._engines[result.run_id].pool, NullPool)
         assert len(instance.get_records_for_run(result.run_id).records) > 10
+        # Both sync at WAL checkpoints, not at every commit (1 = NORMAL).
+        for shard in (INDEX_SHARD_NAME, result.run_id):
+            with log._connect(shard) as conn:
+                assert conn.exec_driver_sql("PRAGMA synchronous").scalar() == 1
     assert not log._engines  # closed with the instance
