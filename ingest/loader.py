@@ -9,13 +9,18 @@ one transaction with a few set-based passes over all of its files at once:
 1. **read and classify**: one multi-file scan per format (and per CSV header or Parquet schema), every
    row tagged with its file's position in the chunk (``file_seq``) and its row number in the file, read
    with an explicit all-VARCHAR schema; quantity and timestamp parsed and each row given at most one
-   quarantine reason (precedence in :data:`REASONS`), into a temp table;
-2. **dedupe**: find the rows whose ``(tenant_id, id)`` repeats within the chunk or already exists in
-   ``raw.usage_events`` (one hash aggregate and one semi-join), and resolve only those few rows: the
-   first occurrence wins, by ``(file_seq, row number)``, so an earlier file wins over a later one; an exact
-   repeat is a duplicate, a repeat with other content is quarantined;
-3. **write**: append the accepted rows, the quarantined rows and one ``raw.ingest_batches`` row per file
-   (files without rows too) with ``received = loaded + duplicates + quarantined``.
+   quarantine reason (precedence in :data:`REASONS`). Only the rows that are not *plain* go into a temp
+   table: the invalid ones and the few valid ones whose timestamp or quantity needed the general rule
+   (decision 0094); then the key columns alone are read again, to count each file's rows and hash every
+   ``(tenant_id, id)``;
+2. **dedupe**: the *suspects* are the rows whose key hash repeats within the chunk or is the hash of a key
+   already in ``raw.usage_events``; only they are classified in full and resolved: the first occurrence
+   wins, by ``(file_seq, row number)``, so an earlier file wins over a later one; an exact repeat is a
+   duplicate, a repeat with other content is quarantined;
+3. **write**: append the plain rows straight from the source with the fast path's expressions (one
+   ``INSERT ... SELECT``, the temp table's rows and the repeats left out by anti-joins), then the valid
+   rows that are not plain, the quarantined rows and one ``raw.ingest_batches`` row per file (files
+   without rows too) with ``received = loaded + duplicates + quarantined``.
 
 Per-file work is limited to hashing the file (once) and, for CSV, reading its header line; per-statement
 cost is paid per chunk, so a landing day of thousands of small intake files costs about what one big

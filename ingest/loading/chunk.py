@@ -1,8 +1,9 @@
 """A chunk of files loaded together: its connection, files, clock and the temp tables its jobs share.
 
 Rows of every temp table carry ``file_seq``, the file's index in :attr:`Chunk.files`. Reading fills
-``_ingest_csv`` / ``_ingest_ndjson`` (Parquet is read in place), classification ``_ingest_rows``, the
-write step ``_ingest_repeated_hashes`` and ``_ingest_resolved``.
+``_ingest_csv`` / ``_ingest_ndjson`` (Parquet is read in place), classification ``_ingest_rows`` (the rows
+that are not plain: invalid, or off the fast path), the write step ``_ingest_suspects``,
+``_ingest_suspect_rows`` and ``_ingest_resolved``.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import duckdb
+import numpy as np
 
 from atom import clock
 from ingest.loading.model import PlannedFile
@@ -23,7 +25,8 @@ TEMP_TABLES = (
     "_ingest_csv",
     "_ingest_ndjson",
     "_ingest_rows",
-    "_ingest_repeated_hashes",
+    "_ingest_suspects",
+    "_ingest_suspect_rows",
     "_ingest_resolved",
 )
 
@@ -47,6 +50,10 @@ class Chunk:
         started = datetime.now(UTC).replace(tzinfo=None)
         # All files of a chunk commit together; a microsecond apart keeps loaded_at in load order.
         self.loaded_at = [started + timedelta(microseconds=seq) for seq in range(len(files))]
+        # Filled by ingest.loading.write.read_keys: rows per file, the key hashes of the keyed rows (sorted).
+        self.received: list[int] = [0] * len(files)
+        self.key_hash = np.zeros(0, dtype=np.uint64)
+        self.repeated_hashes = np.zeros(0, dtype=np.uint64)
         self.scans: dict[tuple[object, ...], list[int]] = {}
         for seq, f in enumerate(files):
             self.scans.setdefault(f.scan_key, []).append(seq)

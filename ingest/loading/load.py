@@ -15,7 +15,7 @@ from ingest.loading.classify import classify
 from ingest.loading.model import BatchResult, IngestFileError, PlannedFile
 from ingest.loading.plan import chunks, landing_date_from_path, plan_files, prepare
 from ingest.loading.read import source, stage_csv, stage_ndjson
-from ingest.loading.write import write
+from ingest.loading.write import read_keys, write
 
 
 def load_files(
@@ -83,7 +83,8 @@ def load_file(
 
 
 def stage(chunk: Chunk) -> None:
-    """Read and classify every file of the chunk into ``_ingest_rows`` (temp tables only)."""
+    """Read and classify every file of the chunk: the rows that are not plain into ``_ingest_rows`` (temp
+    tables only), every row's key into ``chunk`` (:func:`ingest.loading.write.read_keys`)."""
     chunk.conn.execute(
         "CREATE TEMP TABLE _ingest_files AS SELECT CAST(unnest(?) AS INTEGER) AS file_seq, unnest(?) AS batch_id,"
         " unnest(?) AS loaded_at, CAST(unnest(?) AS TIMESTAMP) AS received_at,"
@@ -103,6 +104,7 @@ def stage(chunk: Chunk) -> None:
         elif fmt == "ndjson":
             stage_ndjson(chunk, seqs)
     classify(chunk, source(chunk))
+    read_keys(chunk, source(chunk))
 
 
 def load_chunk(

@@ -1,9 +1,9 @@
 """Writing: dedupe against the chunk and the loaded events, then append events, quarantine and batch rows.
 
-Only rows whose ``(tenant_id, event_id)`` repeats in the chunk or is already in ``raw.usage_events`` get
-the expensive treatment (one hash aggregate and one semi-join find them): the first occurrence wins, by
-``(file_seq, row number)``, so an earlier file wins over a later one; an exact repeat is a duplicate, a
-repeat with other content is quarantined as ``duplicate_id_conflict``. Every file gets one
+Only rows whose ``(tenant_id, event_id)`` hash repeats in the chunk or is the hash of a key already in
+``raw.usage_events`` get the expensive treatment (numpy sorts the hashes, one semi-join finds the loaded
+ones): the first occurrence wins, by ``(file_seq, row number)``, so an earlier file wins over a later one;
+an exact repeat is a duplicate, a repeat with other content is quarantined as ``duplicate_id_conflict``. Every file gets one
 ``raw.ingest_batches`` row with ``received = loaded + duplicates + quarantined``, checked here.
 
 There is no primary-key index on ``raw.usage_events``: the anti-join measured 8x faster than maintaining an
@@ -16,6 +16,7 @@ import numpy as np
 import pyarrow as pa
 
 from ingest.loading.chunk import Chunk
+from ingest.loading.classify import classify, plain_values
 from ingest.loading.model import BatchResult
 from ingest.loading.read import source
 from ingest.validation import REASONS
@@ -23,6 +24,7 @@ from ingest.validation import REASONS
 
 def write(chunk: Chunk) -> dict[int, BatchResult]:
     """Dedupe and write; runs inside the caller's transaction, after reading and classification."""
+    find_suspects(chunk)
     resolve_repeats(chunk)
     inserted = insert_events(chunk)
     results = insert_quarantine(chunk)
@@ -55,8 +57,76 @@ def write(chunk: Chunk) -> dict[int, BatchResult]:
     return results
 
 
+def read_keys(chunk: Chunk, source: str) -> None:
+    """Count the rows of each file, and find the 64-bit hashes of (tenant_id, id) that more than one row of
+    the chunk has, from the key columns only (two columns of a columnar file).
+
+    Runs before the transaction, on the source itself, before anything is known of the rows' validity:
+    a hash shared with an invalid row, or a collision, only makes a row a suspect, which the exact
+    comparison of :func:`resolve_repeats` (over valid rows only) clears. Rows without both key fields are
+    invalid (missing_field) and never suspects. The hashes are sorted with numpy rather than grouped by
+    DuckDB: at 8M rows DuckDB's hash aggregate (8M groups of one row) took 1.8-1.9 s of CPU, the fetch
+    and the sort 1.1 s (decision 0063). 8 bytes a row, kept until the chunk is written: 80 MB for one
+    10M-row file.
+    """
+    counts = dict(chunk.conn.execute(f"SELECT file_seq, count(*) FROM ({source}) GROUP BY ALL").fetchall())
+    chunk.received = [int(counts.get(seq, 0)) for seq in range(len(chunk.files))]
+    chunk.key_hash = np.sort(
+        chunk.conn.execute(
+            f"SELECT hash(tenant_id, id) AS key_hash FROM ({source}) WHERE id <> '' AND tenant_id <> ''"
+        )
+        .fetchnumpy()["key_hash"]
+        .astype(np.uint64, copy=False)
+    )
+    ordered = chunk.key_hash
+    chunk.repeated_hashes = np.unique(ordered[1:][ordered[1:] == ordered[:-1]])
+
+
+def find_suspects(chunk: Chunk) -> None:
+    """``_ingest_suspects``: the rows whose key hash repeats in the chunk or is the hash of a loaded event's
+    key, with every column classified, for :func:`resolve_repeats`.
+
+    The loaded hashes are looked up here, inside the transaction, so that what is loaded cannot change
+    between the lookup and the write; the suspects' rows are read again from the source (key columns
+    first), only when there are any."""
+    suspect_hashes = chunk.repeated_hashes
+    if len(chunk.key_hash):
+        chunk.conn.register("_ingest_key_hashes_arrow", pa.table({"key_hash": pa.array(chunk.key_hash)}))
+        try:
+            loaded = (
+                chunk.conn.execute(
+                    """
+                    SELECT DISTINCT hash(tenant_id, event_id) AS key_hash FROM raw.usage_events
+                    WHERE hash(tenant_id, event_id) IN (SELECT key_hash FROM _ingest_key_hashes_arrow)
+                    """
+                )
+                .fetchnumpy()["key_hash"]
+                .astype(np.uint64, copy=False)
+            )
+        finally:
+            chunk.conn.unregister("_ingest_key_hashes_arrow")
+        suspect_hashes = np.union1d(suspect_hashes, loaded)
+    rows = f"SELECT * FROM ({source(chunk)}) WHERE false"
+    if len(suspect_hashes):
+        chunk.conn.register("_ingest_suspect_hashes_arrow", pa.table({"key_hash": pa.array(suspect_hashes)}))
+        try:
+            chunk.conn.execute(
+                f"""
+                CREATE TEMP TABLE _ingest_suspects AS
+                SELECT file_seq, row_no FROM ({source(chunk)})
+                WHERE id <> '' AND tenant_id <> ''
+                  AND hash(tenant_id, id) IN (SELECT key_hash FROM _ingest_suspect_hashes_arrow)
+                """
+            )
+        finally:
+            chunk.conn.unregister("_ingest_suspect_hashes_arrow")
+        rows = f"SELECT s.* FROM ({source(chunk)}) AS s SEMI JOIN _ingest_suspects USING (file_seq, row_no)"
+    classify(chunk, rows, "_ingest_suspect_rows", only_unplain=False)
+
+
 def resolve_repeats(chunk: Chunk) -> None:
-    """Resolve the rows whose (tenant_id, event_id) repeats in the chunk or is already loaded.
+    """Resolve the suspects (:func:`find_suspects`): the valid rows whose (tenant_id, event_id) repeats in
+    the chunk or is already loaded.
 
     Everything else is loaded as is, so only these rows get the expensive treatment: the first
     occurrence (the loaded event, else the lowest (file_seq, row number) here) is the reference, an
@@ -64,21 +134,16 @@ def resolve_repeats(chunk: Chunk) -> None:
     """
     content = ("metric_id", "quantity", "occurred_at", "package_id", "properties")
     differs = ", ".join(f"CASE WHEN r.{c} IS DISTINCT FROM ref.{c} THEN '{c}' END" for c in content)
-    find_repeated_hashes(chunk)
     chunk.conn.execute(
         f"""
         CREATE TEMP TABLE _ingest_resolved AS
-        -- Not materialized: its three readers need only the key columns, which a scan of
-        -- _ingest_rows reads faster than a 5M-row copy of every column is written (2.2 s a chunk).
-        WITH valid AS NOT MATERIALIZED (
+        WITH valid AS (
             SELECT file_seq, row_no, tenant_id, event_id, metric_id, quantity, occurred_at, package_id,
                    properties
-            FROM _ingest_rows WHERE reason IS NULL
+            FROM _ingest_suspect_rows WHERE reason IS NULL
         ),
-        repeated_hashes AS (SELECT key_hash FROM _ingest_repeated_hashes),
         repeated_keys AS (
-            SELECT DISTINCT tenant_id, event_id FROM valid
-            WHERE hash(tenant_id, event_id) IN (SELECT key_hash FROM repeated_hashes)
+            SELECT tenant_id, event_id FROM valid GROUP BY ALL HAVING count(*) > 1
         ),
         -- The same hash first against the loaded events (10M rows at the 10M benchmark), then the
         -- exact keys of the few candidates only.
@@ -126,57 +191,42 @@ def resolve_repeats(chunk: Chunk) -> None:
     )
 
 
-def find_repeated_hashes(chunk: Chunk) -> None:
-    """``_ingest_repeated_hashes``: the 64-bit hashes of (tenant_id, event_id) that more than one valid row
-    of the chunk has.
-
-    Grouping on a hash of the key is several times cheaper than on the two strings; a collision only makes
-    an innocent key a suspect, which the exact comparison of :func:`resolve_repeats` clears. The hashes
-    are sorted with numpy rather than grouped by DuckDB: at 8M valid rows DuckDB's hash aggregate (8M
-    groups of one row) took 1.8-1.9 s of CPU and 4.5-5.9 s of wall time on the shared 2-core machine,
-    the fetch and the sort 1.1 s and 2.0-2.5 s (decision 0063). 8 bytes a row: 64 MB at 8M rows.
-    """
-    hashes = (
-        chunk.conn.execute(
-            "SELECT hash(tenant_id, event_id) AS key_hash FROM _ingest_rows WHERE reason IS NULL"
-        )
-        .fetchnumpy()["key_hash"]
-        .astype(np.uint64, copy=False)
-    )
-    hashes.sort()
-    repeated = np.unique(hashes[1:][hashes[1:] == hashes[:-1]])
-    chunk.conn.register(
-        "_ingest_repeated_hashes_arrow", pa.table({"key_hash": pa.array(repeated, pa.uint64())})
-    )
-    try:
-        chunk.conn.execute(
-            "CREATE TEMP TABLE _ingest_repeated_hashes AS SELECT key_hash FROM _ingest_repeated_hashes_arrow"
-        )
-    finally:
-        chunk.conn.unregister("_ingest_repeated_hashes_arrow")
-
-
 def insert_events(chunk: Chunk) -> int:
-    row = chunk.conn.execute(
-        """
+    """Append the valid rows that are not repeats: the plain rows straight from the source (one scan,
+    no wide temp table: only ``_ingest_rows``, the few rows that are not plain, is left out by an anti
+    join), then the valid rows that are not plain from ``_ingest_rows``."""
+    plain = plain_values()
+    not_repeat = "ANTI JOIN (SELECT file_seq, row_no FROM _ingest_resolved WHERE status <> 'loaded') USING (file_seq, row_no)"
+    total = 0
+    for query in (
+        f"""
         INSERT INTO raw.usage_events
-        SELECT r.event_id, r.tenant_id, r.metric_id, r.quantity, r.occurred_at, r.package_id, r.properties,
-               f.batch_id, r.row_no, f.loaded_at
+        SELECT {", ".join(f"{plain[c]} AS {c}" for c in _EVENT_COLUMNS)}, f.batch_id, s.row_no, f.loaded_at
+        FROM ({source(chunk)}) AS s JOIN _ingest_files AS f USING (file_seq)
+        ANTI JOIN _ingest_rows USING (file_seq, row_no)
+        {not_repeat}
+        """,
+        f"""
+        INSERT INTO raw.usage_events
+        SELECT {", ".join(f"r.{c}" for c in _EVENT_COLUMNS)}, f.batch_id, r.row_no, f.loaded_at
         FROM _ingest_rows AS r JOIN _ingest_files AS f USING (file_seq)
+        {not_repeat}
         WHERE r.reason IS NULL
-          AND NOT EXISTS (
-              SELECT 1 FROM _ingest_resolved AS s
-              WHERE s.file_seq = r.file_seq AND s.row_no = r.row_no AND s.status <> 'loaded')
-        """
-    ).fetchone()
-    return int(row[0]) if row else 0
+        """,
+    ):
+        row = chunk.conn.execute(query).fetchone()
+        total += int(row[0]) if row else 0
+    return total
+
+
+_EVENT_COLUMNS = ("event_id", "tenant_id", "metric_id", "quantity", "occurred_at", "package_id", "properties")
 
 
 def insert_quarantine(chunk: Chunk) -> dict[int, BatchResult]:
     """Quarantine rows; returns each file's result."""
     counted = chunk.conn.execute(
         """
-        SELECT file_seq, 'row', coalesce(reason, ''), count(*) FROM _ingest_rows GROUP BY ALL
+        SELECT file_seq, 'row', reason, count(*) FROM _ingest_rows WHERE reason IS NOT NULL GROUP BY ALL
         UNION ALL
         SELECT file_seq, 'repeat', status, count(*) FROM _ingest_resolved WHERE status <> 'loaded' GROUP BY ALL
         """
@@ -215,7 +265,8 @@ def insert_quarantine(chunk: Chunk) -> dict[int, BatchResult]:
     results = {}
     for seq, f in enumerate(chunk.files):
         counts = per_file.get(seq, {})
-        received = sum(n for (kind, _), n in counts.items() if kind == "row")
+        received = chunk.received[seq]
+        invalid = sum(n for (kind, _), n in counts.items() if kind == "row")
         reasons = {reason: n for (kind, reason), n in counts.items() if kind == "row" and reason}
         conflicts = counts.get(("repeat", "duplicate_id_conflict"), 0)
         if conflicts:
@@ -228,7 +279,7 @@ def insert_quarantine(chunk: Chunk) -> dict[int, BatchResult]:
             f.fmt,
             f.landing_date,
             received,
-            counts.get(("row", ""), 0) - duplicates - conflicts,
+            received - invalid - duplicates - conflicts,
             duplicates,
             quarantined,
             dict(sorted(reasons.items(), key=lambda item: REASONS.index(item[0]))),

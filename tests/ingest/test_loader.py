@@ -566,3 +566,92 @@ def test_unreadable_files_names_each_file_the_loader_would_refuse_and_why(tmp_pa
     assert "unknown column(s) tenant" in refused[wrong_columns]
     assert "unsupported file type" in refused[spreadsheet]
     assert "no such file" in refused[tmp_path / "gone.csv"]
+
+
+# -- one pass: plain rows straight from the source, suspects resolved on their own (decision 0094) --------
+
+
+def test_a_key_repeated_in_the_file_and_already_loaded_resolves_against_the_loaded_event(
+    warehouse: duckdb.DuckDBPyConnection, tmp_path: Path
+) -> None:
+    first = write_parquet(tmp_path / "1.parquet", [event(id="a"), event(id="b")])
+    second = write_parquet(
+        tmp_path / "2.parquet",
+        [event(id="a"), event(id="a", quantity="2"), event(id="c"), event(id="a", quantity="1.0")],
+    )
+
+    results = load_files(warehouse, [first])
+    results += load_files(warehouse, [second])
+
+    assert [(r.received, r.loaded, r.duplicates, r.quarantined) for r in results] == [
+        (2, 2, 0, 0),
+        (4, 1, 2, 1),
+    ]
+    assert results[1].quarantine_reasons == {"duplicate_id_conflict": 1}
+    (detail,) = warehouse.execute(
+        "SELECT detail FROM raw.usage_quarantine WHERE reason = 'duplicate_id_conflict'"
+    ).fetchone() or (None,)
+    assert f"batch {results[0].batch_id}, row 1" in detail
+    assert warehouse.execute("SELECT event_id, batch_id FROM raw.usage_events ORDER BY 1").fetchall() == [
+        ("a", results[0].batch_id),
+        ("b", results[0].batch_id),
+        ("c", results[1].batch_id),
+    ]
+    assert_reconciled(warehouse)
+
+
+def test_an_invalid_row_does_not_take_its_key_from_a_later_valid_one(
+    warehouse: duckdb.DuckDBPyConnection, tmp_path: Path
+) -> None:
+    path = write_parquet(
+        tmp_path / "b.parquet",
+        [
+            event(id="x", quantity="-1"),  # invalid: never an occurrence
+            event(id="x", quantity="3"),  # the first valid occurrence wins
+            event(id="x", quantity="3.000"),  # an exact repeat
+            event(id="x", quantity="4"),  # a conflict
+            event(id=None),  # no key: missing_field, never a suspect
+            event(id=None),
+        ],
+    )
+
+    (result,) = load_files(warehouse, [path])
+
+    assert (result.received, result.loaded, result.duplicates, result.quarantined) == (6, 1, 1, 4)
+    assert result.quarantine_reasons == {
+        "missing_field": 2,
+        "negative_quantity": 1,
+        "duplicate_id_conflict": 1,
+    }
+    assert warehouse.execute("SELECT source_row_number, quantity FROM raw.usage_events").fetchall() == [
+        (2, Decimal(3))
+    ]
+    assert_reconciled(warehouse)
+
+
+def test_a_valid_row_off_the_fast_path_loads_with_the_plain_rows_and_meets_their_repeats(
+    warehouse: duckdb.DuckDBPyConnection, tmp_path: Path
+) -> None:
+    # 1e2 and a 7-digit fraction take the general rules (not plain), the others the fast path.
+    path = write_parquet(
+        tmp_path / "b.parquet",
+        [
+            event(id="p", quantity="1e2"),
+            event(id="q", timestamp="2026-10-03T12:00:00.1234567Z"),
+            event(id="r"),
+            event(id="p", quantity="100"),  # the same event as row 1, written plainly
+            event(id="r", quantity="+1"),  # the same as row 3, off the fast path
+        ],
+    )
+
+    (result,) = load_files(warehouse, [path])
+
+    assert (result.received, result.loaded, result.duplicates, result.quarantined) == (5, 3, 2, 0)
+    assert warehouse.execute(
+        "SELECT event_id, source_row_number, quantity, occurred_at FROM raw.usage_events ORDER BY 1"
+    ).fetchall() == [
+        ("p", 1, Decimal(100), datetime(2026, 10, 3, 12)),
+        ("q", 2, Decimal(1), datetime(2026, 10, 3, 12, 0, 0, 123456)),
+        ("r", 3, Decimal(1), datetime(2026, 10, 3, 12)),
+    ]
+    assert_reconciled(warehouse)
