@@ -4,6 +4,7 @@ a minute of new data, at most once a minute."""
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import subprocess
@@ -21,6 +22,7 @@ from atom.freshness import read_record
 from atom.settings import Settings
 from orchestration.build_inputs import INPUTS_TAG, BuildInputs
 from orchestration.defs.build import BUILD_JOB, TRIGGER_TAG, build_on_new_data
+from orchestration.defs.dbt import USAGE_ONLY_DBT_THREADS
 from tests.billing.conftest import billing_home, built_home  # noqa: F401 (fixtures)
 
 ATOM = str(Path(sys.executable).parent / "atom")
@@ -120,6 +122,10 @@ def test_late_batches_build_incrementally_nothing_new_returns_at_once_and_a_full
             "select count(*) from marts.fct_ingest_batches where source_uri like '%late-%'"
         ).fetchone()
     assert late == (1,)
+    # Only batches landed, on one run of days: one Dagster run, its dbt with more threads (decision 0095).
+    assert "1 Dagster run(s)" in incremental.stderr
+    dbt_args = json.loads((billing_home.dbt_target_dir / "build" / "run_results.json").read_text())["args"]
+    assert dbt_args["threads"] == USAGE_ONLY_DBT_THREADS
 
     again = atom(billing_home, "build")
     assert again.returncode == 0, again.stderr[-3000:]
