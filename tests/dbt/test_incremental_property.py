@@ -80,8 +80,9 @@ def _content(event_id: str, day_offset: int, quantity: int, tenant: int, metric:
         "metric": METRICS[metric],
         "quantity": str(quantity),
         "timestamp": f"{day.isoformat()}T{day_offset % 24:02d}:00:00Z",
-        # Payments of odd quantities go through the package's percentage price, the rest the generic one.
-        "package_id": "pkg_pay" if quantity % 2 else "pkg_slack_notify",
+        # Payments of odd quantities go through the package's percentage price, the rest the generic one;
+        # multiples of four are platform usage, without a package.
+        "package_id": None if quantity % 4 == 0 else "pkg_pay" if quantity % 2 else "pkg_slack_notify",
         "properties": {"user_id": f"user_{quantity % 3}"},
     }
 
@@ -174,15 +175,15 @@ def test_any_arrival_order_and_split_gives_the_marts_of_one_full_refresh(
 def test_every_aggregation_over_three_builds_with_a_late_event(
     template: Path, tmp_path_factory: pytest.TempPathFactory, module_monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """The example a handful of random cases can miss: each metric's month reached again by a larger, then
-    a smaller reading (a max keeps the largest, a latest the last, a weighted sum every interval), and a
-    late event reaching a month summarised two builds before."""
+    """The example a handful of random cases can miss: each metric's day and month reached again by a
+    larger, then a smaller reading (a max keeps the largest, a latest the last, a weighted sum every
+    interval), and a late event reaching a day summarised two builds before."""
     end_of_last_month = clock.today().day  # days back: the last month's last days, whatever today is
     metrics = range(len(METRICS))
     first = [_content(f"evt_a{m}", end_of_last_month + 3, quantity=7, tenant=0, metric=m) for m in metrics]
-    second = [_content(f"evt_b{m}", end_of_last_month + 2, quantity=9, tenant=0, metric=m) for m in metrics]
+    second = [_content(f"evt_b{m}", end_of_last_month + 3, quantity=9, tenant=0, metric=m) for m in metrics]
     third = [_content(f"evt_c{m}", end_of_last_month + 1, quantity=1, tenant=0, metric=m) for m in metrics]
-    late = [_content(f"evt_d{m}", end_of_last_month + 62, quantity=5, tenant=1, metric=m) for m in metrics]
+    late = [_content(f"evt_d{m}", end_of_last_month + 63, quantity=8, tenant=1, metric=m) for m in metrics]
     early = [_content(f"evt_e{m}", end_of_last_month + 63, quantity=4, tenant=1, metric=m) for m in metrics]
     batches = [first + early, second, third + late]
     _assert_builds_equal_one_full_refresh(
