@@ -32,7 +32,7 @@ from dagster._core.storage.event_log.sqlite.sqlite_event_log import INDEX_SHARD_
 from dagster._core.storage.sql import create_engine
 from dagster._core.storage.sqlite import SQLITE_BUSY_TIMEOUT_SECONDS
 from dagster._serdes import ConfigurableClassData
-from sqlalchemy import event
+from sqlalchemy import event as sqlalchemy_event
 from sqlalchemy import exc as db_exc
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.pool import NullPool
@@ -74,7 +74,7 @@ class BatchingSqliteEventLogStorage(SqliteEventLogStorage):
                     **({} if shard == INDEX_SHARD_NAME else {"poolclass": NullPool}),
                     connect_args={"timeout": SQLITE_BUSY_TIMEOUT_SECONDS},
                 )
-                event.listen(engine, "connect", _synchronous_normal)
+                sqlalchemy_event.listen(engine, "connect", _synchronous_normal)
                 if shard not in self._initialized_dbs:
                     self._initdb(engine)
                     self._initialized_dbs.add(shard)

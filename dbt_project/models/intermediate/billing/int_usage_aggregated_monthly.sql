@@ -69,7 +69,10 @@ events_dated as (
         -- The new events, and every event of a metric some price of which is recomputed whole.
         where
             events.loaded_at > {{ usage_watermark() }}
-            or events.metric_id in (select prices.metric_id from prices where prices.aggregation in {{ recomputed }})
+            or events.metric_id in (
+                select prices.metric_id from prices
+                where prices.aggregation in {{ recomputed }}
+            )
     {% endif %}
 ),
 
@@ -270,7 +273,10 @@ computed as (
                     then new.loaded_through
                 else kept.loaded_through
             end as loaded_through
-        from (select * from computed where aggregation not in {{ recomputed }}) as new
+        from (
+            select * from computed
+            where aggregation not in {{ recomputed }}
+        ) as new
         full outer join kept
             on
                 new.tenant_id = kept.tenant_id
@@ -279,7 +285,8 @@ computed as (
     ),
 
     combined as (
-        select * from computed where aggregation in {{ recomputed }}
+        select * from computed
+        where aggregation in {{ recomputed }}
         union all
         select * from added_up
     ),
