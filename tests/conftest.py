@@ -24,9 +24,11 @@ def pytest_runtest_protocol(item: pytest.Item, nextitem: pytest.Item | None) -> 
     if dict(os.environ) != before:
         os.environ.clear()
         os.environ.update(before)
-        from atom.settings import reset_settings_cache
+    # Always: a test that set a variable and undid it itself (monkeypatch) leaves the environment as it was
+    # but the settings cached from it in between, ATOM_TODAY included.
+    from atom.settings import reset_settings_cache
 
-        reset_settings_cache()
+    reset_settings_cache()
 
 
 # The longest tests first, each module in its own order. With `--dist worksteal` (Makefile) each worker
