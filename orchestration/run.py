@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 
 import dagster as dg
+from dagster._utils.error import SerializableErrorInfo
 
 from atom import clock
 from atom.settings import apply_to_process_env, get_settings
@@ -236,5 +237,14 @@ def _collect(result: dg.ExecuteInProcessResult, summary: BuildSummary) -> None:
                 else:
                     summary.checks_failed.append(name)
         elif event.event_type_value == "STEP_FAILURE" and summary.error is None:
-            error = event.step_failure_data.error
-            summary.error = f"{event.step_key}: {error.message.strip() if error else 'failed'}"
+            summary.error = f"{event.step_key}: {_root_message(event.step_failure_data.error)}"
+
+
+def _root_message(error: SerializableErrorInfo | None) -> str:
+    """What went wrong in a failed step, in the asset's own words: Dagster wraps an exception raised by an
+    asset in "Error occurred while executing op ...", which names the step but not the reason."""
+    if error is None:
+        return "failed"
+    while error.cls_name == "DagsterExecutionStepExecutionError" and error.cause is not None:
+        error = error.cause
+    return error.message.strip()

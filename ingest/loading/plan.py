@@ -41,13 +41,15 @@ def check_reference_data(conn: duckdb.DuckDBPyConnection, check_tenants: bool) -
     # Without these every event would be quarantined, which is a setup mistake, not bad usage.
     if conn.execute("SELECT count(*) FROM raw.price_book_metrics").fetchone() == (0,):
         raise RuntimeError(
-            "raw.price_book_metrics is empty: load the price book first "
-            "(ingest.price_book_tables.write_price_book_tables), or every event is an unknown_metric"
+            "no price book is published, so every event would be an unknown_metric: publish one first "
+            "(`atom price-book publish FILE --effective-from YYYY-MM`); nothing was loaded, and landed files "
+            "wait in the landing zone for the next load (raw.price_book_metrics is empty)"
         )
     if check_tenants and conn.execute("SELECT count(*) FROM raw.operational_tenants").fetchone() == (0,):
         raise RuntimeError(
-            "raw.operational_tenants is empty: copy the operational tables first, or pass "
-            "check_tenants=False for a preview that knows no tenants"
+            "the operational DB has no tenants, so every event would be an unknown_tenant: create tenants "
+            "first (the API's /v1/tenants); nothing was loaded, and landed files wait in the landing zone "
+            "for the next load (raw.operational_tenants is empty)"
         )
 
 

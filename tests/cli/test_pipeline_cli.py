@@ -124,6 +124,55 @@ def test_an_unreadable_file_is_refused_before_anything_lands(tmp_path: Path) -> 
     assert not list((home / "landing").rglob("*.*")), "neither file landed"
 
 
+def test_a_file_ingested_before_the_price_book_and_tenants_waits_and_then_loads_once(tmp_path: Path) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    from atom.opdb import Tenant, make_engine, session_scope
+
+    home = tmp_path / "home"
+    _initialised(home)
+    sent = (datetime.now(UTC) - timedelta(days=1)).replace(microsecond=0)
+    events = tmp_path / "early.csv"
+    events.write_text(
+        "id,tenant_id,metric,quantity,timestamp\n"
+        f"early_1,ten_early,workflow_runs,3,{sent.isoformat().replace('+00:00', 'Z')}\n"
+    )
+
+    def error_line(result: subprocess.CompletedProcess[str]) -> str:
+        assert result.returncode == 1, result.stderr[-3000:]
+        return [line for line in result.stderr.splitlines() if line.startswith("error:")][-1]
+
+    # The step's own reason, not Dagster's "Error occurred while executing op", and what to do about it.
+    no_book = error_line(atom(home, "ingest", str(events)))
+    assert "no price book is published" in no_book and "atom price-book publish" in no_book, no_book
+    assert len(list((home / "landing").rglob("*.csv"))) == 1, "the file waits in the landing zone"
+
+    book = tmp_path / "book.yaml"
+    book.write_text(
+        "currency: usd\nmetrics:\n  workflow_runs: {aggregation: count}\nprices:\n"
+        '  - {id: price_runs, metric: workflow_runs, billing_scheme: per_unit, unit_amount: "0.002"}\n'
+    )
+    published = atom(home, "price-book", "publish", str(book), "--effective-from", f"{sent:%Y-%m}")
+    assert published.returncode == 0, published.stderr[-3000:]
+    no_tenants = error_line(atom(home, "ingest"))
+    assert "no tenants" in no_tenants and "/v1/tenants" in no_tenants, no_tenants
+
+    engine = make_engine(f"sqlite:///{home / 'atom.db'}")
+    try:
+        with session_scope(engine) as session:
+            session.add(
+                Tenant(id="ten_early", name="Early", created_at=datetime.now(UTC).replace(tzinfo=None))
+            )
+    finally:
+        engine.dispose()
+    loaded = atom(home, "ingest")  # what waits in the landing zone
+    assert loaded.returncode == 0, loaded.stderr[-3000:]
+    assert query(
+        home / "warehouse.duckdb", "select event_id, quantity from raw.usage_events order by event_id"
+    ) == [("early_1", 3)]
+    assert query(home / "warehouse.duckdb", "select received, loaded from raw.ingest_batches") == [(1, 1)]
+
+
 def _initialised(home: Path) -> None:
     """What `atom init` leaves that commands check for (its migrated operational DB), without its build."""
     from atom.opdb import migrate
