@@ -11,8 +11,11 @@ the snapshot. After a no-op build, ``checked_at`` moves on while the snapshot fi
 
 from __future__ import annotations
 
+import fcntl
 import json
+import os
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -64,16 +67,45 @@ def read_record(settings: Settings) -> BuildRecord | None:
 def models_changing(settings: Settings) -> BuildRecord | None:
     """A dbt run is starting: from now until the next publish, the warehouse's models may be those of other
     inputs than the record's. Forgets the record's ``reference`` and returns the record as it was."""
-    record = read_record(settings)
-    if record is not None and record.reference is not None:
-        write_record(settings, replace(record, reference=None))
+    with _record_lock(settings):
+        record = read_record(settings)
+        if record is not None and record.reference is not None:
+            _write(settings, replace(record, reference=None))
     return record
 
 
+def renew_record(settings: Settings, last: BuildRecord, checked_at: datetime) -> bool:
+    """A build found nothing to do since ``last``: move its ``checked_at`` on, unless the record changed since
+    it was read (a build that started its dbt run or published meanwhile). Read and write under the record's
+    lock, so a no-op build never writes back a ``reference`` a dbt run has just cleared."""
+    with _record_lock(settings):
+        if read_record(settings) != last:
+            return False
+        _write(settings, replace(last, checked_at=checked_at))
+    return True
+
+
 def write_record(settings: Settings, record: BuildRecord) -> None:
-    path = record_path(settings)
-    with atomic_path(path) as tmp:
+    with _record_lock(settings):
+        _write(settings, record)
+
+
+def _write(settings: Settings, record: BuildRecord) -> None:
+    with atomic_path(record_path(settings)) as tmp:
         tmp.write_text(record.to_json() + "\n", encoding="utf-8")
+
+
+@contextmanager
+def _record_lock(settings: Settings) -> Iterator[None]:
+    """One reader-writer of the record at a time across processes (the CLI, Dagster's run workers)."""
+    path = record_path(settings).with_name(".last_build.lock")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)  # releases the lock
 
 
 @dataclass(frozen=True)

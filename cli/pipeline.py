@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Annotated
@@ -11,7 +10,7 @@ import typer
 from rich.table import Table
 
 from atom import clock
-from atom.freshness import write_record
+from atom.freshness import renew_record
 from atom.settings import Settings, get_settings
 from cli.console import err, fail, out, step_progress
 
@@ -148,7 +147,7 @@ def build(
     inputs = BuildInputs.read(settings)
     last = inputs.unchanged_since_last_build(settings)
     if last is not None and not since and not full_refresh:
-        write_record(settings, replace(last, checked_at=inputs.read_at))
+        renew_record(settings, last, inputs.read_at)
         err.print(
             f"Up to date: nothing landed or changed since the build of {last.inputs_at:%Y-%m-%d %H:%M:%S} UTC "
             f"(run {last.run_id}); snapshot {settings.serving_path}. `atom build --full-refresh` rebuilds anyway."

@@ -6,13 +6,13 @@ from __future__ import annotations
 
 import re
 from dataclasses import replace
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import dagster as dg
 import pytest
 
-from atom.freshness import BuildRecord, models_changing, read_record, write_record
+from atom.freshness import BuildRecord, models_changing, read_record, renew_record, write_record
 from atom.opdb import migrate
 from atom.settings import DBT_PROJECT_DIR, Settings
 from orchestration.build_inputs import REFERENCE_TAG, BuildInputs
@@ -87,6 +87,24 @@ def test_only_a_publish_from_the_same_reference_data_with_no_dbt_run_since_allow
     # A run launched without inputs (Dagster's UI) records none: never a usage-only build after it.
     write_record(home, BuildRecord("", NOW, NOW, "run-2"))
     assert not inputs.only_batches_landed_since_last_build(home)
+
+
+def test_a_no_op_build_renews_the_record_only_if_no_dbt_run_changed_it_since_it_was_read(
+    home: Settings,
+) -> None:
+    last = BuildRecord("same", NOW, NOW, "run-1", reference="ref-1")
+    write_record(home, last)
+    later = NOW + timedelta(minutes=1)
+    assert renew_record(home, last, later)
+    renewed = read_record(home)
+    assert renewed == replace(last, checked_at=later)
+
+    # A dbt run (the sensor's build) starts between the no-op check and its write: writing the record read
+    # before would vouch again for models that run is replacing, and allow a usage-only build on them.
+    models_changing(home)
+    assert not renew_record(home, renewed, later + timedelta(minutes=1))
+    record = read_record(home)
+    assert record is not None and record.reference is None and record.checked_at == later
 
 
 def test_the_dbt_step_refuses_a_usage_only_build_whose_plan_no_longer_holds(home: Settings) -> None:
