@@ -474,7 +474,7 @@ def test_an_unsupported_suffix_is_refused(warehouse: duckdb.DuckDBPyConnection, 
 def test_loading_without_a_price_book_is_a_setup_error(tmp_path: Path) -> None:
     conn = duckdb.connect(str(tmp_path / "empty.duckdb"))
     path = write_ndjson(tmp_path / "b.ndjson", [event()])
-    with pytest.raises(RuntimeError, match="load the price book first"):
+    with pytest.raises(RuntimeError, match="no price book is published"):
         load_files(conn, [path])
 
 
