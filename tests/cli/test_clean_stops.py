@@ -5,6 +5,7 @@ pipeline leaves (a populated snapshot) before it is stopped."""
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -94,7 +95,10 @@ def start_and_stop(tmp_path: Path, args: list[str], url: str, start_timeout: flo
 
         process.send_signal(signal.SIGTERM)
         stopped = time.monotonic()
-        process.wait(timeout=STOP_WITHIN_SECONDS + 5)
+        try:
+            process.wait(timeout=STOP_WITHIN_SECONDS + 5)
+        except subprocess.TimeoutExpired:
+            raise AssertionError(_why_still_running(process.pid, tmp_path / "atom.log")) from None
         took = time.monotonic() - stopped
         time.sleep(0.5)  # the kernel reaps orphans asynchronously
         assert took < STOP_WITHIN_SECONDS, f"took {took:.1f} s to stop"
@@ -107,6 +111,26 @@ def start_and_stop(tmp_path: Path, args: list[str], url: str, start_timeout: flo
             os.kill(pid, signal.SIGKILL)
         log.close()
     return (tmp_path / "atom.log").read_text()
+
+
+def _why_still_running(pid: int, log: Path) -> str:
+    """What a command that did not stop was doing: its log's end, every process of its tree with its state,
+    and its Python stacks when py-spy is at hand (it once hung after SIGTERM in the full suite only)."""
+    lines = [f"pid {pid} still running {STOP_WITHIN_SECONDS + 5} s after SIGTERM", "log tail:"]
+    lines += log.read_text(errors="replace").splitlines()[-15:]
+    for each in sorted({pid} | descendants(pid)):
+        try:
+            status = Path(f"/proc/{each}/status").read_text()
+            state = next(line for line in status.splitlines() if line.startswith("State:"))
+            command = Path(f"/proc/{each}/cmdline").read_bytes().replace(b"\0", b" ").decode()[:160]
+            lines.append(f"{each} {state} {command}")
+        except (OSError, StopIteration):
+            continue
+    spy = shutil.which("py-spy") or str(Path(sys.executable).parent / "py-spy")
+    if Path(spy).exists():
+        dump = subprocess.run([spy, "dump", "--pid", str(pid)], capture_output=True, text=True, timeout=30)
+        lines += ["py-spy dump:", dump.stdout[-4000:], dump.stderr[-1000:]]
+    return "\n".join(lines)
 
 
 def test_atom_serve_stops_on_sigterm_with_its_workers(tmp_path: Path) -> None:
