@@ -50,9 +50,10 @@ BENCHMARKS: dict[str, tuple[list[str], list[str], str]] = {
         "Intake to portal: POST /v1/usage to the batch in the serving snapshot, through the build sensor.",
     ),
     "engines": (
-        ["bench/bench_engines.py", "--events", "10000000"],
-        ["bench/bench_engines.py", "--events", "1000000"],
-        "The same events built with DuckDB and with Spark local (`ATOM_ENGINE=spark atom build`).",
+        ["bench/bench_engines.py", "--events", "10000000", "--then-new", "10000"],
+        ["bench/bench_engines.py", "--events", "1000000", "--then-new", "10000"],
+        "The same events built with DuckDB and with Spark local (`ATOM_ENGINE=spark atom build`), then 10,000 "
+        "new events built and full-refreshed on each (their marts must equal).",
     ),
     "governance": (
         ["bench/bench_governance.py"],
