@@ -126,6 +126,16 @@ def _why_still_running(pid: int, log: Path) -> str:
             lines.append(f"{each} {state} {command}")
         except (OSError, StopIteration):
             continue
+    # Whether SIGTERM (bit 15) is pending, blocked, ignored or caught, for the process and for each thread.
+    for task in sorted(Path(f"/proc/{pid}/task").glob("*")):
+        try:
+            status = (task / "status").read_text().splitlines()
+            masks = [
+                line for line in status if line.startswith(("SigPnd", "ShdPnd", "SigBlk", "SigIgn", "SigCgt"))
+            ]
+            lines.append(f"thread {task.name} {(task / 'comm').read_text().strip()}: {' '.join(masks)}")
+        except OSError:
+            continue
     spy = shutil.which("py-spy") or str(Path(sys.executable).parent / "py-spy")
     if Path(spy).exists():
         dump = subprocess.run([spy, "dump", "--pid", str(pid)], capture_output=True, text=True, timeout=30)
