@@ -33,7 +33,7 @@ from atom.settings import apply_to_process_env, get_settings
 from ingest.landing import landing_days
 from orchestration.build_inputs import BuildInputs
 from orchestration.partitions import partition_range_tags
-from orchestration.warehouse_turn import in_process_tags, wait_for_turn
+from orchestration.warehouse_turn import execute_here, in_process_tags, wait_for_turn
 
 ProgressCallback = Callable[[str, int, int], None]
 Notify = Callable[[str], None]
@@ -188,7 +188,8 @@ def execute_stages(
         run_id = str(uuid.uuid4())  # what dagster._core.utils.make_new_run_id returns
         if progress:
             instance.add_event_listener(run_id, _progress_listener(summary, total, progress))
-        result = job.execute_in_process(
+        result = execute_here(
+            job,
             instance=instance,
             run_id=run_id,
             asset_selection=sorted(stage.selection),

@@ -20,9 +20,12 @@ run: an in-process run on this host whose process is gone is marked failed, whic
 from __future__ import annotations
 
 import os
+import signal
 import socket
+import threading
 import time
 from collections.abc import Callable
+from typing import Any
 
 import dagster as dg
 from dagster._core.storage.dagster_run import IN_PROGRESS_RUN_STATUSES
@@ -40,6 +43,23 @@ JOB_NOUNS = {"build_job": "build", "ingest_job": "ingest", "billing_job": "billi
 def in_process_tags() -> dict[str, str]:
     """Tags of a run executed in this process: who holds the warehouse, so a dead holder can be found."""
     return {**WAREHOUSE_TAGS, PID_TAG: str(os.getpid()), HOST_TAG: socket.gethostname()}
+
+
+def execute_here(job: dg.JobDefinition, **kwargs: Any) -> dg.ExecuteInProcessResult:
+    """``job.execute_in_process(**kwargs)``, leaving this process's signal handlers as it found them.
+
+    Dagster points SIGTERM at SIGINT's handler for the run, and again on the way out. In a process that
+    ignores SIGINT (started in the background, by nohup, by a test runner's worker) SIGTERM was then ignored
+    until something set it again: `atom demo`, stopped while it started the portal after its build, went on
+    running (tests/cli/test_clean_stops.py)."""
+    main = threading.current_thread() is threading.main_thread()
+    saved = {s: signal.getsignal(s) for s in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)} if main else {}
+    try:
+        return job.execute_in_process(**kwargs)
+    finally:
+        for signum, handler in saved.items():
+            if handler is not None:  # None: set outside Python, nothing to put back
+                signal.signal(signum, handler)
 
 
 def warehouse_holders(instance: dg.DagsterInstance) -> list[dg.DagsterRun]:

@@ -28,7 +28,13 @@ from billing.payouts import pay_partners
 from billing.stripe_gateway import StripeGateway, make_gateway
 from billing.stripe_sync import sync_period
 from orchestration.resources import OperationalDBResource, WarehouseResource
-from orchestration.warehouse_turn import WAREHOUSE_POOL, WAREHOUSE_TAGS, in_process_tags, wait_for_turn
+from orchestration.warehouse_turn import (
+    WAREHOUSE_POOL,
+    WAREHOUSE_TAGS,
+    execute_here,
+    in_process_tags,
+    wait_for_turn,
+)
 
 GROUP = "billing"  # the area (orchestration/areas.py): these assets run the rules of billing/
 BILLING_JOB = "billing_job"
@@ -264,7 +270,8 @@ def run_billing_partition(
     summary = BillingRunSummary(period)
     with dg.DagsterInstance.get() as instance:
         wait_for_turn(instance, notify)
-        result = job.execute_in_process(
+        result = execute_here(
+            job,
             instance=instance,
             partition_key=partition_of_period(period),
             tags=in_process_tags(),

@@ -216,3 +216,33 @@ def test_atom_demo_builds_a_populated_snapshot_then_stops_on_sigterm_with_the_po
     ):
         assert sizes.get(mart, 0) > 0, mart
     assert {"approved", "in_review", "rejected"} <= set(statuses), statuses
+
+
+def test_a_run_in_this_process_leaves_sigterm_to_whoever_set_it_even_when_sigint_is_ignored() -> None:
+    # As in a command started in the background, by nohup or by a test runner's worker: SIGINT ignored.
+    # Dagster's own handling pointed SIGTERM at SIGINT's handler, ignoring it until something set it again.
+    import dagster as dg
+
+    from orchestration.warehouse_turn import execute_here
+
+    @dg.op
+    def one() -> int:
+        return 1
+
+    @dg.job
+    def tiny() -> None:
+        one()
+
+    def ours(_signum: int, _frame: object) -> None:
+        raise KeyboardInterrupt
+
+    saved = {s: signal.getsignal(s) for s in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        signal.signal(signal.SIGTERM, ours)
+        assert execute_here(tiny).success
+        assert signal.getsignal(signal.SIGTERM) is ours
+        assert signal.getsignal(signal.SIGINT) is signal.SIG_IGN
+    finally:
+        for signum, handler in saved.items():
+            signal.signal(signum, handler)
