@@ -10,6 +10,7 @@ import subprocess
 import sys
 import time
 import urllib.request
+import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Annotated, NoReturn
@@ -29,6 +30,10 @@ METRICS_PORT = 9464
 METRICS_PORT_HELP = "Port of the Prometheus metrics of Dagster's runs and checks (0: none)."
 PORTAL_METRICS_PORT = 9465
 PORTAL_METRICS_PORT_HELP = "Port of the Prometheus metrics of the portal's page times (0: none)."
+# Set in each service's environment, one value per service, and inherited by everything it starts: what
+# stop() finds the service's family by once a parent has exited and its children went to init.
+SERVICE_MARK = "ATOM_SERVICE_MARK"
+_marks: dict[int, str] = {}  # service pid -> its mark, for the services this process started
 
 
 def _bin(name: str) -> str:
@@ -85,11 +90,12 @@ def start(commands: dict[str, list[str]], log_dir: Path, **env: str) -> list[sub
     log_dir.mkdir(parents=True, exist_ok=True)
     processes = []
     for name, command in commands.items():
+        mark = f"{name}-{uuid.uuid4().hex}"
         with open(log_dir / f"{name}.log", "ab") as log:  # the child keeps its own copy of the descriptor
             processes.append(
                 subprocess.Popen(
                     command,
-                    env=subprocess_env(settings, **env),
+                    env=subprocess_env(settings, **env, **{SERVICE_MARK: mark}),
                     cwd=PROJECT_ROOT,
                     stdout=log,
                     stderr=subprocess.STDOUT,
@@ -98,6 +104,7 @@ def start(commands: dict[str, list[str]], log_dir: Path, **env: str) -> list[sub
                     start_new_session=True,
                 )
             )
+        _marks[processes[-1].pid] = mark
     return processes
 
 
@@ -196,6 +203,21 @@ def descendants(pid: int) -> set[int]:
     return found
 
 
+def marked(marks: set[str]) -> set[int]:
+    """Every live process whose environment carries one of ``marks`` as SERVICE_MARK: a service and all it
+    started, wherever they were re-parented. A code server Dagster's webserver spawns while it is being
+    stopped is not below the webserver any more by the time it is looked for (issue 14's note)."""
+    if not marks:
+        return set()
+    wanted = {f"{SERVICE_MARK}={m}".encode() for m in marks}
+    found: set[int] = set()
+    for entry in Path("/proc").glob("[0-9]*"):
+        with contextlib.suppress(OSError, ValueError):
+            if wanted & set((entry / "environ").read_bytes().split(b"\0")):
+                found.add(int(entry.name))
+    return found
+
+
 def _send(pids: set[int], signum: int) -> None:
     for pid in pids:
         with contextlib.suppress(ProcessLookupError, PermissionError):
@@ -208,8 +230,10 @@ def stop(processes: list[subprocess.Popen[bytes]], grace_seconds: float = STOP_G
     behind in its group. A second signal meanwhile does not interrupt the stopping."""
     previous = {s: signal.signal(s, signal.SIG_IGN) for s in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)}
     try:
-        # Taken before they are told to stop: a child whose parent exits is re-parented out of our sight.
-        below = {pid for p in processes for pid in descendants(p.pid)}
+        # Taken before they are told to stop: a child whose parent exits is re-parented out of our sight,
+        # except by its mark, which also finds what a service starts while it is being stopped.
+        marks = {_marks[p.pid] for p in processes if p.pid in _marks}
+        below = {pid for p in processes for pid in descendants(p.pid)} | marked(marks)
         for p in processes:
             if p.poll() is None:
                 _signal_group(p, signal.SIGTERM)
@@ -221,9 +245,11 @@ def stop(processes: list[subprocess.Popen[bytes]], grace_seconds: float = STOP_G
         for p in processes:
             below |= descendants(p.pid)
             _signal_group(p, signal.SIGKILL)  # the group outlives its leader when a grandchild lingers
+        below |= marked(marks)
         _send(below, signal.SIGKILL)  # what left the group (its own session): Dagster's code servers
         for p in processes:
             p.wait()
+            _marks.pop(p.pid, None)
     finally:
         for signum, handler in previous.items():
             signal.signal(signum, handler)

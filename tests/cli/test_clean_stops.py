@@ -246,3 +246,41 @@ def test_a_run_in_this_process_leaves_sigterm_to_whoever_set_it_even_when_sigint
     finally:
         for signum, handler in saved.items():
             signal.signal(signum, handler)
+
+
+# A service that, told to stop, starts a process of its own in a session of its own and exits at once: as
+# Dagster's webserver can spawn a code server in the instant it is stopped. That process is re-parented to
+# init before stop() can see it below the service.
+SPAWNS_WHEN_STOPPED = """
+import signal, subprocess, sys, time
+def spawn(_signum, _frame):
+    child = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(120)"], start_new_session=True)
+    open(sys.argv[1], "w").write(str(child.pid))
+    sys.exit(0)
+signal.signal(signal.SIGTERM, spawn)
+open(sys.argv[1] + ".up", "w").write("up")
+time.sleep(120)
+"""
+
+
+def test_stop_finds_what_a_service_started_while_it_was_being_stopped(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from cli.services import start, stop
+    from tests.orchestration.conftest import use_home
+
+    use_home(monkeypatch, tmp_path / "home")
+    pid_file = tmp_path / "late.pid"
+    processes = start({"late": [sys.executable, "-c", SPAWNS_WHEN_STOPPED, str(pid_file)]}, tmp_path / "logs")
+    deadline = time.monotonic() + 30
+    while not Path(f"{pid_file}.up").exists():
+        assert time.monotonic() < deadline, (tmp_path / "logs" / "late.log").read_text()
+        time.sleep(0.05)
+
+    stop(processes, grace_seconds=5)
+
+    late = int(pid_file.read_text())
+    outlived = late in _parents()
+    if outlived:
+        os.kill(late, signal.SIGKILL)
+    assert not outlived, f"{late} outlived stop()"
