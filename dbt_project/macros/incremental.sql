@@ -47,12 +47,13 @@
 {%- endmacro %}
 
 {#- Pre-hook of a rated incremental model: rows rated with other prices than today's go, so the model
-    recomputes them (the watermark of an emptied table is the epoch). -#}
-{% macro drop_rows_rated_with_other_prices(prices) -%}
+    recomputes them (the watermark of an emptied table is the epoch). `column` keeps each row's fingerprint
+    of `prices` (or of whatever other relation its rows were computed with: metric definitions). -#}
+{% macro drop_rows_rated_with_other_prices(prices, column='prices_fingerprint') -%}
     {%- if is_incremental() -%}
         {%- set columns = adapter.get_columns_in_relation(this) | map(attribute='name') | map('lower') | list -%}
-        {%- if 'prices_fingerprint' in columns -%}
-            delete from {{ this }} where prices_fingerprint is distinct from {{ rows_fingerprint(prices) }}
+        {%- if column in columns -%}
+            delete from {{ this }} where {{ column }} is distinct from {{ rows_fingerprint(prices) }}
         {%- else -%}
             delete from {{ this }}
         {%- endif -%}

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import date
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -39,27 +38,29 @@ def _sql_text(text: str) -> str:
 
 
 def _rows(conn: duckdb.DuckDBPyConnection, sql: str, params: list[Any]) -> list[dict[str, Any]]:
-    cursor = conn.execute(sql, params)
+    try:
+        cursor = conn.execute(sql, params)
+    except (duckdb.CatalogException, duckdb.BinderException) as exc:  # a table or column it lacks
+        raise SnapshotMissing(
+            f"the serving snapshot predates this version ({exc}): run `atom build` to publish a new one"
+        ) from None
     names = [d[0] for d in cursor.description or []]
     return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
 
 
 def usage_by_metric(path: Path, tenant_id: str, period: str) -> list[dict[str, Any]]:
-    """Events and summed quantity per metric and package for one tenant and month (``YYYY-MM``)."""
-    start = date.fromisoformat(f"{period}-01")
-    end = date(start.year + start.month // 12, start.month % 12 + 1, 1)
+    """Events, the metric's aggregation, the month's quantity by it and the summed quantity per metric and
+    package, for one tenant and month (``YYYY-MM``; ``marts.fct_usage_monthly``)."""
     with open_snapshot(path) as conn:
         return _rows(
             conn,
             """
-            select metric_id as metric, package_id, sum(event_count)::bigint as event_count,
-                   sum(quantity) as quantity
-            from serving.marts.fct_usage_daily
-            where tenant_id = ? and usage_date >= ? and usage_date < ?
-            group by all
+            select metric_id as metric, package_id, event_count, aggregation, metric_quantity, quantity
+            from serving.marts.fct_usage_monthly
+            where tenant_id = ? and period = ?
             order by metric, package_id nulls first
             """,
-            [tenant_id, start, end],
+            [tenant_id, period],
         )
 
 

@@ -144,6 +144,15 @@ def write_snapshot(settings: Settings, usage_rows: list[tuple[object, ...]]) -> 
         " metric_id VARCHAR, event_count BIGINT, quantity DECIMAL(38, 9))"
     )
     conn.executemany("INSERT INTO marts.fct_usage_daily VALUES (?, ?, ?, ?, ?, ?)", usage_rows)
+    # The month of each (metric, package) as if every metric were a sum; a test that needs another
+    # aggregation changes its rows.
+    conn.execute(
+        "CREATE TABLE marts.fct_usage_monthly AS SELECT strftime(usage_date, '%Y-%m') AS period,"
+        " CAST(date_trunc('month', usage_date) AS DATE) AS period_start_date, tenant_id, package_id, metric_id,"
+        " CAST(sum(event_count) AS BIGINT) AS event_count, CAST(sum(quantity) AS DECIMAL(38, 9)) AS quantity,"
+        " 'sum' AS aggregation, CAST(sum(quantity) AS DECIMAL(38, 9)) AS metric_quantity"
+        " FROM marts.fct_usage_daily GROUP BY ALL"
+    )
     conn.execute(
         "CREATE TABLE marts.fct_invoices (tenant_id VARCHAR, period VARCHAR, period_start_date DATE, currency VARCHAR,"
         " minor_units INTEGER, line_count BIGINT, total_amount DECIMAL(38, 6), usage_amount DECIMAL(38, 6),"

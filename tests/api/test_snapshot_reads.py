@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 
+import duckdb
 from fastapi.testclient import TestClient
 
 from tests.api.conftest import World, write_snapshot
@@ -26,10 +27,63 @@ def test_usage_is_summed_by_metric_and_package_within_the_month(client: TestClie
         "tenant_id": "ten_acme",
         "period": "2026-10",
         "metrics": [
-            {"metric": "compute_seconds", "package_id": None, "event_count": 1, "quantity": "0.000000001"},
-            {"metric": "workflow_runs", "package_id": "pkg_a", "event_count": 5, "quantity": "5"},
+            {
+                "metric": "compute_seconds",
+                "package_id": None,
+                "event_count": 1,
+                "aggregation": "sum",
+                "quantity": "0.000000001",
+                "quantity_sum": "0.000000001",
+            },
+            {
+                "metric": "workflow_runs",
+                "package_id": "pkg_a",
+                "event_count": 5,
+                "aggregation": "sum",
+                "quantity": "5",
+                "quantity_sum": "5",
+            },
         ],
     }
+
+
+def test_usage_reports_the_months_quantity_by_the_metrics_aggregation(
+    client: TestClient, world: World
+) -> None:
+    # A max metric's month is its largest reading, not the sum of its days (decision 0096): what the
+    # snapshot's fct_usage_monthly says, read as it is.
+    write_snapshot(world.settings, ROWS)
+    with duckdb.connect(str(world.settings.serving_path)) as conn:
+        conn.execute(
+            "UPDATE marts.fct_usage_monthly SET aggregation = 'max', metric_quantity = 0.000000001"
+            " WHERE metric_id = 'compute_seconds'"
+        )
+        conn.execute(
+            "INSERT INTO marts.fct_usage_monthly VALUES ('2026-10', '2026-10-01', 'ten_acme', NULL,"
+            " 'active_users', 4, 4, 'unique_count', 2), ('2026-10', '2026-10-01', 'ten_acme', NULL,"
+            " 'old_metric', 2, 7.5, NULL, 7.5)"
+        )
+    metrics = client.get("/v1/tenants/ten_acme/usage?period=2026-10", headers=world.auth("ten_acme")).json()
+    assert [
+        (m["metric"], m["aggregation"], m["event_count"], m["quantity"], m["quantity_sum"])
+        for m in metrics["metrics"]
+    ] == [
+        ("active_users", "unique_count", 4, "2", "4"),
+        ("compute_seconds", "max", 1, "0.000000001", "0.000000001"),
+        ("old_metric", None, 2, "7.5", "7.5"),
+        ("workflow_runs", "sum", 5, "5", "5"),
+    ]
+
+
+def test_a_snapshot_from_before_the_monthly_quantities_is_503_saying_what_to_run(
+    client: TestClient, world: World
+) -> None:
+    write_snapshot(world.settings, ROWS)
+    with duckdb.connect(str(world.settings.serving_path)) as conn:
+        conn.execute("ALTER TABLE marts.fct_usage_monthly DROP COLUMN metric_quantity")
+    response = client.get("/v1/tenants/ten_acme/usage?period=2026-10", headers=world.auth("ten_acme"))
+    assert response.status_code == 503
+    assert "atom build" in response.json()["detail"]
 
 
 def test_invoices_are_the_snapshots_drafts_newest_first_with_exact_amounts(

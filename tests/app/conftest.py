@@ -133,6 +133,8 @@ MART_COLUMNS: dict[str, dict[str, str]] = {
         "metric_id": "VARCHAR",
         "event_count": "BIGINT",
         "quantity": QUANTITY,
+        "aggregation": "VARCHAR",
+        "metric_quantity": QUANTITY,
     },
     # dbt_project/models/marts/billing/_billing__models.yml
     "fct_revenue_streams_monthly": {
@@ -540,6 +542,8 @@ def derived_marts(rows: Rows, today: date) -> dict[str, list[dict[str, Any]]]:
             "metric_id": metric,
             "event_count": sum(r["event_count"] for r in items),
             "quantity": total(items, "quantity"),
+            "aggregation": "sum",  # the page reads the sum; as if every metric were one
+            "metric_quantity": total(items, "quantity"),
         }
         for (start, tenant, package, metric), items in monthly.items()
     ]

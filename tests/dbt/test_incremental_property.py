@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import json
 import shutil
-from datetime import timedelta
+from collections import defaultdict
+from datetime import UTC, date, datetime, timedelta
+from decimal import ROUND_HALF_UP, Decimal
 from itertools import pairwise
 from pathlib import Path
 from typing import Any
@@ -30,12 +32,13 @@ pytestmark = pytest.mark.slow
 MODELS = (
     "int_usage_aggregated_daily",
     "int_usage_aggregated_monthly",
+    "int_usage_metric_monthly",
     "fct_usage_daily",
     "fct_usage_monthly",
     "fct_usage_totals_daily",
 )
 # What the models keep of the load itself (which batch, when): not part of the result.
-LOAD_COLUMNS = {"loaded_through", "prices_fingerprint"}
+LOAD_COLUMNS = {"loaded_through", "prices_fingerprint", "metrics_fingerprint"}
 
 # Every aggregation, and a percentage price beside a generic one: in a month new events reach, the ones that
 # add up (count, sum, max, percentage fees) combine the kept row with the new events, the others
@@ -222,6 +225,57 @@ def _assert_builds_equal_one_full_refresh(
     expected = _results(once)
     assert sum(row[4] for row in expected["int_usage_aggregated_daily"]) == len(events)  # event_count
     assert _results(incremental) == expected
+    measured = {
+        (r["tenant_id"], r["period_start_date"], r["package_id"], r["metric_id"]): (
+            r["aggregation"],
+            r["event_count"],
+            r["metric_quantity"],
+        )
+        for r in once.rows("select * from intermediate.int_usage_metric_monthly")
+    }
+    assert measured == _months_by_aggregation(events)
+
+
+AGGREGATIONS = dict(
+    zip(METRICS, ("count", "sum", "max", "unique_count", "latest", "weighted_sum", "sum"), strict=True)
+)
+
+
+def _months_by_aggregation(events: list[dict[str, Any]]) -> dict[tuple[Any, ...], tuple[Any, ...]]:
+    """The month of each (tenant, package, metric) by the metric's aggregation, computed here in Python
+    from the events themselves: what int_usage_metric_monthly must hold, however the builds were split."""
+    groups: dict[tuple[Any, ...], list[tuple[datetime, str, Decimal, str]]] = defaultdict(list)
+    for e in events:
+        at = datetime.fromisoformat(e["timestamp"].replace("Z", "+00:00")).astimezone(UTC)
+        key = (e["tenant_id"], date(at.year, at.month, 1), e["package_id"], e["metric"])
+        groups[key].append(
+            (at.replace(tzinfo=None), e["id"], Decimal(e["quantity"]), e["properties"]["user_id"])
+        )
+    months = {}
+    for key, readings in groups.items():
+        aggregation = AGGREGATIONS[key[3]]
+        readings.sort()
+        quantities = [q for _, _, q, _ in readings]
+        if aggregation == "weighted_sum":
+            start = datetime.combine(key[1], datetime.min.time())
+            end = datetime(start.year + start.month // 12, start.month % 12 + 1, 1)
+            bounds = [at for at, _, _, _ in readings[1:]] + [end]
+            level_seconds = sum(
+                q * int((b - at).total_seconds()) for (at, _, q, _), b in zip(readings, bounds, strict=True)
+            )
+            value = (level_seconds / int((end - start).total_seconds())).quantize(
+                Decimal("1e-9"), ROUND_HALF_UP
+            )
+        else:
+            value = {
+                "count": Decimal(len(readings)),
+                "sum": sum(quantities, Decimal(0)),
+                "max": max(quantities),
+                "unique_count": Decimal(len({user for _, _, _, user in readings})),
+                "latest": quantities[-1],
+            }[aggregation]
+        months[key] = (aggregation, len(readings), value)
+    return months
 
 
 def test_a_price_change_rerates_every_month_already_summarised(

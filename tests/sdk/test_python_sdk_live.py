@@ -140,6 +140,14 @@ def test_publish_a_signed_package_record_100000_events_and_read_them_back_as_usa
                     package_id="pkg_sdk_slack_notify" if i % 4 == 0 else None,
                 )
         assert (recorder.stats.accepted, recorder.stats.rejected, recorder.stats.failed) == (100_000, [], 0)
+        # Metrics that do not add up: a month of storage readings is its peak, of active users the
+        # distinct ones (the generated price book: storage_gb max, active_users unique_count of user_id).
+        for n, gb in enumerate(("10", "30.5", "20")):
+            admin.usage.record(tenant_id, "storage_gb", gb, timestamp=START + timedelta(days=n))
+        for n, user in enumerate(("u1", "u2", "u1")):
+            admin.usage.record(
+                tenant_id, "active_users", timestamp=START + timedelta(hours=n), properties={"user_id": user}
+            )
 
         # Usage reads come from the serving snapshot, so run the real build that publishes it.
         from orchestration.run import run_build
@@ -152,6 +160,9 @@ def test_publish_a_signed_package_record_100000_events_and_read_them_back_as_usa
         usage = admin.usage.get(tenant_id, PERIOD)
         assert usage.event_count("workflow_runs") == 100_000
         assert usage.quantity("workflow_runs") == Decimal(100_000)
-        by_package = {m.package_id: m.event_count for m in usage.metrics}
+        by_package = {m.package_id: m.event_count for m in usage.metrics if m.metric == "workflow_runs"}
         assert by_package == {"pkg_sdk_slack_notify": 25_000, None: 75_000}
+        others = {m.metric: (m.aggregation, m.event_count, m.quantity, m.quantity_sum) for m in usage.metrics}
+        assert others["storage_gb"] == ("max", 3, Decimal("30.5"), Decimal("60.5"))
+        assert others["active_users"] == ("unique_count", 3, Decimal(2), Decimal(3))
         assert [i.period for i in admin.invoices.list(tenant_id)] == [PERIOD]

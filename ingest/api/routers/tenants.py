@@ -56,7 +56,15 @@ class MetricUsage(BaseModel):
     metric: str
     package_id: str | None
     event_count: int
-    quantity: str = Field(description="sum of the events' quantities, exact decimal text")
+    aggregation: str | None = Field(
+        description="the metric's aggregation in the price-book version in force in the month "
+        "(count, sum, max, unique_count, latest, weighted_sum); null when that version does not define it"
+    )
+    quantity: str = Field(
+        description="the month's quantity by the metric's aggregation (a max metric's largest reading, a "
+        "unique_count metric's distinct values; the sum when aggregation is null), exact decimal text"
+    )
+    quantity_sum: str = Field(description="the sum of the events' quantities, exact decimal text")
 
 
 class TenantUsage(BaseModel):
@@ -163,7 +171,9 @@ async def tenant_usage(
                 metric=r["metric"],
                 package_id=r["package_id"],
                 event_count=int(r["event_count"]),
-                quantity=serving.decimal_text(r["quantity"]) or "0",
+                aggregation=r["aggregation"],
+                quantity=serving.decimal_text(r["metric_quantity"]) or "0",
+                quantity_sum=serving.decimal_text(r["quantity"]) or "0",
             )
             for r in rows
         ],

@@ -44,8 +44,12 @@ export interface MetricUsage {
   metric: string;
   package_id: string | null;
   event_count: number;
-  /** Exact decimal text. */
+  /** count, sum, max, unique_count, latest or weighted_sum; null when the month's price book lacks the metric. */
+  aggregation: string | null;
+  /** The month's quantity by the metric's aggregation, exact decimal text. */
   quantity: string;
+  /** The sum of the events' quantities, exact decimal text. */
+  quantity_sum: string;
 }
 
 export interface TenantUsage {

@@ -1,18 +1,8 @@
--- Usage per UTC calendar month, tenant, package and metric, whether or not a price rates it.
+-- Usage per UTC calendar month, tenant, package and metric, whether or not a price rates it: the events'
+-- quantities summed (quantity), and the month's quantity by the metric's aggregation (metric_quantity).
 with
 
-usage_daily as (select * from {{ ref('fct_usage_daily') }}),
-
-usage_with_months as (
-    select
-        tenant_id,
-        package_id,
-        metric_id,
-        event_count,
-        quantity,
-        cast({{ dbt.date_trunc('month', 'usage_date') }} as date) as period_start_date
-    from usage_daily
-),
+usage_monthly as (select * from {{ ref('int_usage_metric_monthly') }}),
 
 final as (
     select
@@ -21,10 +11,11 @@ final as (
         tenant_id,
         package_id,
         metric_id,
-        cast(sum(event_count) as bigint) as event_count,
-        cast(sum(quantity) as decimal(38, 9)) as quantity
-    from usage_with_months
-    group by period_start_date, tenant_id, package_id, metric_id
+        event_count,
+        quantity_sum as quantity,
+        aggregation,
+        metric_quantity
+    from usage_monthly
 )
 
 select * from final

@@ -88,12 +88,17 @@ class UsageReceipt(_Response):
 
 
 class MetricUsage(_Response):
-    """One metric (of one package, or of the platform when ``package_id`` is None)."""
+    """One metric (of one package, or of the platform when ``package_id`` is None) in one month.
+
+    ``quantity`` is the month's quantity by the metric's ``aggregation`` (a max metric's largest reading, a
+    unique_count metric's distinct values); ``quantity_sum`` the plain sum of the events' quantities."""
 
     metric: str
     package_id: str | None = None
     quantity: Decimal = Decimal(0)
     event_count: int | None = None
+    aggregation: str | None = None
+    quantity_sum: Decimal | None = None
 
 
 class TenantUsage(_Response):
@@ -104,7 +109,8 @@ class TenantUsage(_Response):
     metrics: list[MetricUsage] = Field(default_factory=list)
 
     def quantity(self, metric: str) -> Decimal:
-        """Summed quantity of ``metric`` (0 when the tenant has none)."""
+        """``metric``'s quantity, its packages' added up (0 when the tenant has none). Exact for count and
+        sum metrics; for the others read each package's row in ``metrics``."""
         return sum((m.quantity for m in self.metrics if m.metric == metric), Decimal(0))
 
     def event_count(self, metric: str) -> int:
