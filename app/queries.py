@@ -239,12 +239,13 @@ def tenant_activity(snapshot: Snapshot) -> pd.DataFrame:
 
 @st.cache_data(ttl=QUERY_TTL, show_spinner=False)
 def tenant_usage_by_month(snapshot: Snapshot, tenant_id: str) -> pd.DataFrame:
-    """``period, metric_id, package_id, event_count, quantity`` for one tenant (``marts.fct_usage_monthly``);
-    ``package_id`` is NULL for platform services."""
+    """``period, metric_id, package_id, event_count, quantity, aggregation, metric_quantity`` for one tenant
+    (``marts.fct_usage_monthly``): ``quantity`` the sum, ``metric_quantity`` the month by the metric's
+    aggregation (decision 0096); ``package_id`` is NULL for platform services."""
     return read_frame(
         snapshot,
         """
-        select period, metric_id, package_id, event_count, quantity
+        select period, metric_id, package_id, event_count, quantity, aggregation, metric_quantity
         from marts.fct_usage_monthly
         where tenant_id = $tenant_id
         order by period, metric_id, package_id

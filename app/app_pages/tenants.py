@@ -88,21 +88,26 @@ if usage.empty:
     st.info("No usage from this tenant in the snapshot.")
 else:
     ui.chart_with_table(charts.tenant_usage(usage, tenant_id), key="tenant_usage")
-    st.markdown("**Usage by package**")
+    # A month of a max metric is its peak, of a unique_count metric its distinct values: months do not add
+    # up, so the table lists them, newest first (decision 0096).
+    st.markdown("**Usage by month, package and metric**")
     ui.table_with_csv(
         usage.assign(package_id=usage["package_id"].fillna("(platform)"))
-        .groupby(["package_id", "metric_id"], as_index=False)[["event_count", "quantity"]]
-        .sum()
+        .sort_values(["period", "package_id", "metric_id"], ascending=[False, True, True])[
+            ["period", "package_id", "metric_id", "aggregation", "event_count", "metric_quantity"]
+        ]
         .rename(
             columns={
+                "period": "Month",
                 "package_id": "Package",
                 "metric_id": "Metric",
+                "aggregation": "Aggregation",
                 "event_count": "Events",
-                "quantity": "Quantity",
+                "metric_quantity": "Quantity",
             }
         ),
         key="tenant_packages",
-        file_name=f"usage_by_package_{tenant_id}.csv",
+        file_name=f"usage_by_month_{tenant_id}.csv",
     )
 
 invoices_col, plans_col = st.columns([3, 2])

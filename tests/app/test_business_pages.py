@@ -139,3 +139,13 @@ def test_billing_goes_through_dagsters_graphql_api_when_dagster_url_is_set(
 
     assert (result.via, result.success) == ("dagster", False)
     assert "http://127.0.0.1:9" in result.message
+
+
+def test_a_tenants_usage_is_listed_by_month_with_each_metrics_own_quantity(portal_world: PortalHome) -> None:
+    at = run_as("analyst", "tenants.py")
+    at.text_input(key="tenant_search").input("acme").run()
+    usage = next(d.value for d in at.dataframe if "Aggregation" in d.value.columns)
+    months = list(usage["Month"])
+    assert months and months == sorted(months, reverse=True)
+    assert list(usage.columns) == ["Month", "Package", "Metric", "Aggregation", "Events", "Quantity"]
+    assert (usage["Quantity"] > 0).all()
