@@ -22,11 +22,12 @@ from pathlib import Path
 from typing import Any
 
 import orjson
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from atom.clock import now, today
 from atom.opdb.billing import BillingRun, Invoice
+from atom.opdb.marketplace_ops import CreditNote
 from atom.opdb.models import Subscription, Tenant, TenantEvent
 from atom.opdb.registry import AuditLog
 from billing.periods import period_of
@@ -271,12 +272,22 @@ def _last_status_actor(session: Session, tenant_id: str) -> str | None:
 def run_dunning(session: Session, on: date, past_due_days: int, suspend_days: int) -> list[DunningChange]:
     """Tenants with a finalized invoice unpaid ``past_due_days`` after its due date become ``past_due``;
     ``suspend_days`` after that, ``suspended``. A tenant that dunning moved and that owes nothing overdue
-    any more is ``active`` again. Churned tenants and an operator's own suspension are left alone."""
+    any more is ``active`` again. Churned tenants and an operator's own suspension are left alone.
+
+    An invoice is unpaid while something of it is still owed: its total less the credit notes against it
+    and the payments received (decision 0703). One credited in full, or paid in part and credited for the
+    rest, leaves its tenant alone, though its status stays ``finalized``."""
+    credited = (
+        select(CreditNote.invoice_number, func.sum(CreditNote.amount_minor).label("minor"))
+        .group_by(CreditNote.invoice_number)
+        .subquery()
+    )
+    owed = Invoice.total_minor - Invoice.amount_paid_minor - func.coalesce(credited.c.minor, 0)
     overdue: dict[str, int] = {}
     for invoice in session.scalars(
-        select(Invoice).where(
-            Invoice.status.in_(UNPAID_STATUSES), Invoice.document_type == "invoice", Invoice.total_minor > 0
-        )
+        select(Invoice)
+        .outerjoin(credited, credited.c.invoice_number == Invoice.number)
+        .where(Invoice.status.in_(UNPAID_STATUSES), Invoice.document_type == "invoice", owed > 0)
     ):
         days = (on - invoice.due_on).days
         if days >= past_due_days:
