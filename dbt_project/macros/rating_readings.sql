@@ -65,3 +65,34 @@
         end as decimal(38, 21)
     )
 {%- endmacro %}
+
+{#- latest and weighted_sum of the events of `events` (a relation or CTE with event_id, quantity,
+    occurred_at, aggregation and period_start_date), per `keys` (column names, period_start_date among
+    them): each event sets the level from its instant until the next reading of its group or the month's
+    end; the level is 0 before the month's first reading (no carry-over). Readings at one instant are
+    ordered by event id, so the result never depends on load order. One row per group with
+    quantity_latest (the last reading), quantity_seconds (the level integrated over whole seconds) and
+    month_seconds; the rated model (per price) and the usage model (per package and metric) share it. -#}
+{% macro readings_aggregated(events, keys) -%}
+    {%- set group = keys | join(', ') -%}
+    {%- set month_end = 'cast(' ~ dbt.dateadd('month', 1, 'period_start_date') ~ ' as timestamp)' -%}
+    select
+        {{ group }},
+        max(case when reading_rank_from_last = 1 then quantity end) as quantity_latest,
+        sum(quantity * {{ seconds_between('occurred_at', 'coalesce(next_occurred_at, ' ~ month_end ~ ')') }})
+            as quantity_seconds,
+        {{ seconds_between('period_start_date', month_end) }} as month_seconds
+    from (
+        select
+            {{ group }},
+            quantity,
+            occurred_at,
+            lead(occurred_at) over (partition by {{ group }} order by occurred_at, event_id) as next_occurred_at,
+            row_number() over (
+                partition by {{ group }} order by occurred_at desc, event_id desc
+            ) as reading_rank_from_last
+        from {{ events }}
+        where aggregation in ('latest', 'weighted_sum')
+    ) as readings
+    group by {{ group }}
+{%- endmacro %}

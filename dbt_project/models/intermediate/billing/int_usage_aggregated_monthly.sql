@@ -148,44 +148,10 @@ aggregated as (
     group by tenant_id, period_start_date, price_id, aggregation
 ),
 
-readings_ordered as (
-    -- latest and weighted_sum: each event sets the level from its instant until the next reading of the
-    -- month or the month's end; the level is 0 before the month's first reading (no carry-over). Readings
-    -- at the same instant are ordered by event id, so the result never depends on load order.
-    select
-        tenant_id,
-        period_start_date,
-        price_id,
-        quantity,
-        occurred_at,
-        lead(occurred_at) over (
-            partition by tenant_id, period_start_date, price_id order by occurred_at, event_id
-        ) as next_occurred_at,
-        row_number() over (
-            partition by tenant_id, period_start_date, price_id order by occurred_at desc, event_id desc
-        ) as reading_rank_from_last
-    from events_priced
-    where aggregation in ('latest', 'weighted_sum')
-),
-
 readings_aggregated as (
-    select
-        tenant_id,
-        period_start_date,
-        price_id,
-        max(case when reading_rank_from_last = 1 then quantity end) as quantity_latest,
-        sum(
-            quantity * {{ seconds_between(
-                'occurred_at',
-                'coalesce(next_occurred_at, cast(' ~ dbt.dateadd('month', 1, 'period_start_date') ~ ' as timestamp))',
-            ) }}
-        ) as quantity_seconds,
-        {{ seconds_between(
-            'period_start_date',
-            'cast(' ~ dbt.dateadd('month', 1, 'period_start_date') ~ ' as timestamp)',
-        ) }} as month_seconds
-    from readings_ordered
-    group by tenant_id, period_start_date, price_id
+    -- latest and weighted_sum: the level each reading sets, per tenant, month and price
+    -- (macros/rating_readings.sql).
+    {{ readings_aggregated('events_priced', ['tenant_id', 'period_start_date', 'price_id']) }}
 ),
 
 computed as (

@@ -15,6 +15,7 @@
 -- weighted_sum are recomputed from every event of the month. A new price-book version (other metrics)
 -- empties the table first, so every month is recomputed with the aggregation in force in it.
 {%- set recomputed = "('unique_count', 'latest', 'weighted_sum')" %}
+{%- set grain = ['tenant_id', 'period_start_date', 'package_id', 'metric_id'] %}
 with
 
 events as (select * from {{ ref('stg_usage__events') }}),
@@ -98,46 +99,9 @@ aggregated as (
     group by tenant_id, period_start_date, package_id, metric_id, aggregation
 ),
 
-readings_ordered as (
-    -- latest and weighted_sum, as int_usage_aggregated_monthly reads them: each event sets the level from
-    -- its instant until the next reading of the month or the month's end, 0 before the first reading.
-    select
-        tenant_id,
-        period_start_date,
-        package_id,
-        metric_id,
-        quantity,
-        occurred_at,
-        lead(occurred_at) over (
-            partition by tenant_id, period_start_date, package_id, metric_id order by occurred_at, event_id
-        ) as next_occurred_at,
-        row_number() over (
-            partition by tenant_id, period_start_date, package_id, metric_id
-            order by occurred_at desc, event_id desc
-        ) as reading_rank_from_last
-    from events_measured
-    where aggregation in ('latest', 'weighted_sum')
-),
-
 readings_aggregated as (
-    select
-        tenant_id,
-        period_start_date,
-        package_id,
-        metric_id,
-        max(case when reading_rank_from_last = 1 then quantity end) as quantity_latest,
-        sum(
-            quantity * {{ seconds_between(
-                'occurred_at',
-                'coalesce(next_occurred_at, cast(' ~ dbt.dateadd('month', 1, 'period_start_date') ~ ' as timestamp))',
-            ) }}
-        ) as quantity_seconds,
-        {{ seconds_between(
-            'period_start_date',
-            'cast(' ~ dbt.dateadd('month', 1, 'period_start_date') ~ ' as timestamp)',
-        ) }} as month_seconds
-    from readings_ordered
-    group by tenant_id, period_start_date, package_id, metric_id
+    -- latest and weighted_sum, as int_usage_aggregated_monthly reads them (rating_readings.sql).
+    {{ readings_aggregated('events_measured', grain) }}
 ),
 
 computed as (
