@@ -136,7 +136,7 @@ def landed_files(settings: Settings) -> list[Path]:
 
 
 def write_snapshot(settings: Settings, usage_rows: list[tuple[object, ...]]) -> None:
-    """A serving snapshot holding the two marts the API reads, as the serving asset would publish it."""
+    """A serving snapshot holding the marts the API reads, as the serving asset would publish it."""
     conn = duckdb.connect(str(settings.serving_path))
     conn.execute("CREATE SCHEMA marts")
     conn.execute(
