@@ -37,8 +37,9 @@ pytestmark = [pytest.mark.slow, pytest.mark.timeout(1800)]
 # runs on DuckDB in tests/dbt; each costs Spark a few seconds, and the demo's marts cover the other models).
 RATING_MODELS = ("int_usage_lines_rated", "int_recurring_lines_prorated")
 
-# The marts the contract names for money and usage; every other mart is compared too.
-KEY_MARTS = ("fct_invoice_lines", "fct_invoices", "fct_usage_daily", "fct_mrr_movements")
+# The marts the contract names for money and usage, and the usage API's (fct_usage_monthly: each metric's own
+# aggregation, decision 0096); every other mart is compared too.
+KEY_MARTS = ("fct_invoice_lines", "fct_invoices", "fct_usage_daily", "fct_usage_monthly", "fct_mrr_movements")
 
 
 @dataclass(frozen=True)
