@@ -27,6 +27,17 @@
     {%- endif -%}
 {%- endmacro %}
 
+{#- The keys new batches reach: each (tenant_id, `column`) where `column` is the UTC `period` ('day' or
+    'month') of an event loaded after this model's watermark, late ones included. Read from the staging view
+    itself, not from a CTE of the model: DuckDB materializes whole a CTE read twice. -#}
+{% macro usage_touched_keys(period, column) -%}
+    select distinct
+        tenant_id,
+        cast({{ dbt.date_trunc(period, 'occurred_at') }} as date) as {{ column }}
+    from {{ ref('stg_usage__events') }}
+    where loaded_at > {{ usage_watermark() }}
+{%- endmacro %}
+
 {#- One text fingerprint of a relation's rows, whatever their order: a model keeps the fingerprint of the
     prices it rated with, and drops every row rated with other prices (a price-book version published,
     a price changed) before recomputing, which then covers every key. -#}

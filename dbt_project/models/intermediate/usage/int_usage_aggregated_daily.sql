@@ -16,13 +16,8 @@ events as (select * from {{ ref('stg_usage__events') }}),
 
 {% if is_incremental() %}
     touched as (
-        -- Tenant-days reached by events loaded since the last build, late ones included. From the staging
-        -- view itself: a CTE read twice is materialized whole by DuckDB.
-        select distinct
-            tenant_id,
-            cast({{ dbt.date_trunc('day', 'occurred_at') }} as date) as usage_date
-        from {{ ref('stg_usage__events') }}
-        where loaded_at > {{ usage_watermark() }}
+        -- Tenant-days reached by events loaded since the last build (macros/incremental.sql).
+        {{ usage_touched_keys('day', 'usage_date') }}
     ),
 {% endif %}
 

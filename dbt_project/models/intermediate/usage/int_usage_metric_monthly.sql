@@ -23,12 +23,8 @@ metrics as (select * from {{ ref('stg_price_book__metrics') }}),
 
 {% if is_incremental() %}
     touched as (
-        -- Tenant-months reached by events loaded since the last build, late ones included.
-        select distinct
-            tenant_id,
-            cast({{ dbt.date_trunc('month', 'occurred_at') }} as date) as period_start_date
-        from {{ ref('stg_usage__events') }}
-        where loaded_at > {{ usage_watermark() }}
+        -- Tenant-months reached by events loaded since the last build (macros/incremental.sql).
+        {{ usage_touched_keys('month', 'period_start_date') }}
     ),
 {% endif %}
 
