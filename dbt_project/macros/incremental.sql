@@ -38,6 +38,39 @@
     where loaded_at > {{ usage_watermark() }}
 {%- endmacro %}
 
+{#- The aggregations that do not add up across builds: a reached month of theirs is recomputed from every
+    event of the month, where count, sum and max combine the kept row with the new events (decision 0095). -#}
+{% macro recomputed_aggregations() -%}
+    ('unique_count', 'latest', 'weighted_sum')
+{%- endmacro %}
+
+{#- The events a monthly usage model reads, with their UTC month as period_start_date: every event on a full
+    build; on an incremental one, in the tenant-months `touched` holds, the new events and every event of a
+    metric some row of `definitions` (metric_id, aggregation: prices or metric definitions) recomputes. -#}
+{% macro usage_events_by_month(events, touched, definitions) -%}
+    {%- set month = 'cast(' ~ dbt.date_trunc('month', events ~ '.occurred_at') ~ ' as date)' -%}
+    select
+        {{ events }}.event_id,
+        {{ events }}.tenant_id,
+        {{ events }}.package_id,
+        {{ events }}.metric_id,
+        {{ events }}.quantity,
+        {{ events }}.properties,
+        {{ events }}.occurred_at,
+        {{ events }}.loaded_at,
+        {{ month }} as period_start_date
+    from {{ events }}
+    {%- if is_incremental() %}
+        inner join {{ touched }}
+            on {{ events }}.tenant_id = {{ touched }}.tenant_id and {{ touched }}.period_start_date = {{ month }}
+        where
+            {{ events }}.loaded_at > {{ usage_watermark() }}
+            or {{ events }}.metric_id in (
+                select metric_id from {{ definitions }} where aggregation in {{ recomputed_aggregations() }}
+            )
+    {%- endif %}
+{%- endmacro %}
+
 {#- One text fingerprint of a relation's rows, whatever their order: a model keeps the fingerprint of the
     prices it rated with, and drops every row rated with other prices (a price-book version published,
     a price changed) before recomputing, which then covers every key. -#}

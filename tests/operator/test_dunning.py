@@ -111,30 +111,33 @@ def test_the_dagster_dunning_job_applies_the_settings(
         assert current_state(session, "ten_late") == "past_due"
 
 
+def _credit_note(number: str, invoice: str, tenant_id: str, minor: int, on: date) -> CreditNote:
+    return CreditNote(
+        number=number,
+        invoice_number=invoice,
+        tenant_id=tenant_id,
+        period="2027-01",
+        currency="usd",
+        minor_units=2,
+        amount_minor=minor,
+        reason="goodwill",
+        issued_on=on,
+        created_at=datetime.combine(on, datetime.min.time()),
+        created_by="admin:ops",
+    )
+
+
 def test_an_invoice_credited_or_paid_down_to_nothing_is_not_dunned(engine: Engine) -> None:
     # ten_late's 49.00: paid 30.00, then credited 19.00 (it owes nothing, though still "finalized");
     # ten_operator's 49.00: credited 40.00, so 9.00 is still owed and it is dunned.
     with session_scope(engine) as session:
         session.get(Invoice, "ATOM-202701-00001").amount_paid_minor = 3000  # type: ignore[union-attr]
-        for number, invoice, tenant_id, minor in (
-            ("ATOM-202701-00004", "ATOM-202701-00001", "ten_late", 1900),
-            ("ATOM-202701-00005", "ATOM-202701-00003", "ten_operator", 4000),
-        ):
-            session.add(
-                CreditNote(
-                    number=number,
-                    invoice_number=invoice,
-                    tenant_id=tenant_id,
-                    period="2027-01",
-                    currency="usd",
-                    minor_units=2,
-                    amount_minor=minor,
-                    reason="goodwill",
-                    issued_on=date(2027, 3, 5),
-                    created_at=datetime(2027, 3, 5),
-                    created_by="admin:ops",
-                )
-            )
+        session.add(
+            _credit_note("ATOM-202701-00004", "ATOM-202701-00001", "ten_late", 1900, date(2027, 3, 5))
+        )
+        session.add(
+            _credit_note("ATOM-202701-00005", "ATOM-202701-00003", "ten_operator", 4000, date(2027, 3, 5))
+        )
     assert _dun(engine, date(2027, 3, 10)) == {
         "ten_late": "active",
         "ten_paid": "active",
@@ -144,18 +147,6 @@ def test_an_invoice_credited_or_paid_down_to_nothing_is_not_dunned(engine: Engin
     # A credit note for the rest clears it: dunning takes its own past_due back.
     with session_scope(engine) as session:
         session.add(
-            CreditNote(
-                number="ATOM-202701-00006",
-                invoice_number="ATOM-202701-00003",
-                tenant_id="ten_operator",
-                period="2027-01",
-                currency="usd",
-                minor_units=2,
-                amount_minor=900,
-                reason="goodwill",
-                issued_on=date(2027, 3, 11),
-                created_at=datetime(2027, 3, 11),
-                created_by="admin:ops",
-            )
+            _credit_note("ATOM-202701-00006", "ATOM-202701-00003", "ten_operator", 900, date(2027, 3, 11))
         )
     assert _dun(engine, date(2027, 3, 12))["ten_operator"] == "active"

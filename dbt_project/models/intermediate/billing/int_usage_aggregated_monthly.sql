@@ -18,7 +18,7 @@
 -- In a reached month, the aggregates that add up (count, sum, max, the percentage fees) are the kept row
 -- combined with the new events' own; the others (unique_count, latest, weighted_sum) are recomputed from
 -- every event of the month (decision 0095). Exact either way: decimals add without rounding.
-{%- set recomputed = "('unique_count', 'latest', 'weighted_sum')" %}
+{%- set recomputed = recomputed_aggregations() %}
 with
 
 events as (select * from {{ ref('stg_usage__events') }}),
@@ -44,31 +44,8 @@ package_scopes as (
 {% endif %}
 
 events_dated as (
-    select
-        events.event_id,
-        events.tenant_id,
-        events.metric_id,
-        events.package_id,
-        events.quantity,
-        events.properties,
-        events.occurred_at,
-        events.loaded_at,
-        cast({{ dbt.date_trunc('month', 'events.occurred_at') }} as date) as period_start_date
-    from events
-    {% if is_incremental() %}
-        inner join touched
-            on
-                events.tenant_id = touched.tenant_id
-                and touched.period_start_date
-                = cast({{ dbt.date_trunc('month', 'events.occurred_at') }} as date)
-        -- The new events, and every event of a metric some price of which is recomputed whole.
-        where
-            events.loaded_at > {{ usage_watermark() }}
-            or events.metric_id in (
-                select prices.metric_id from prices
-                where prices.aggregation in {{ recomputed }}
-            )
-    {% endif %}
+    -- The new events, and every event of a metric some price of which is recomputed (macros/incremental.sql).
+    {{ usage_events_by_month('events', 'touched', 'prices') }}
 ),
 
 events_scoped as (

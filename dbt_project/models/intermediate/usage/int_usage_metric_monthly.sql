@@ -14,7 +14,7 @@
 -- batches reach, count, sum and max combine the kept row with the new events'; unique_count, latest and
 -- weighted_sum are recomputed from every event of the month. A new price-book version (other metrics)
 -- empties the table first, so every month is recomputed with the aggregation in force in it.
-{%- set recomputed = "('unique_count', 'latest', 'weighted_sum')" %}
+{%- set recomputed = recomputed_aggregations() %}
 {%- set grain = ['tenant_id', 'period_start_date', 'package_id', 'metric_id'] %}
 with
 
@@ -29,31 +29,8 @@ metrics as (select * from {{ ref('stg_price_book__metrics') }}),
 {% endif %}
 
 events_dated as (
-    select
-        events.event_id,
-        events.tenant_id,
-        events.package_id,
-        events.metric_id,
-        events.quantity,
-        events.properties,
-        events.occurred_at,
-        events.loaded_at,
-        cast({{ dbt.date_trunc('month', 'events.occurred_at') }} as date) as period_start_date
-    from events
-    {% if is_incremental() %}
-        inner join touched
-            on
-                events.tenant_id = touched.tenant_id
-                and touched.period_start_date
-                = cast({{ dbt.date_trunc('month', 'events.occurred_at') }} as date)
-        -- The new events, and every event of a metric that some version recomputes whole.
-        where
-            events.loaded_at > {{ usage_watermark() }}
-            or events.metric_id in (
-                select metrics.metric_id from metrics
-                where metrics.aggregation in {{ recomputed }}
-            )
-    {% endif %}
+    -- The new events, and every event of a metric that some version recomputes (macros/incremental.sql).
+    {{ usage_events_by_month('events', 'touched', 'metrics') }}
 ),
 
 events_measured as (
