@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any, Literal
 from urllib.parse import urlsplit
 
-from pydantic import Field, PrivateAttr, SecretStr
+from pydantic import Field, PrivateAttr, SecretStr, ValidationError
 from pydantic.fields import FieldInfo
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
@@ -35,7 +35,7 @@ from atom.secrets import (
     vault_config,
 )
 
-__all__ = ["SecretUrl", "SecretsError", "Settings", "get_settings", "subprocess_env"]
+__all__ = ["SecretUrl", "SecretsError", "Settings", "SettingsError", "get_settings", "subprocess_env"]
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DBT_PROJECT_DIR = PROJECT_ROOT / "dbt_project"
@@ -414,9 +414,29 @@ class _VaultSource(PydanticBaseSettingsSource):
         }
 
 
+class SettingsError(ValueError):
+    """A variable holds a value the platform cannot use. The message names each such variable as it is set
+    (``ATOM_ENGINE``, not a field name) with what it accepts; a secret's value is never shown."""
+
+
+def describe_invalid(exc: ValidationError, settings_cls: type[BaseSettings] = Settings) -> str:
+    secrets = set(secret_names(settings_cls))
+    lines = []
+    for error in exc.errors():
+        name = ".".join(str(part) for part in error["loc"]) or "settings"
+        given = "" if name in secrets or "input" not in error else f"={error['input']!r}"
+        lines.append(f"{name}{given}: {error['msg']}")
+    return "invalid setting(s) in the environment:\n  " + "\n  ".join(lines)
+
+
 @lru_cache(maxsize=1)
 def get_settings() -> Settings:
-    return Settings()
+    """The settings of this process, read once; a value that cannot be used raises :class:`SettingsError`
+    naming the variable, instead of pydantic's report on the model's fields."""
+    try:
+        return Settings()
+    except ValidationError as exc:
+        raise SettingsError(describe_invalid(exc)) from None
 
 
 def reset_settings_cache() -> None:

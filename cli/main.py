@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import sys
 import warnings
 
 import typer
 
 from atom.permissions import restrict_umask
 from atom.secrets import SecretsError
-from atom.settings import get_settings
+from atom.settings import SettingsError, get_settings
 from cli import api, billing, governance, init, pipeline, price_book, services, users
 from cli.console import fail
 
@@ -25,16 +26,20 @@ app = typer.Typer(
 
 
 @app.callback()
-def private_files() -> None:
+def private_files(ctx: typer.Context) -> None:
     """ATOM Marketplace: generate, ingest, rate, orchestrate and serve a marketplace of workflow packages."""
     # Before any subcommand: everything this process and its children (the API's workers, Dagster, the
     # portal, dbt) create under ATOM_HOME is private to this account (atom/permissions.py).
     restrict_umask()
-    # Settings are resolved once, up front: a secret file or vault that cannot be read (DESIGN 4) is one
-    # clear line and a non-zero exit, not a traceback halfway through a command.
+    # Settings are resolved once, up front: a secret file or vault that cannot be read (DESIGN 4), or a
+    # variable with a value the platform cannot use (ATOM_ENGINE=sparks), is a clear message and a non-zero
+    # exit, not a traceback halfway through a command. Help needs no settings: `--help` works anywhere.
+    # (Click has taken the subcommand's arguments off the context by now: the command line tells.)
+    if "--help" in sys.argv[1:] or ctx.resilient_parsing:
+        return
     try:
         get_settings()
-    except SecretsError as exc:
+    except (SecretsError, SettingsError) as exc:
         fail(str(exc))
 
 

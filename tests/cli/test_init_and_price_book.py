@@ -4,10 +4,14 @@ home (issue 15 item 1). `atom init` itself runs in tests/operator/test_first_mon
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from pydantic import Field
 from sqlalchemy import select
 from typer.testing import CliRunner
 
@@ -95,3 +99,46 @@ def test_publish_stores_an_audited_version_and_lists_every_problem_of_a_bad_one(
         engine.dispose()
     assert versions == [("2026-11", "cli", BOOK)]
     assert entries == [("cli", "2026-11", ["team"])]
+
+
+def test_a_setting_that_cannot_be_used_is_named_with_what_it_accepts(
+    home: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("ATOM_ENGINE", "sparks")
+    monkeypatch.setenv("ATOM_EVENT_MAX_AGE_DAYS", "0")
+    monkeypatch.setenv("ATOM_TODAY", "2026-13-01")
+    result = runner.invoke(app, ["build"])
+    assert result.exit_code == 1, result.output
+    assert result.exception is None or isinstance(result.exception, SystemExit)  # no traceback
+    lines = result.output.splitlines()
+    assert lines[0] == "error: invalid setting(s) in the environment:"
+    assert "  ATOM_ENGINE='sparks': Input should be 'duckdb' or 'spark'" in lines
+    assert any(
+        line.startswith("  ATOM_EVENT_MAX_AGE_DAYS='0': Input should be greater than or equal to 1")
+        for line in lines
+    )
+    assert any(line.startswith("  ATOM_TODAY='2026-13-01': Input should be a valid date") for line in lines)
+    # Help needs no settings (the real command: the check reads the process's command line).
+    shown = subprocess.run(
+        [str(Path(sys.executable).with_name("atom")), "build", "--help"],
+        env={**os.environ, "ATOM_ENGINE": "sparks"},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert shown.returncode == 0 and "--full-refresh" in shown.stdout, shown.stderr
+
+
+def test_an_invalid_secret_setting_is_named_without_its_value() -> None:
+    from pydantic import SecretStr, ValidationError
+    from pydantic_settings import BaseSettings
+
+    from atom.settings import describe_invalid
+
+    class Strict(BaseSettings):
+        stripe_api_key: SecretStr = Field(min_length=40, validation_alias="STRIPE_API_KEY")
+
+    with pytest.raises(ValidationError) as info:
+        Strict(STRIPE_API_KEY="sk_test_short")
+    text = describe_invalid(info.value, Strict)
+    assert "STRIPE_API_KEY: " in text and "sk_test_short" not in text
