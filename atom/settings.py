@@ -86,6 +86,8 @@ class Settings(BaseSettings):
     atom_spark_master: str = Field(default="local[2]", validation_alias="ATOM_SPARK_MASTER")
     atom_spark_thrift_url: str | None = Field(default=None, validation_alias="ATOM_SPARK_THRIFT_URL")
     atom_spark_lake: str | None = Field(default=None, validation_alias="ATOM_SPARK_LAKE")
+    # The Java that runs a local Spark session (pyspark's own rule: $JAVA_HOME/bin/java, else `java` on PATH).
+    java_home: Path | None = Field(default=None, validation_alias="JAVA_HOME")
     dagster_url: str | None = Field(default=None, validation_alias="DAGSTER_URL")
     # Where the portal process serves its page times to Prometheus (app/page_metrics.py); `atom portal`
     # sets it from --metrics-port. Unset: no metrics server (tests start many portals side by side).

@@ -13,7 +13,10 @@ DuckDB then needs its httpfs/azure extension and credentials, which docs/scale-o
 
 from __future__ import annotations
 
+import os
+import re
 import shutil
+import subprocess
 import uuid
 from pathlib import Path
 
@@ -21,6 +24,39 @@ import duckdb
 
 RAW_SCHEMA = "raw"
 MARTS_SCHEMA = "marts"
+# pyspark 4 runs on Java 17 or 21.
+MIN_JAVA = 17
+
+
+def local_session_problem(java_home: Path | None) -> str | None:
+    """Why a local Spark session (``ATOM_ENGINE=spark`` without ``ATOM_SPARK_THRIFT_URL``) cannot start on
+    this machine, in words that say what to do; None when it can.
+
+    pyspark starts a JVM from ``$JAVA_HOME/bin/java``, else ``java`` on PATH; without one, dbt fails deep in
+    its run with "Java gateway process exited before sending its port number". Asked before a build starts
+    (`atom build`) and again at the dbt step (a build the orchestrator runs)."""
+    fix = (
+        f"ATOM_ENGINE=spark runs Spark inside dbt's own process, which needs Java {MIN_JAVA} or newer: install "
+        f"it (Debian: apt-get install openjdk-{MIN_JAVA}-jre-headless) or point JAVA_HOME at one; or set "
+        "ATOM_SPARK_THRIFT_URL to build on a cluster's Spark Thrift server (docs/scale-out.md)"
+    )
+    java = str(java_home / "bin" / "java") if java_home else shutil.which("java")
+    if not java or not os.access(java, os.X_OK) or Path(java).is_dir():
+        where = f"JAVA_HOME={java_home} has no bin/java" if java_home else "no `java` on PATH"
+        return f"{where}. {fix}"
+    try:
+        shown = subprocess.run([java, "-version"], capture_output=True, text=True, timeout=60, check=False)
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        return f"`{java} -version` failed ({exc}). {fix}"
+    found = re.search(r'version "(\d+)(?:\.(\d+))?', shown.stderr + shown.stdout)
+    if shown.returncode != 0 or found is None:
+        return f"`{java} -version` did not say which Java it is. {fix}"
+    major = int(found.group(1))
+    if major == 1 and found.group(2):  # "1.8.0_392" is Java 8
+        major = int(found.group(2))
+    if major < MIN_JAVA:
+        return f"{java} is Java {major}. {fix}"
+    return None
 
 
 def _quote(identifier: str) -> str:

@@ -140,6 +140,12 @@ def build(
     from orchestration.build_inputs import BuildInputs
 
     settings = get_settings()
+    if settings.atom_engine == "spark" and not settings.atom_spark_thrift_url:
+        from atom.spark_lake import local_session_problem
+
+        # Before anything loads: a machine without Java would fail at the dbt step, after the ingest.
+        if problem := local_session_problem(settings.java_home):
+            fail(problem, 2)
     days = None
     if since:
         first = _parse_day(since)

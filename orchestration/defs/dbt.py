@@ -18,7 +18,7 @@ from packaging import version
 from atom.dbt_cli import dbt_executable
 from atom.freshness import models_changing
 from atom.settings import DBT_PROJECT_DIR, apply_to_process_env, get_settings
-from atom.spark_lake import export_raw
+from atom.spark_lake import export_raw, local_session_problem
 from orchestration.areas import dbt_model_area
 from orchestration.build_inputs import REFERENCE_TAG
 from orchestration.dbt_manifest import ensure_manifest
@@ -89,6 +89,8 @@ def _build_dbt_assets() -> dg.AssetsDefinition:
         # (profiles.yml).
         apply_to_process_env(settings)
         if settings.atom_engine == "spark":
+            if not settings.atom_spark_thrift_url and (problem := local_session_problem(settings.java_home)):
+                raise dg.Failure(problem)
             # Spark reads raw as Parquet from the lake (atom/spark_lake.py): 0.6 s for the small demo.
             with warehouse.connect() as conn:
                 exported = export_raw(conn, settings.spark_lake)
