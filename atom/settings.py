@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any, Literal
 from urllib.parse import urlsplit
 
-from pydantic import Field, PrivateAttr, SecretStr, ValidationError
+from pydantic import Field, PrivateAttr, SecretStr, ValidationError, field_validator
 from pydantic.fields import FieldInfo
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
@@ -246,12 +246,20 @@ class Settings(BaseSettings):
     def spark_thrift_endpoint(self) -> tuple[str, int, str]:
         """(host, port, user) of ATOM_SPARK_THRIFT_URL; the port defaults to 10001 (EMR's Spark Thrift server;
         dbt-spark's own default, 443, is Databricks')."""
-        url = urlsplit(self.atom_spark_thrift_url or "")
-        if url.scheme not in {"thrift", "hive"} or not url.hostname:
+        endpoint = _thrift_endpoint(self.atom_spark_thrift_url or "")
+        if endpoint is None:
             raise ValueError(
-                f"ATOM_SPARK_THRIFT_URL must look like thrift://[user@]host[:port], got {self.atom_spark_thrift_url!r}"
+                f"ATOM_SPARK_THRIFT_URL must look like {THRIFT_URL_FORM}, got {self.atom_spark_thrift_url!r}"
             )
-        return url.hostname, url.port or 10001, url.username or "atom"
+        return endpoint
+
+    @field_validator("atom_spark_thrift_url")
+    @classmethod
+    def _a_thrift_url(cls, value: str | None) -> str | None:
+        # Refused when the settings are read, not halfway through a build.
+        if value and _thrift_endpoint(value) is None:
+            raise ValueError(f"must look like {THRIFT_URL_FORM}")
+        return value
 
     def ensure_dirs(self) -> None:
         """The home's folders, private to this account (0700, atom/permissions.py); a home made before
@@ -416,6 +424,21 @@ class _VaultSource(PydanticBaseSettingsSource):
         }
 
 
+THRIFT_URL_FORM = "thrift://[user@]host[:port]"
+
+
+def _thrift_endpoint(text: str) -> tuple[str, int, str] | None:
+    """(host, port, user) of a Spark Thrift URL, or None when it is not one."""
+    url = urlsplit(text)
+    try:
+        port = url.port
+    except ValueError:
+        return None
+    if url.scheme not in {"thrift", "hive"} or not url.hostname:
+        return None
+    return url.hostname, port or 10001, url.username or "atom"
+
+
 class SettingsError(ValueError):
     """A variable holds a value the platform cannot use. The message names each such variable as it is set
     (``ATOM_ENGINE``, not a field name) with what it accepts; a secret's value is never shown."""
@@ -427,7 +450,7 @@ def describe_invalid(exc: ValidationError, settings_cls: type[BaseSettings] = Se
     for error in exc.errors():
         name = ".".join(str(part) for part in error["loc"]) or "settings"
         given = "" if name in secrets or "input" not in error else f"={error['input']!r}"
-        lines.append(f"{name}{given}: {error['msg']}")
+        lines.append(f"{name}{given}: {error['msg'].removeprefix('Value error, ')}")
     return "invalid setting(s) in the environment:\n  " + "\n  ".join(lines)
 
 

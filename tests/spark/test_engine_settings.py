@@ -59,9 +59,8 @@ def test_a_thrift_url_picks_the_thrift_target_with_its_host_port_and_user(tmp_pa
 
 
 def test_a_thrift_url_without_a_host_says_what_it_should_look_like(tmp_path: Path) -> None:
-    settings = Settings(ATOM_HOME=tmp_path, ATOM_ENGINE="spark", ATOM_SPARK_THRIFT_URL="emr:10001")
     with pytest.raises(ValueError, match=r"thrift://\[user@\]host\[:port\]"):
-        subprocess_env(settings)
+        Settings(ATOM_HOME=tmp_path, ATOM_ENGINE="spark", ATOM_SPARK_THRIFT_URL="emr:10001")
 
 
 def test_an_unknown_engine_is_refused(tmp_path: Path) -> None:
@@ -132,3 +131,18 @@ def test_a_build_the_orchestrator_runs_on_spark_without_java_fails_its_dbt_step_
     summary = run_build(stages=("transform",))
     assert not summary.success
     assert summary.error is not None and "is Java 8" in summary.error and "openjdk-17" in summary.error
+
+
+@pytest.mark.parametrize("url", ["http://emr-primary.internal", "thrift://", "thrift://host:port"])
+def test_a_thrift_url_that_is_not_one_is_refused_when_the_settings_are_read(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, url: str
+) -> None:
+    monkeypatch.setenv("ATOM_HOME", str(tmp_path))
+    monkeypatch.setenv("ATOM_ENGINE", "spark")
+    monkeypatch.setenv("ATOM_SPARK_THRIFT_URL", url)
+    reset_settings_cache()
+    result = CliRunner().invoke(app, ["build"])
+    reset_settings_cache()
+    assert result.exit_code == 1, result.output
+    # As the user typed it, brackets included (the message is not read as console markup).
+    assert f"ATOM_SPARK_THRIFT_URL='{url}': must look like thrift://[user@]host[:port]" in result.output
