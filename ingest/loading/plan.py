@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import dataclasses
 import hashlib
+import re
 from collections.abc import Callable, Sequence
 from datetime import UTC, date
 from pathlib import Path
@@ -28,6 +29,8 @@ CHUNK_FILES = 2_000
 CHUNK_ROWS = 5_000_000
 # Text files are sized before they are read: usage records are 100-250 bytes, so this overestimates rows.
 _TEXT_BYTES_PER_ROW = 100
+# The columns pandas' to_parquet writes for an unnamed index (pyarrow's pandas metadata names them so).
+PANDAS_INDEX = re.compile(r"__index_level_[0-9]+__")
 
 _CHUNK = 8 * 1024 * 1024
 
@@ -230,7 +233,9 @@ def describe_parquet(
         if f.parquet_schema not in by_schema:
             by_schema[f.parquet_schema] = _top_level_types(conn, f.path)
         f.parquet_types = by_schema[f.parquet_schema]
-        f.columns = tuple(name for name, _ in f.parquet_types)
+        # pandas writes a DataFrame's unnamed index as __index_level_0__ unless it is a plain range (any
+        # filtered frame): it is the writer's bookkeeping, not a field, so it is left out, not refused.
+        f.columns = tuple(name for name, _ in f.parquet_types if not PANDAS_INDEX.fullmatch(name))
     for f in files:
         try:
             check_columns(f.path, f.columns)

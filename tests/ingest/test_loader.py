@@ -434,6 +434,38 @@ def test_typed_parquet_from_elsewhere_loads(warehouse: duckdb.DuckDBPyConnection
     ]
 
 
+def test_a_parquet_file_pandas_wrote_with_its_index_loads_without_it(
+    warehouse: duckdb.DuckDBPyConnection, tmp_path: Path
+) -> None:
+    # A filtered DataFrame keeps its row labels; to_parquet writes them as __index_level_0__.
+    frame = pa.table(
+        {
+            "id": ["a", "b", "c"],
+            "tenant_id": ["ten_acme"] * 3,
+            "metric": ["workflow_runs"] * 3,
+            "quantity": ["1", "2", "3"],
+            "timestamp": ["2026-10-03T12:00:00Z"] * 3,
+        }
+    ).to_pandas()
+    path = tmp_path / "from_pandas.parquet"
+    frame[frame["id"] != "b"].to_parquet(path)
+    assert "__index_level_0__" in pq.read_schema(path).names
+
+    with duckdb.connect() as conn:
+        assert unreadable_files(conn, [path]) == {}
+    (result,) = load_files(warehouse, [path])
+
+    assert (result.received, result.loaded) == (2, 2)
+    assert [row[0] for row in loaded_events(warehouse)] == ["a", "c"]
+    # Only pandas' own index names are left out: any other extra column is still refused.
+    other = tmp_path / "extra.parquet"
+    pq.write_table(
+        pa.table({**{c: frame[c].tolist() for c in frame.columns}, "index_level": [0, 1, 2]}), other
+    )
+    with pytest.raises(IngestFileError, match=r"unknown column\(s\) index_level"):
+        load_files(warehouse, [other])
+
+
 # -- files that cannot be read -------------------------------------------------------------------------------
 
 
