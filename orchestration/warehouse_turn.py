@@ -45,8 +45,15 @@ def in_process_tags() -> dict[str, str]:
     return {**WAREHOUSE_TAGS, PID_TAG: str(os.getpid()), HOST_TAG: socket.gethostname()}
 
 
+# The console logger of a run in a command's own process says nothing, errors included: the command prints
+# a failed step's own message once (its summary's error), where Dagster's logger printed it three times with
+# its stack, between the progress bar and the summary. Every event still goes to the run's history.
+CONSOLE_SILENT = {"loggers": {"console": {"config": {"log_level": "CRITICAL"}}}}
+
+
 def execute_here(job: dg.JobDefinition, **kwargs: Any) -> dg.ExecuteInProcessResult:
-    """``job.execute_in_process(**kwargs)``, leaving this process's signal handlers as it found them.
+    """``job.execute_in_process(**kwargs)`` with a silent console (:data:`CONSOLE_SILENT`, unless
+    ``run_config`` is given), leaving this process's signal handlers as it found them.
 
     Dagster points SIGTERM at SIGINT's handler for the run, and again on the way out. In a process that
     ignores SIGINT (started in the background, by nohup, by a test runner's worker) SIGTERM was then ignored
@@ -55,7 +62,7 @@ def execute_here(job: dg.JobDefinition, **kwargs: Any) -> dg.ExecuteInProcessRes
     main = threading.current_thread() is threading.main_thread()
     saved = {s: signal.getsignal(s) for s in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)} if main else {}
     try:
-        return job.execute_in_process(**kwargs)
+        return job.execute_in_process(**{"run_config": CONSOLE_SILENT, **kwargs})
     finally:
         for signum, handler in saved.items():
             if handler is not None:  # None: set outside Python, nothing to put back
