@@ -4,15 +4,19 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
+import orjson
 import typer
 from rich.table import Table
 
 from atom import clock
 from atom.freshness import renew_record
 from atom.settings import Settings, get_settings
-from cli.console import err, fail, out, step_progress
+from cli.console import OutputFormat, err, fail, out, step_progress
+
+if TYPE_CHECKING:
+    from orchestration.run import BuildSummary
 
 
 def waiting(message: str) -> None:
@@ -83,10 +87,17 @@ def _make_room(settings: Settings, replace: bool) -> None:
     start_over(settings)
 
 
+FORMAT_OPTION = typer.Option(
+    "--format",
+    help="table, or json: stdout holds only a document of the counts and the outcome (also on failure).",
+)
+
+
 def ingest(
     files: Annotated[
         list[Path] | None, typer.Argument(help="NDJSON, CSV or Parquet event files to land and load.")
     ] = None,
+    format: Annotated[OutputFormat, FORMAT_OPTION] = OutputFormat.table,
 ) -> None:
     """Land the given event files (or what waits in the landing zone) and load them into the warehouse.
 
@@ -110,7 +121,10 @@ def ingest(
         err.print(f"landed {len(landed)} file(s) in {settings.landing_dir}")
     with step_progress("Loading usage") as progress:
         summary = run_ingest(progress, notify=waiting)
-    _print_usage_summary(summary.usage)
+    if format == "json":
+        _print_json({"landed": [str(path) for path in landed], **run_document(summary)})
+    else:
+        _print_usage_summary(summary.usage)
     _warn_unreadable(summary.usage)
     if not summary.success or summary.checks_failed:
         fail(summary.error or f"checks failed: {', '.join(summary.checks_failed)}")
@@ -131,6 +145,7 @@ def build(
             "incremental path), even when nothing changed.",
         ),
     ] = False,
+    format: Annotated[OutputFormat, FORMAT_OPTION] = OutputFormat.table,
 ) -> None:
     """One build through Dagster: ingest, dbt (rating, invoices, marts), serving snapshot.
 
@@ -154,6 +169,18 @@ def build(
     last = inputs.unchanged_since_last_build(settings)
     if last is not None and not since and not full_refresh:
         renew_record(settings, last, inputs.read_at)
+        if format == "json":
+            _print_json(
+                {
+                    "up_to_date": True,
+                    "success": True,
+                    "last_build": {
+                        "run_id": last.run_id,
+                        "inputs_at": f"{last.inputs_at:%Y-%m-%dT%H:%M:%S}Z",
+                    },
+                    "snapshot": str(settings.serving_path),
+                }
+            )
         err.print(
             f"Up to date: nothing landed or changed since the build of {last.inputs_at:%Y-%m-%d %H:%M:%S} UTC "
             f"(run {last.run_id}); snapshot {settings.serving_path}. `atom build --full-refresh` rebuilds anyway."
@@ -164,7 +191,17 @@ def build(
 
     with step_progress("Building") as progress:
         summary = run_build(progress, days=days, notify=waiting, full_refresh=full_refresh, inputs=inputs)
-    _print_usage_summary(summary.usage)
+    if format == "json":
+        _print_json(
+            {
+                "up_to_date": False,
+                "full_refresh": full_refresh,
+                **run_document(summary),
+                "snapshot": str(settings.serving_path),
+            }
+        )
+    else:
+        _print_usage_summary(summary.usage)
     _warn_unreadable(summary.usage)
     loaded_days = f"{summary.days[0]}..{summary.days[-1]}" if summary.days else "none"
     stages = ", ".join(f"{stage} {seconds:.1f} s" for stage, seconds in summary.stage_seconds.items())
@@ -179,13 +216,45 @@ def build(
         fail(f"build finished but checks failed: {', '.join(summary.checks_failed)}")
 
 
+def run_document(summary: BuildSummary) -> dict[str, object]:
+    """What ``--format json`` prints of an ingest or a build: the usage counts as the table shows them, the
+    Dagster runs and the outcome."""
+    from orchestration.run import contiguous_ranges
+
+    usage = summary.usage
+    return {
+        "success": summary.success and not summary.checks_failed,
+        "error": summary.error,
+        "usage": {
+            **{c: usage.get(c, 0) for c in USAGE_COUNTS},
+            "quarantined_by_reason": {
+                k.removeprefix("reason:"): v for k, v in sorted(usage.items()) if k.startswith("reason:")
+            },
+            "unreadable_files": usage.get("unreadable_files", 0),
+        },
+        # Runs of consecutive days, first and last: six months of days one by one would drown the counts.
+        "landing_days": [[a.isoformat(), b.isoformat()] for a, b in contiguous_ranges(summary.days)],
+        "run_ids": summary.run_ids,
+        "assets_materialized": len(summary.materialized),
+        "checks_failed": summary.checks_failed,
+        "checks_warned": summary.checks_warned,
+        "stage_seconds": {stage: round(seconds, 3) for stage, seconds in summary.stage_seconds.items()},
+        "seconds": round(summary.seconds, 3),
+    }
+
+
+def _print_json(document: dict[str, object]) -> None:
+    typer.echo(orjson.dumps(document, option=orjson.OPT_INDENT_2).decode())
+
+
+USAGE_COUNTS = ("batches", "received", "loaded", "duplicates", "quarantined")
+
+
 def _print_usage_summary(usage: dict[str, int]) -> None:
     table = Table(title="Usage events")
-    for column in ("batches", "received", "loaded", "duplicates", "quarantined"):
+    for column in USAGE_COUNTS:
         table.add_column(column, justify="right")
-    table.add_row(
-        *(f"{usage.get(c, 0):,}" for c in ("batches", "received", "loaded", "duplicates", "quarantined"))
-    )
+    table.add_row(*(f"{usage.get(c, 0):,}" for c in USAGE_COUNTS))
     out.print(table)
     reasons = {k.removeprefix("reason:"): v for k, v in usage.items() if k.startswith("reason:")}
     if reasons:

@@ -89,6 +89,29 @@ def test_ingest_lands_and_loads_a_file_and_is_idempotent(tmp_path: Path) -> None
     )
     assert reconciled == [(0,)]
 
+    # --format json: the counts of this ingest alone, as a document on stdout (progress stays on stderr).
+    tenant = _any_tenant(home)
+    more = tmp_path / "more.csv"
+    more.write_text(
+        "id,tenant_id,metric,quantity,timestamp\n"
+        f"cli_1,{tenant},workflow_runs,1,2026-10-15T10:00:00Z\n"  # an exact repeat of the loaded event
+        f"cli_3,{tenant},workflow_runs,-2,2026-10-15T10:00:00Z\n"
+        f"cli_4,{tenant},workflow_runs,2,2026-10-15T11:00:00Z\n"
+    )
+    done = atom(home, "ingest", str(more), "--format", "json")
+    assert done.returncode == 0, done.stderr[-3000:]
+    document = json.loads(done.stdout)
+    assert document["success"] and len(document["landed"]) == 1 and len(document["run_ids"]) == 1
+    # (batches: every batch of the landing days this run looked at, the one loaded here among them)
+    assert {k: v for k, v in document["usage"].items() if k != "batches"} == {
+        "received": 3,
+        "loaded": 1,
+        "duplicates": 1,
+        "quarantined": 1,
+        "quarantined_by_reason": {"negative_quantity": 1},
+        "unreadable_files": 0,
+    }
+
 
 def test_unsupported_file_is_refused_with_a_clear_message(tmp_path: Path) -> None:
     bad = tmp_path / "events.xlsx"
@@ -222,8 +245,29 @@ def test_build_killed_mid_run_then_rerun_equals_one_clean_build(
     os.killpg(process.pid, signal.SIGKILL)
     process.wait()
 
-    rerun = subprocess.run([ATOM, "build"], capture_output=True, text=True, env=env, timeout=600, check=False)
+    rerun = subprocess.run(
+        [ATOM, "build", "--format", "json"], capture_output=True, text=True, env=env, timeout=600, check=False
+    )
     assert rerun.returncode == 0, rerun.stderr[-3000:]
+    built = json.loads(rerun.stdout)  # stdout holds the document alone
+    assert built["success"] and not built["up_to_date"] and built["error"] is None
+    assert built["snapshot"] == str(crashed / "serving.duckdb") and built["run_ids"]
+    assert built["usage"]["received"] == (
+        built["usage"]["loaded"] + built["usage"]["duplicates"] + built["usage"]["quarantined"]
+    )
+    again = subprocess.run(
+        [ATOM, "build", "--format", "json"], capture_output=True, text=True, env=env, check=False
+    )
+    assert again.returncode == 0, again.stderr[-3000:]
+    assert json.loads(again.stdout) == {
+        "up_to_date": True,
+        "success": True,
+        "last_build": {
+            "run_id": built["run_ids"][-1],
+            "inputs_at": json.loads(again.stdout)["last_build"]["inputs_at"],
+        },
+        "snapshot": str(crashed / "serving.duckdb"),
+    }
     for sql in (
         "select * from raw.usage_events order by tenant_id, event_id",
         "select reason, count(*) from raw.usage_quarantine group by all order by all",
