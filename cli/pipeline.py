@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import orjson
 import typer
+from rich.markup import escape
 from rich.table import Table
 
 from atom import clock
@@ -125,7 +126,7 @@ def ingest(
         _print_json({"landed": [str(path) for path in landed], **run_document(summary)})
     else:
         _print_usage_summary(summary.usage)
-    _warn_unreadable(summary.usage)
+    _warn(summary)
     if not summary.success or summary.checks_failed:
         fail(summary.error or f"checks failed: {', '.join(summary.checks_failed)}")
 
@@ -202,7 +203,7 @@ def build(
         )
     else:
         _print_usage_summary(summary.usage)
-    _warn_unreadable(summary.usage)
+    _warn(summary)
     loaded_days = f"{summary.days[0]}..{summary.days[-1]}" if summary.days else "none"
     stages = ", ".join(f"{stage} {seconds:.1f} s" for stage, seconds in summary.stage_seconds.items())
     refreshed = " (full refresh)" if full_refresh else ""
@@ -238,6 +239,7 @@ def run_document(summary: BuildSummary) -> dict[str, object]:
         "assets_materialized": len(summary.materialized),
         "checks_failed": summary.checks_failed,
         "checks_warned": summary.checks_warned,
+        "warnings": summary.warnings,
         "stage_seconds": {stage: round(seconds, 3) for stage, seconds in summary.stage_seconds.items()},
         "seconds": round(summary.seconds, 3),
     }
@@ -261,7 +263,11 @@ def _print_usage_summary(usage: dict[str, int]) -> None:
         out.print("quarantined by reason: " + ", ".join(f"{k} {v:,}" for k, v in sorted(reasons.items())))
 
 
-def _warn_unreadable(usage: dict[str, int]) -> None:
+def _warn(summary: BuildSummary) -> None:
+    """The runs' warnings (their console is silent), then the count of unreadable files set aside."""
+    for message in summary.warnings:
+        err.print(f"[yellow]warning[/]: {escape(message)}")
+    usage = summary.usage
     if usage.get("unreadable_files"):
         err.print(
             f"[yellow]warning[/]: {usage['unreadable_files']} landed file(s) could not be read as usage and were "

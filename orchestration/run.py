@@ -52,6 +52,9 @@ class BuildSummary:
     stage_seconds: dict[str, float] = field(default_factory=dict)  # wall time per stage, in run order
     seconds: float = 0.0
     error: str | None = None
+    # What the assets logged as warnings (no price book yet, a batch set aside): the runs' console is silent
+    # (orchestration/warehouse_turn.py), so the command prints them.
+    warnings: list[str] = field(default_factory=list)
 
 
 @contextmanager
@@ -186,8 +189,7 @@ def execute_stages(
         stage_started = time.perf_counter()
         wait_for_turn(instance, notify)
         run_id = str(uuid.uuid4())  # what dagster._core.utils.make_new_run_id returns
-        if progress:
-            instance.add_event_listener(run_id, _progress_listener(summary, total, progress))
+        instance.add_event_listener(run_id, _listener(summary, total, progress))
         result = execute_here(
             job,
             instance=instance,
@@ -206,10 +208,19 @@ def execute_stages(
             break
 
 
-def _progress_listener(summary: BuildSummary, total: int, progress: ProgressCallback) -> Callable:
+def _listener(summary: BuildSummary, total: int, progress: ProgressCallback | None) -> Callable:
     def on_event(record: dg.EventLogEntry) -> None:
         event = record.dagster_event
-        if event is not None and event.event_type_value == "ASSET_MATERIALIZATION" and event.asset_key:
+        if event is None:
+            level = record.level if isinstance(record.level, int) else logging.getLevelName(record.level)
+            if (
+                isinstance(level, int)
+                and level >= logging.WARNING
+                and record.user_message not in summary.warnings
+            ):
+                summary.warnings.append(record.user_message)
+            return
+        if progress and event.event_type_value == "ASSET_MATERIALIZATION" and event.asset_key:
             key = event.asset_key.to_user_string()
             if key not in summary.materialized:
                 summary.materialized.add(key)

@@ -125,3 +125,18 @@ def test_generator_and_build_share_one_clock_across_a_month_boundary(
         == f"{first.replace(year=first.year - (first.month <= 6), month=(first.month - 7) % 12 + 1):%Y-%m}"
     )
     assert aging_as_of in ([], [(today,)])
+
+
+def test_a_home_without_a_price_book_builds_and_the_command_is_told_why_nothing_is_rated(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The runs' console is silent (orchestration/warehouse_turn.py): what the assets warn of reaches the
+    # command through the summary, which `atom build` and `atom ingest` print (and put in their JSON).
+    from atom.opdb import migrate
+
+    settings = use_home(monkeypatch, tmp_path / "home")
+    settings.ensure_dirs()
+    migrate(settings.database_url)  # what `atom init` does: an empty operational DB, no price book
+    summary = run_build(stages=("reference",))
+    assert summary.success, summary.error
+    assert len(summary.warnings) == 1 and summary.warnings[0].startswith("No price book yet")
