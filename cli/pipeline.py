@@ -164,8 +164,16 @@ def build(
             fail(problem, 2)
     days = None
     if since:
-        first = _parse_day(since)
-        days = [first + timedelta(days=i) for i in range((utc_today() - first).days + 1)]
+        first, today = _parse_day(since), utc_today()
+        # Landing days are the daily partitions: from ATOM_PARTITIONS_START up to today.
+        start = _parse_day(settings.atom_partitions_start[:10])
+        if not start <= first <= today:
+            fail(
+                f"--since {first} is outside the landing days a build loads: {start} "
+                f"(ATOM_PARTITIONS_START) to {today} (today)",
+                2,
+            )
+        days = [first + timedelta(days=i) for i in range((today - first).days + 1)]
     inputs = BuildInputs.read(settings)
     last = inputs.unchanged_since_last_build(settings)
     if last is not None and not since and not full_refresh:

@@ -142,3 +142,21 @@ def test_an_invalid_secret_setting_is_named_without_its_value() -> None:
         Strict(STRIPE_API_KEY="sk_test_short")
     text = describe_invalid(info.value, Strict)
     assert "STRIPE_API_KEY: " in text and "sk_test_short" not in text
+
+
+@pytest.mark.parametrize("since", ["2030-01-01", "2001-01-01"])
+def test_build_since_a_day_outside_the_landing_days_is_refused_before_anything_runs(
+    home: Path, monkeypatch: pytest.MonkeyPatch, since: str
+) -> None:
+    monkeypatch.setenv("ATOM_TODAY", "2026-11-20")
+    reset_settings_cache()
+    settings = get_settings()
+    settings.ensure_dirs()
+    migrate(settings.database_url)  # an initialised home, as far as the command's check goes
+    runs = home / "dagster" / "history" / "runs"
+    before = sorted(runs.iterdir()) if runs.exists() else []
+    result = runner.invoke(app, ["build", "--since", since])
+    assert result.exit_code == 2, result.output
+    assert f"--since {since} is outside the landing days a build loads: 2025-01-01" in result.output
+    assert "to 2026-11-20 (today)" in result.output
+    assert (sorted(runs.iterdir()) if runs.exists() else []) == before  # no Dagster run started
