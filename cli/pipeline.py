@@ -240,6 +240,7 @@ def run_document(summary: BuildSummary) -> dict[str, object]:
                 k.removeprefix("reason:"): v for k, v in sorted(usage.items()) if k.startswith("reason:")
             },
             "unreadable_files": usage.get("unreadable_files", 0),
+            "batches_already_loaded": usage.get("batches_already_loaded", 0),
         },
         # Runs of consecutive days, first and last: six months of days one by one would drown the counts.
         "landing_days": [[a.isoformat(), b.isoformat()] for a, b in contiguous_ranges(summary.days)],

@@ -166,7 +166,9 @@ def usage_events(context: dg.AssetExecutionContext, warehouse: WarehouseResource
             """,
         )
     totals = {
-        "batches": len(results),
+        # Batches this run loaded; a landing day it looked at again also holds batches loaded before.
+        "batches": sum(not r.skipped_already_loaded for r in results),
+        "batches_already_loaded": sum(r.skipped_already_loaded for r in results),
         "received": sum(r.received for r in results),
         "loaded": sum(r.loaded for r in results),
         "duplicates": sum(r.duplicates for r in results),
