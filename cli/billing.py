@@ -5,11 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Annotated
 
-import orjson
 import typer
 from rich.table import Table
 
-from cli.console import OutputFormat, err, fail, out
+from cli.console import OutputFormat, err, fail, out, print_json
 
 app = typer.Typer(help="Rate usage and work with invoices.", no_args_is_help=True)
 
@@ -52,7 +51,7 @@ def preview(
     err.print(summary)
     document = result.document
     if format == "json":
-        typer.echo(orjson.dumps(document, option=orjson.OPT_INDENT_2).decode())
+        print_json(document)
         return
     table = Table(title=f"Invoice preview {document['period']} ({document['currency']})")
     for column in ("tenant", "price", "metric", "package", "quantity", "amount", "partner payout"):
@@ -148,7 +147,7 @@ def invoices(
     finally:
         engine.dispose()
     if format == "json":
-        typer.echo(orjson.dumps(document, option=orjson.OPT_INDENT_2).decode())
+        print_json(document)
         return
     if not document["invoices"]:
         err.print(f"no finalized invoices for {period}: run `atom billing run --period {period}`")

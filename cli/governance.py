@@ -6,12 +6,11 @@ import glob
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
-import orjson
 import typer
 from rich.markup import escape
 from rich.table import Table
 
-from cli.console import OutputFormat, err, fail, out
+from cli.console import OutputFormat, err, fail, out, print_json
 
 if TYPE_CHECKING:
     from atom.settings import Settings
@@ -214,7 +213,7 @@ def scan(
         f"{report.files_scanned} files, {report.lines_scanned:,} lines, {report.duration_ms:.0f} ms)"
     )
     if format == "json":
-        typer.echo(orjson.dumps(document, option=orjson.OPT_INDENT_2).decode())
+        print_json(document)
         return
     table = Table(title=f"{document['target']}: {document['decision']} (risk {document['risk_score']})")
     for column in ("severity", "rule", "category", "file:line", "message"):

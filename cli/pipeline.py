@@ -6,7 +6,6 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
-import orjson
 import typer
 from rich.markup import escape
 from rich.table import Table
@@ -14,7 +13,7 @@ from rich.table import Table
 from atom import clock
 from atom.freshness import renew_record
 from atom.settings import Settings, get_settings
-from cli.console import OutputFormat, err, fail, out, step_progress
+from cli.console import OutputFormat, err, fail, out, print_json, step_progress
 
 if TYPE_CHECKING:
     from orchestration.run import BuildSummary
@@ -88,6 +87,7 @@ def _make_room(settings: Settings, replace: bool) -> None:
     start_over(settings)
 
 
+USAGE_COUNTS = ("batches", "received", "loaded", "duplicates", "quarantined")
 FORMAT_OPTION = typer.Option(
     "--format",
     help="table, or json: stdout holds only a document of the counts and the outcome (also on failure).",
@@ -123,7 +123,7 @@ def ingest(
     with step_progress("Loading usage") as progress:
         summary = run_ingest(progress, notify=waiting)
     if format == "json":
-        _print_json({"landed": [str(path) for path in landed], **run_document(summary)})
+        print_json({"landed": [str(path) for path in landed], **run_document(summary)})
     else:
         _print_usage_summary(summary.usage)
     _warn(summary)
@@ -179,7 +179,7 @@ def build(
     if last is not None and not since and not full_refresh:
         renew_record(settings, last, inputs.read_at)
         if format == "json":
-            _print_json(
+            print_json(
                 {
                     "up_to_date": True,
                     "success": True,
@@ -201,7 +201,7 @@ def build(
     with step_progress("Building") as progress:
         summary = run_build(progress, days=days, notify=waiting, full_refresh=full_refresh, inputs=inputs)
     if format == "json":
-        _print_json(
+        print_json(
             {
                 "up_to_date": False,
                 "full_refresh": full_refresh,
@@ -252,13 +252,6 @@ def run_document(summary: BuildSummary) -> dict[str, object]:
         "stage_seconds": {stage: round(seconds, 3) for stage, seconds in summary.stage_seconds.items()},
         "seconds": round(summary.seconds, 3),
     }
-
-
-def _print_json(document: dict[str, object]) -> None:
-    typer.echo(orjson.dumps(document, option=orjson.OPT_INDENT_2).decode())
-
-
-USAGE_COUNTS = ("batches", "received", "loaded", "duplicates", "quarantined")
 
 
 def _print_usage_summary(usage: dict[str, int]) -> None:

@@ -191,8 +191,7 @@ def descendants(pid: int) -> set[int]:
     parents: dict[int, int] = {}
     for entry in Path("/proc").glob("[0-9]*"):
         with contextlib.suppress(OSError, ValueError, IndexError):
-            stat = (entry / "stat").read_text()
-            fields = stat[stat.rindex(")") + 2 :].split()  # after "pid (comm) ": state, ppid, ...
+            fields = _stat(entry)
             if fields[0] != "Z":
                 parents[int(entry.name)] = int(fields[1])
     found: set[int] = set()
@@ -216,6 +215,28 @@ def marked(marks: set[str]) -> set[int]:
             if wanted & set((entry / "environ").read_bytes().split(b"\0")):
                 found.add(int(entry.name))
     return found
+
+
+def _wait_gone(pids: set[int], timeout: float) -> None:
+    """Wait until none of ``pids`` runs (a zombie has stopped running), for at most ``timeout`` seconds."""
+    deadline = time.monotonic() + timeout
+    while pids and time.monotonic() < deadline:
+        pids = {pid for pid in pids if _running(pid)}
+        if pids:
+            time.sleep(0.02)
+
+
+def _running(pid: int) -> bool:
+    try:
+        return _stat(Path(f"/proc/{pid}"))[0] != "Z"
+    except (OSError, ValueError, IndexError):
+        return False
+
+
+def _stat(entry: Path) -> list[str]:
+    """The fields of /proc/<pid>/stat after "pid (comm) ": state, ppid, ..."""
+    stat = (entry / "stat").read_text()
+    return stat[stat.rindex(")") + 2 :].split()
 
 
 def _send(pids: set[int], signum: int) -> None:
@@ -250,6 +271,9 @@ def stop(processes: list[subprocess.Popen[bytes]], grace_seconds: float = STOP_G
         for p in processes:
             p.wait()
             _marks.pop(p.pid, None)
+        # A signal is delivered when its target next runs: on a busy machine a killed process can still be
+        # running a moment later. Return once they are gone, so that their ports and files are free.
+        _wait_gone(below, timeout=grace_seconds)
     finally:
         for signum, handler in previous.items():
             signal.signal(signum, handler)
