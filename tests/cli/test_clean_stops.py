@@ -284,3 +284,44 @@ def test_stop_finds_what_a_service_started_while_it_was_being_stopped(
     if outlived:
         os.kill(late, signal.SIGKILL)
     assert not outlived, f"{late} outlived stop()"
+
+
+# Stopped while a library's SIGTERM handler was in place (Dagster's notes the signal and carries on), then
+# supervising a service: the SIGTERM that already came must still stop it. Before the wakeup pipe, supervise()
+# waited for the service to die on its own.
+SIGTERM_SWALLOWED_THEN_SUPERVISE = """
+import os, signal, subprocess, sys
+from cli import services
+services.stop_on_sigterm()
+signal.signal(signal.SIGTERM, lambda _signum, _frame: None)
+os.kill(os.getpid(), signal.SIGTERM)
+quiet = {"stdout": subprocess.DEVNULL, "stderr": subprocess.DEVNULL}
+service = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(120)"], start_new_session=True, **quiet)
+print(service.pid, flush=True)
+services.supervise([service], lambda: print("supervising", flush=True))
+"""
+
+
+def test_a_sigterm_whose_handler_did_not_raise_still_stops_supervise_and_its_services(tmp_path: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("ATOM_", "DAGSTER_"))}
+    env["ATOM_HOME"] = str(tmp_path / "home")
+    process = subprocess.Popen(
+        [sys.executable, "-c", SIGTERM_SWALLOWED_THEN_SUPERVISE],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        printed, _ = process.communicate(timeout=20)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        printed, _ = process.communicate()
+    service = int(printed.split()[0])
+    time.sleep(0.2)  # the kernel reaps orphans asynchronously
+    outlived = service in _parents()
+    if outlived:
+        os.kill(service, signal.SIGKILL)
+    assert process.returncode == 0, f"supervise() went on after the SIGTERM:\n{printed}"
+    assert "supervising" in printed and "stopping (SIGTERM)" in printed, printed
+    assert not outlived, f"the service {service} outlived supervise()"
