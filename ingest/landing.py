@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
 
+from atom import clock
 from atom.storage import atomic_path, fsync_dir
 
 SUPPORTED_SUFFIXES = {
@@ -97,8 +98,9 @@ def land_bytes(
     landing_date: date | None = None,
     manifest: Manifest | None = None,
 ) -> Path:
-    """Write one batch durably (its manifest first: the batch's rename is the commit) and return its path."""
-    target = day_dir(landing_dir, landing_date or datetime.now(UTC).date()) / new_batch_name(suffix)
+    """Write one batch durably (its manifest first: the batch's rename is the commit) and return its path.
+    It lands on ``landing_date``, by default the platform's today (:func:`atom.clock.today`)."""
+    target = day_dir(landing_dir, landing_date or clock.today()) / new_batch_name(suffix)
     if manifest is not None:
         with atomic_path(manifest_path(target)) as tmp:
             tmp.write_bytes(manifest.encode())
@@ -108,9 +110,11 @@ def land_bytes(
 
 
 def land_file(landing_dir: Path, source: Path, landing_date: date | None = None) -> Path:
-    """Copy an existing file into the landing zone durably (the source is left untouched)."""
+    """Copy an existing file into the landing zone durably (the source is left untouched), on
+    ``landing_date``, by default the platform's today: with ``ATOM_TODAY`` pinned, the wall clock's day
+    would be a landing day no ingest looks at again once loaded (orchestration/run.py, ``days_to_load``)."""
     suffix = ".ndjson" if file_format(source) == "ndjson" else source.suffix.lower()
-    target = day_dir(landing_dir, landing_date or datetime.now(UTC).date()) / new_batch_name(suffix)
+    target = day_dir(landing_dir, landing_date or clock.today()) / new_batch_name(suffix)
     with atomic_path(target) as tmp:
         shutil.copyfile(source, tmp)
     return target
@@ -147,8 +151,9 @@ def landed_files(landing_dir: Path, landing_dates: list[date] | None = None) -> 
     ]
 
 
-def landing_days(landing_dir: Path) -> list[date]:
-    """Days that hold at least one batch."""
+def landing_days(landing_dir: Path, changed_since: datetime | None = None) -> list[date]:
+    """Days that hold at least one batch; with ``changed_since``, only those whose folder changed at or after
+    it (a batch landed in it, its rename being the commit, or one was set aside)."""
     if not landing_dir.exists():
         return []
     out = []
@@ -157,6 +162,8 @@ def landing_days(landing_dir: Path) -> list[date]:
             day = date.fromisoformat(p.name)
         except ValueError:
             continue
-        if p.is_dir() and any(not f.name.startswith(".") for f in p.iterdir()):
+        if not p.is_dir() or (changed_since is not None and p.stat().st_mtime < changed_since.timestamp()):
+            continue
+        if any(not f.name.startswith(".") for f in p.iterdir()):
             out.append(day)
     return out

@@ -29,6 +29,7 @@ import dagster as dg
 from dagster._utils.error import SerializableErrorInfo
 
 from atom import clock
+from atom.freshness import read_record
 from atom.settings import apply_to_process_env, get_settings
 from ingest.landing import landing_days
 from orchestration.build_inputs import BuildInputs
@@ -74,11 +75,17 @@ def quiet_console() -> Iterator[None]:
 
 
 def days_to_load(materialized: set[str], today: date | None = None) -> list[date]:
-    """Landing days never loaded, plus yesterday and today, where new batches still arrive."""
+    """Landing days never loaded, yesterday and today, where new batches still arrive, and any other day a
+    batch reached since the last published build read its inputs: one that landed late on a day already
+    loaded, as a batch written just before midnight is when no build runs the next day. Looked at again, a
+    day loads its new batches and skips those loaded before (the loader's ledger)."""
     today = today or clock.today()
     recent = {today - timedelta(days=1), today}
-    landed = set(landing_days(get_settings().landing_dir))
-    return sorted({d for d in landed if d.isoformat() not in materialized} | recent)
+    settings = get_settings()
+    landed = set(landing_days(settings.landing_dir))
+    record = read_record(settings)
+    late = set(landing_days(settings.landing_dir, changed_since=record.inputs_at)) if record else set()
+    return sorted({d for d in landed if d.isoformat() not in materialized} | recent | late)
 
 
 def contiguous_ranges(days: Sequence[date]) -> list[tuple[date, date]]:

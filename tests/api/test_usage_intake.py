@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import json
+from datetime import date
 
 import orjson
 from fastapi.testclient import TestClient
 
+from ingest.landing import read_manifest
 from tests.api.conftest import World, event, landed_files, make_client
 
 
@@ -180,3 +182,16 @@ def test_events_counts_are_exported_as_metrics(client: TestClient, world: World)
     assert 'atom_api_usage_events_total{outcome="duplicate"} 1.0' in text
     assert 'atom_api_usage_events_total{outcome="rejected"} 1.0' in text
     assert 'atom_api_requests_total{method="POST",route="/v1/usage",status="202"} 1.0' in text
+
+
+def test_a_batch_lands_on_the_platforms_day_the_pinned_one_when_atom_today_is_set(world: World) -> None:
+    # The landing day is the partition a build loads, and builds look again only at today and yesterday
+    # (orchestration/run.py): a batch landed on the wall clock's day while the platform's day is pinned
+    # was loaded only if that day had never been loaded before.
+    pinned = world.settings.model_copy(update={"atom_today": date(2026, 10, 4)})
+    with make_client(pinned) as client:
+        assert post(client, world, [event(id="on_the_pinned_day")]).status_code == 202
+    (landed,) = landed_files(world.settings)
+    assert landed.parent.name == "2026-10-04"
+    manifest = read_manifest(landed)
+    assert manifest is not None and manifest.received_at.date() == date(2026, 10, 4)

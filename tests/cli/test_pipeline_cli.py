@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -23,9 +24,10 @@ pytestmark = pytest.mark.slow
 ATOM = str(Path(sys.executable).parent / "atom")
 
 
-def atom(home: Path, *args: str, timeout: float = 600) -> subprocess.CompletedProcess[str]:
+def atom(home: Path, *args: str, timeout: float = 600, **env: str) -> subprocess.CompletedProcess[str]:
+    """``atom <args>`` on ``home``, with ``env`` added to its environment (ATOM_TODAY=...)."""
     return subprocess.run(
-        [ATOM, *args], capture_output=True, text=True, timeout=timeout, env=_env(home), check=False
+        [ATOM, *args], capture_output=True, text=True, timeout=timeout, env=_env(home) | env, check=False
     )
 
 
@@ -113,6 +115,37 @@ def test_ingest_lands_and_loads_a_file_and_is_idempotent(tmp_path: Path) -> None
         "quarantined_by_reason": {"negative_quantity": 1},
         "unreadable_files": 0,
     }
+
+
+def test_with_the_day_pinned_each_file_ingested_lands_on_that_day_and_loads(
+    built_home: Path,  # noqa: F811
+    tmp_path: Path,
+) -> None:
+    # ATOM_TODAY pins the platform's day (atom/clock.py). Files used to land on the wall clock's day instead:
+    # the first ingest loaded that day, which is neither the pinned today nor its yesterday, so it was never
+    # looked at again and every later file landed and stayed unloaded, the command saying "received 0".
+    home = tmp_path / "home"
+    shutil.copytree(built_home, home)
+    tenant = _any_tenant(home)
+    for n in (1, 2, 3):
+        events = tmp_path / f"events-{n}.csv"
+        events.write_text(
+            f"id,tenant_id,metric,quantity,timestamp\npinned_{n},{tenant},workflow_runs,{n},{TODAY}T09:00:00Z\n"
+        )
+        done = atom(home, "ingest", str(events), "--format", "json", ATOM_TODAY=TODAY.isoformat())
+        assert done.returncode == 0, done.stderr[-3000:]
+        document = json.loads(done.stdout)
+        assert Path(document["landed"][0]).parent.name == TODAY.isoformat()
+        assert (document["usage"]["received"], document["usage"]["loaded"]) == (1, 1), document["usage"]
+    loaded = query(
+        home / "warehouse.duckdb",
+        "select event_id, quantity from raw.usage_events where event_id like 'pinned_%' order by 1",
+    )
+    assert [(event, int(quantity)) for event, quantity in loaded] == [
+        ("pinned_1", 1),
+        ("pinned_2", 2),
+        ("pinned_3", 3),
+    ]
 
 
 def test_unsupported_file_is_refused_with_a_clear_message(tmp_path: Path) -> None:

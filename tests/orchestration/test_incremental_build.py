@@ -188,3 +188,30 @@ def test_the_sensor_skips_when_the_last_build_read_the_same_inputs(small_home: S
         day.mkdir(parents=True, exist_ok=True)
         (day / "new.ndjson").write_text("{}\n")
         assert isinstance(build_on_new_data(dg.build_sensor_context(instance=instance)), dg.RunRequest)
+
+
+def test_a_batch_landed_on_a_day_already_loaded_loads_with_the_next_ingest(
+    billing_home: Settings,  # noqa: F811
+) -> None:
+    # A batch written just before midnight on a day an ingest had already loaded, and no build ran the next
+    # day: that day is neither today nor yesterday any more. It used to stay in the landing zone, unloaded,
+    # while every later build and ingest said all was loaded.
+    from ingest.landing import land_bytes
+    from orchestration.ingest_run import run_ingest
+    from orchestration.run import USAGE_KEY
+
+    day = clock.today() - timedelta(days=4)
+    with dg.DagsterInstance.get() as instance:
+        assert day.isoformat() in instance.get_materialized_partitions(USAGE_KEY)
+    with duckdb.connect(str(billing_home.warehouse_path), read_only=True) as conn:
+        (tenant,) = conn.execute("select tenant_id from raw.usage_events limit 1").fetchone()
+    event = {"id": "late_on_its_day", "tenant_id": tenant, "metric": "workflow_runs", "quantity": "3"}
+    line = json.dumps({**event, "timestamp": f"{day.isoformat()}T23:59:00Z"})
+    land_bytes(billing_home.landing_dir, line.encode() + b"\n", ".ndjson", landing_date=day)
+
+    summary = run_ingest()
+    assert summary.success, summary.error
+    assert day in summary.days and (summary.usage["batches"], summary.usage["loaded"]) == (1, 1)
+    with duckdb.connect(str(billing_home.warehouse_path), read_only=True) as conn:
+        loaded = conn.execute("select count(*) from raw.usage_events where event_id = 'late_on_its_day'")
+        assert loaded.fetchone() == (1,)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request, Response
@@ -179,7 +179,11 @@ def _persist(
     outcome = resolve(batch, known)
     try:
         landed = land_bytes(
-            ctx.settings.landing_dir, payload(batch, outcome.errors), ".ndjson", manifest=manifest
+            ctx.settings.landing_dir,
+            payload(batch, outcome.errors),
+            ".ndjson",
+            landing_date=manifest.received_at.astimezone(UTC).date(),  # the platform's day (atom/clock.py)
+            manifest=manifest,
         )
     except BaseException:
         ctx.recent_ids.release([k for k in first if k not in known])
