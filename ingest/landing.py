@@ -151,18 +151,24 @@ def landed_files(landing_dir: Path, landing_dates: list[date] | None = None) -> 
     ]
 
 
+# File systems stamp modification times from the kernel's coarse clock, up to a tick (1-10 ms) behind the
+# one datetime.now() reads.
+MTIME_SLACK_SECONDS = 0.05
+
+
 def landing_days(landing_dir: Path, changed_since: datetime | None = None) -> list[date]:
     """Days that hold at least one batch; with ``changed_since``, only those whose folder changed at or after
     it (a batch landed in it, its rename being the commit, or one was set aside)."""
     if not landing_dir.exists():
         return []
+    since = changed_since.timestamp() - MTIME_SLACK_SECONDS if changed_since is not None else None
     out = []
     for p in sorted(landing_dir.iterdir()):
         try:
             day = date.fromisoformat(p.name)
         except ValueError:
             continue
-        if not p.is_dir() or (changed_since is not None and p.stat().st_mtime < changed_since.timestamp()):
+        if not p.is_dir() or (since is not None and p.stat().st_mtime < since):
             continue
         if any(not f.name.startswith(".") for f in p.iterdir()):
             out.append(day)

@@ -9,8 +9,9 @@ from dagster._core.definitions.assets.graph.base_asset_graph import BaseAssetGra
 from dagster._core.storage.dagster_run import IN_PROGRESS_RUN_STATUSES
 
 from atom import clock
-from atom.freshness import FRESHNESS_OBJECTIVE_SECONDS
-from atom.settings import get_settings
+from atom.freshness import FRESHNESS_OBJECTIVE_SECONDS, read_record
+from atom.settings import Settings, get_settings
+from ingest.landing import landing_days
 from orchestration.build_inputs import BuildInputs
 from orchestration.defs.billing import BILLING_ASSETS
 from orchestration.defs.dbt import USAGE_ONLY_TAG, WALL_CLOCK_MODELS
@@ -56,7 +57,8 @@ SENSOR_MIN_SECONDS_BETWEEN_BUILDS = FRESHNESS_OBJECTIVE_SECONDS
 def _build_request(
     today: date, trigger: str, repository: dg.RepositoryDefinition | None = None
 ) -> dg.RunRequest | dg.SkipReason:
-    """A build of yesterday's and today's landing days, or a skip when nothing changed since the last
+    """A build of yesterday's and today's landing days (and back to a day a batch reached late, see
+    ``_days_back``), or a skip when nothing changed since the last
     build (orchestration/build_inputs.py): same batches, operational DB, price book, project and day.
     When only batches landed, the build selects what reads them (``usage_only_selection``)."""
     settings = get_settings()
@@ -65,7 +67,7 @@ def _build_request(
     inputs = BuildInputs.read(settings)
     if inputs.unchanged_since_last_build(settings) is not None:
         return dg.SkipReason("nothing landed or changed since the last build")
-    tags = {**recent_range_tags(today), **inputs.tags(), TRIGGER_TAG: trigger}
+    tags = {**recent_range_tags(today, _days_back(settings, today)), **inputs.tags(), TRIGGER_TAG: trigger}
     if repository is not None and inputs.only_batches_landed_since_last_build(settings):
         job_keys = repository.get_job(BUILD_JOB).asset_layer.selected_asset_keys
         return dg.RunRequest(
@@ -73,6 +75,17 @@ def _build_request(
             asset_selection=sorted(usage_only_selection(repository.asset_graph, job_keys)),
         )
     return dg.RunRequest(tags=tags)
+
+
+def _days_back(settings: Settings, today: date) -> int:
+    """How far back the build's days reach: to yesterday, or to the oldest day a batch reached since the last
+    published build read its inputs (a batch written just before midnight while no build ran the next day:
+    decision 0098). The gap is as long as builds stopped: every batch lands on its day's today."""
+    record = read_record(settings)
+    late = landing_days(settings.landing_dir, changed_since=record.inputs_at) if record else []
+    first = date.fromisoformat(settings.atom_partitions_start)  # no partition before it
+    oldest = min((day for day in late if first <= day <= today), default=today)
+    return max(1, (today - oldest).days)
 
 
 @dg.sensor(

@@ -9,6 +9,7 @@ import os
 import re
 import subprocess
 import sys
+import time
 import uuid
 from datetime import timedelta
 from pathlib import Path
@@ -215,3 +216,23 @@ def test_a_batch_landed_on_a_day_already_loaded_loads_with_the_next_ingest(
     with duckdb.connect(str(billing_home.warehouse_path), read_only=True) as conn:
         loaded = conn.execute("select count(*) from raw.usage_events where event_id = 'late_on_its_day'")
         assert loaded.fetchone() == (1,)
+
+
+def test_the_sensor_reaches_back_to_a_day_a_batch_landed_on_late(small_home: Settings) -> None:
+    from atom.freshness import BuildRecord, write_record
+    from ingest.landing import land_bytes
+
+    small_home.warehouse_path.touch()
+    small_home.serving_path.touch()
+    time.sleep(0.1)  # the last build read its inputs after the generator's batches had landed
+    inputs = BuildInputs.read(small_home)
+    write_record(small_home, BuildRecord(inputs.fingerprint, inputs.read_at, inputs.read_at, "run-x"))
+    # A batch written just before midnight four days ago, after that day's build read its inputs, and no
+    # build since: the day is not yesterday any more.
+    late = clock.today() - timedelta(days=4)
+    land_bytes(small_home.landing_dir, b"{}\n", ".ndjson", landing_date=late)
+    with dg.instance_for_test() as instance:
+        request = build_on_new_data(dg.build_sensor_context(instance=instance))
+    assert isinstance(request, dg.RunRequest)
+    assert request.tags["dagster/asset_partition_range_start"] == late.isoformat()
+    assert request.tags["dagster/asset_partition_range_end"] == clock.today().isoformat()
