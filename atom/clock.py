@@ -3,8 +3,8 @@
 The generator, the landing zone, the build (Python and dbt alike), billing and the portal all ask this
 module, so a home can be pinned to a day with ``ATOM_TODAY=YYYY-MM-DD``: the demo generated "as of" a day,
 then built and rated as of that same day, gives the same months whatever the wall clock says. Unset, it is
-the real UTC date. With a pinned day, :func:`now` keeps the wall clock's time of day on that date, so timestamps still
-move forward within a run.
+the real UTC date. With a pinned day, :func:`now` keeps the wall clock's time of day on that date, so
+timestamps still move forward within a run.
 
 dbt reads the same variable through the ``atom_today()`` macro (``dbt_project/macros/clock.sql``); the
 settings hand it to every child process.

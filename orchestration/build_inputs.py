@@ -17,7 +17,7 @@ import hashlib
 import os
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 
 import pyarrow as pa
@@ -27,6 +27,7 @@ from atom.freshness import BuildRecord, read_record, utc_now, write_record
 from atom.opdb import make_engine, session_scope
 from atom.settings import DBT_PROJECT_DIR, Settings
 from billing.price_book import all_versions
+from ingest.landing import landing_days
 from ingest.operational import read_operational_tables
 
 # Run tags of a build that knows its inputs: the transform run records them when it publishes.
@@ -144,6 +145,14 @@ class BuildInputs:
             return False
         record = read_record(settings)
         return record is not None and record.reference == self.reference
+
+
+def days_landed_since_last_build(settings: Settings) -> list[date]:
+    """Landing days a batch reached since the last published build read its inputs (decision 0098): one
+    that landed late on a day already loaded, as a batch written just before midnight is when no build runs
+    the next day. None before a first build."""
+    record = read_record(settings)
+    return landing_days(settings.landing_dir, changed_since=record.inputs_at) if record else []
 
 
 def record_published(

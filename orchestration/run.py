@@ -29,10 +29,9 @@ import dagster as dg
 from dagster._utils.error import SerializableErrorInfo
 
 from atom import clock
-from atom.freshness import read_record
 from atom.settings import apply_to_process_env, get_settings
 from ingest.landing import landing_days
-from orchestration.build_inputs import BuildInputs
+from orchestration.build_inputs import BuildInputs, days_landed_since_last_build
 from orchestration.partitions import partition_range_tags
 from orchestration.warehouse_turn import execute_here, in_process_tags, wait_for_turn
 
@@ -76,15 +75,13 @@ def quiet_console() -> Iterator[None]:
 
 def days_to_load(materialized: set[str], today: date | None = None) -> list[date]:
     """Landing days never loaded, yesterday and today, where new batches still arrive, and any other day a
-    batch reached since the last published build read its inputs: one that landed late on a day already
-    loaded, as a batch written just before midnight is when no build runs the next day. Looked at again, a
-    day loads its new batches and skips those loaded before (the loader's ledger)."""
+    batch reached since the last build (``days_landed_since_last_build``). Looked at again, a day loads its
+    new batches and skips those loaded before (the loader's ledger)."""
     today = today or clock.today()
     recent = {today - timedelta(days=1), today}
     settings = get_settings()
     landed = set(landing_days(settings.landing_dir))
-    record = read_record(settings)
-    late = set(landing_days(settings.landing_dir, changed_since=record.inputs_at)) if record else set()
+    late = set(days_landed_since_last_build(settings))
     return sorted({d for d in landed if d.isoformat() not in materialized} | recent | late)
 
 

@@ -9,10 +9,9 @@ from dagster._core.definitions.assets.graph.base_asset_graph import BaseAssetGra
 from dagster._core.storage.dagster_run import IN_PROGRESS_RUN_STATUSES
 
 from atom import clock
-from atom.freshness import FRESHNESS_OBJECTIVE_SECONDS, read_record
+from atom.freshness import FRESHNESS_OBJECTIVE_SECONDS
 from atom.settings import Settings, get_settings
-from ingest.landing import landing_days
-from orchestration.build_inputs import BuildInputs
+from orchestration.build_inputs import BuildInputs, days_landed_since_last_build
 from orchestration.defs.billing import BILLING_ASSETS
 from orchestration.defs.dbt import USAGE_ONLY_TAG, WALL_CLOCK_MODELS
 from orchestration.defs.ingest import USAGE_KEY, operational_tables, price_book
@@ -58,9 +57,9 @@ def _build_request(
     today: date, trigger: str, repository: dg.RepositoryDefinition | None = None
 ) -> dg.RunRequest | dg.SkipReason:
     """A build of yesterday's and today's landing days (and back to a day a batch reached late, see
-    ``_days_back``), or a skip when nothing changed since the last
-    build (orchestration/build_inputs.py): same batches, operational DB, price book, project and day.
-    When only batches landed, the build selects what reads them (``usage_only_selection``)."""
+    ``_days_back``), or a skip when nothing changed since the last build (orchestration/build_inputs.py):
+    same batches, operational DB, price book, project and day. When only batches landed, the build selects
+    what reads them (``usage_only_selection``)."""
     settings = get_settings()
     if not settings.warehouse_path.exists():
         return dg.SkipReason("no warehouse yet: `atom init` (or a first `atom build`) makes it")
@@ -79,10 +78,9 @@ def _build_request(
 
 def _days_back(settings: Settings, today: date) -> int:
     """How far back the build's days reach: to yesterday, or to the oldest day a batch reached since the last
-    published build read its inputs (a batch written just before midnight while no build ran the next day:
-    decision 0098). The gap is as long as builds stopped: every batch lands on its day's today."""
-    record = read_record(settings)
-    late = landing_days(settings.landing_dir, changed_since=record.inputs_at) if record else []
+    build (``days_landed_since_last_build``). The gap is as long as builds stopped: every batch lands on its
+    day's today."""
+    late = days_landed_since_last_build(settings)
     first = date.fromisoformat(settings.atom_partitions_start)  # no partition before it
     oldest = min((day for day in late if first <= day <= today), default=today)
     return max(1, (today - oldest).days)
