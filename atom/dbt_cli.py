@@ -6,6 +6,7 @@ lets a preview point dbt at a scratch warehouse without touching this process's 
 
 from __future__ import annotations
 
+import shutil
 import subprocess
 import sys
 from collections.abc import Sequence
@@ -19,7 +20,21 @@ class DbtError(RuntimeError):
 
 
 def dbt_executable() -> str:
-    return str(Path(sys.executable).parent / "dbt")
+    """This venv's ``atom-dbt`` (atom/dbt_main.py): dbt, reusing one parse across homes."""
+    return str(Path(sys.executable).parent / "atom-dbt")
+
+
+def seed_partial_parse(target_path: Path) -> None:
+    """Give a new target folder the project's last parse (``dbt_project/target/partial_parse.msgpack``, written by
+    ``orchestration.dbt_manifest.ensure_manifest``): dbt then parses only the files changed since, 0.1 s
+    instead of 3.3 s, whatever home the folder belongs to (atom/dbt_main.py). Data only: ``shutil.copy`` would
+    also copy the source's mode, 0644 from a checkout, world-readable in a home that is otherwise private
+    (atom/permissions.py)."""
+    source = DBT_PROJECT_DIR / "target" / "partial_parse.msgpack"
+    destination = target_path / source.name
+    if source.exists() and not destination.exists():
+        target_path.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(source, destination)
 
 
 def run_dbt(
@@ -39,6 +54,7 @@ def run_dbt(
         str(DBT_PROJECT_DIR),
     ]
     if target_path is not None:
+        seed_partial_parse(target_path)
         command += ["--target-path", str(target_path)]
     # A given warehouse is a scratch DuckDB file (`atom billing preview`): it runs on DuckDB whatever
     # ATOM_ENGINE says, since a preview rates one file in seconds and a Spark start alone costs ~10 s.

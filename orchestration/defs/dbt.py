@@ -5,7 +5,6 @@ ingest assets (``["raw", "usage_events"]``), so the graph joins up without a han
 """
 
 import importlib.metadata
-import shutil
 from collections.abc import Mapping, Sequence
 from functools import cache, cached_property
 from pathlib import Path
@@ -15,7 +14,7 @@ import dagster as dg
 from dagster_dbt import DagsterDbtTranslator, DbtCliResource, DbtProject, dbt_assets
 from packaging import version
 
-from atom.dbt_cli import dbt_executable
+from atom.dbt_cli import dbt_executable, seed_partial_parse
 from atom.freshness import models_changing
 from atom.settings import DBT_PROJECT_DIR, apply_to_process_env, get_settings
 from atom.spark_lake import export_raw, local_session_problem
@@ -96,12 +95,12 @@ def _build_dbt_assets() -> dg.AssetsDefinition:
                 exported = export_raw(conn, settings.spark_lake)
             context.log.info(f"exported {len(exported)} raw tables to {settings.spark_lake}/raw")
         # One target folder per home and engine, reused by every build: dbt parses only what changed since the
-        # last build there (its partial_parse.msgpack; a full parse is 8 s), and nothing piles up in the source
+        # last build there (its partial_parse.msgpack; a full parse is 3.3 s more), and nothing piles up in the source
         # tree. Builds of one home never overlap: DuckDB admits one writer.
         target = settings.dbt_target_dir / (
             "build" if settings.atom_engine == "duckdb" else f"build-{settings.dbt_target}"
         )
-        _seed_partial_parse(project.project_dir / "target" / "partial_parse.msgpack", target)
+        seed_partial_parse(target)
         # Unit tests pin the rating logic and run in CI (tests/dbt); data tests guard every build.
         args = ["build", "--exclude-resource-type", "unit_test"]
         if context.run.tags.get(FULL_REFRESH_TAG) == "true":
@@ -112,16 +111,6 @@ def _build_dbt_assets() -> dg.AssetsDefinition:
         yield from dbt.cli(args, context=context, target_path=target).stream()
 
     return atom_dbt_models
-
-
-def _seed_partial_parse(source: Path, target: Path) -> None:
-    """Give a new target folder the project's partial parse, data only. dagster-dbt would do it with
-    ``shutil.copy``, which also copies the source's mode: 0644 from a checkout, world-readable in a home
-    that is otherwise private (atom/permissions.py)."""
-    destination = target / source.name
-    if source.exists() and not destination.exists():
-        target.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(source, destination)
 
 
 atom_dbt_models = _build_dbt_assets()

@@ -17,6 +17,8 @@ import pytest
 import yaml
 from dbt.cli.main import dbtRunner, dbtRunnerResult
 
+from atom.dbt_cli import seed_partial_parse
+from atom.dbt_main import install as install_location_free_parse
 from atom.settings import DBT_PROJECT_DIR
 from ingest.raw_schema import create_raw_schema
 
@@ -83,8 +85,10 @@ def run_dbt(
         "--log-path",
         str(work_dir / "logs"),
     ]
+    seed_partial_parse(work_dir / "target")
     if dbt_vars:
         args += ["--vars", yaml.safe_dump(dict(dbt_vars), default_flow_style=True).strip()]
+    install_location_free_parse()  # as the build's atom-dbt parses (atom/dbt_main.py)
     result = dbtRunner().invoke(args)
     if not result.success:
         failures = []

@@ -1,0 +1,77 @@
+"""A home's dbt reuses the parse made for any other home (atom/dbt_main.py, decision 0099).
+
+dbt's own check throws a saved parse away when the profile's connection settings change, the warehouse's
+absolute path included; ``atom-dbt`` leaves the path out. These run dbt as the build does, a child process
+through ``atom.dbt_cli.run_dbt``.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+from pathlib import Path
+
+from atom.dbt_cli import run_dbt
+from atom.settings import DBT_PROJECT_DIR
+
+FULL_PARSE = "Unable to do partial parsing"
+
+
+def parse(home: Path, warehouse_name: str = "warehouse.duckdb") -> str:
+    result = run_dbt(
+        ["parse", "--log-level", "debug"], warehouse=home / warehouse_name, target_path=home / "target"
+    )
+    return result.stdout
+
+
+def nodes(home: Path) -> dict[str, tuple[str, str]]:
+    manifest = json.loads((home / "target" / "manifest.json").read_text())
+    return {uid: (node["database"], node["relation_name"] or "") for uid, node in manifest["nodes"].items()}
+
+
+def given_the_parse_of(source: Path, home: Path) -> None:
+    (home / "target").mkdir(parents=True)
+    shutil.copyfile(source / "target" / "partial_parse.msgpack", home / "target" / "partial_parse.msgpack")
+
+
+def test_a_home_elsewhere_reuses_the_parse_and_gets_the_same_manifest(tmp_path: Path) -> None:
+    first, second = tmp_path / "first-home", tmp_path / "elsewhere" / "second-home"
+    parse(first)
+    given_the_parse_of(first, second)
+
+    output = parse(second)
+
+    assert FULL_PARSE not in output, output[-3000:]
+    assert "Partial parsing enabled" in output
+    assert nodes(second) == nodes(first)
+    assert len(nodes(second)) > 100
+
+
+def test_a_warehouse_file_of_another_name_is_another_database_and_parses_in_full(tmp_path: Path) -> None:
+    # dbt-duckdb names the database after the file: it is part of every relation, so it stays in the check.
+    first, second = tmp_path / "first-home", tmp_path / "second-home"
+    parse(first)
+    given_the_parse_of(first, second)
+
+    output = parse(second, warehouse_name="analytics.duckdb")
+
+    assert f"{FULL_PARSE} because profile has changed" in output
+    assert {database for database, _ in nodes(second).values()} == {"analytics"}
+
+
+def test_no_model_or_macro_reads_where_the_warehouse_is() -> None:
+    # What the check leaves out must not change what the project parses to.
+    readers = [
+        str(path.relative_to(DBT_PROJECT_DIR))
+        for folder in ("models", "macros", "tests", "snapshots", "analyses")
+        for path in (DBT_PROJECT_DIR / folder).rglob("*")
+        if path.suffix in {".sql", ".yml", ".yaml"}
+        and re.search(r"target\s*\.\s*path|target\[['\"]path", path.read_text())
+    ]
+    readers += (
+        ["dbt_project.yml"]
+        if re.search(r"target\s*\.\s*path", (DBT_PROJECT_DIR / "dbt_project.yml").read_text())
+        else []
+    )
+    assert readers == []
