@@ -11,9 +11,7 @@ the snapshot. After a no-op build, ``checked_at`` moves on while the snapshot fi
 
 from __future__ import annotations
 
-import fcntl
 import json
-import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, replace
@@ -21,7 +19,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from atom.settings import Settings
-from atom.storage import atomic_path
+from atom.storage import atomic_path, exclusive_lock
 
 # The freshness objective (issue 14): an event accepted by the API is in the portal within a minute.
 FRESHNESS_OBJECTIVE_SECONDS = 60
@@ -98,14 +96,8 @@ def _write(settings: Settings, record: BuildRecord) -> None:
 @contextmanager
 def _record_lock(settings: Settings) -> Iterator[None]:
     """One reader-writer of the record at a time across processes (the CLI, Dagster's run workers)."""
-    path = record_path(settings).with_name(".last_build.lock")
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
-    try:
-        fcntl.flock(fd, fcntl.LOCK_EX)
+    with exclusive_lock(record_path(settings).with_name(".last_build.lock")):
         yield
-    finally:
-        os.close(fd)  # releases the lock
 
 
 @dataclass(frozen=True)
