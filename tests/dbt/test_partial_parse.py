@@ -12,6 +12,8 @@ import re
 import shutil
 from pathlib import Path
 
+import pytest
+
 from atom.dbt_cli import run_dbt
 from atom.settings import DBT_PROJECT_DIR
 
@@ -35,9 +37,16 @@ def given_the_parse_of(source: Path, home: Path) -> None:
     shutil.copyfile(source / "target" / "partial_parse.msgpack", home / "target" / "partial_parse.msgpack")
 
 
-def test_a_home_elsewhere_reuses_the_parse_and_gets_the_same_manifest(tmp_path: Path) -> None:
-    first, second = tmp_path / "first-home", tmp_path / "elsewhere" / "second-home"
-    parse(first)
+@pytest.fixture(scope="module")
+def first(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A home whose dbt has parsed the project."""
+    home = tmp_path_factory.mktemp("first-home")
+    parse(home)
+    return home
+
+
+def test_a_home_elsewhere_reuses_the_parse_and_gets_the_same_manifest(first: Path, tmp_path: Path) -> None:
+    second = tmp_path / "elsewhere" / "second-home"
     given_the_parse_of(first, second)
 
     output = parse(second)
@@ -48,10 +57,11 @@ def test_a_home_elsewhere_reuses_the_parse_and_gets_the_same_manifest(tmp_path: 
     assert len(nodes(second)) > 100
 
 
-def test_a_warehouse_file_of_another_name_is_another_database_and_parses_in_full(tmp_path: Path) -> None:
+def test_a_warehouse_file_of_another_name_is_another_database_and_parses_in_full(
+    first: Path, tmp_path: Path
+) -> None:
     # dbt-duckdb names the database after the file: it is part of every relation, so it stays in the check.
-    first, second = tmp_path / "first-home", tmp_path / "second-home"
-    parse(first)
+    second = tmp_path / "second-home"
     given_the_parse_of(first, second)
 
     output = parse(second, warehouse_name="analytics.duckdb")
