@@ -19,7 +19,8 @@ from typing import Any
 
 import duckdb
 
-from atom.dbt_cli import run_dbt
+from atom.dbt_cli import PARSE_FILE, keep_partial_parse, run_dbt, seed_partial_parse
+from atom.settings import DBT_PROJECT_DIR
 from billing.money import format_amount, format_quantity, minor_units
 from billing.price_book import load_price_book
 from ingest.loader import load_files
@@ -27,6 +28,8 @@ from ingest.price_book_tables import write_price_book_tables
 from ingest.raw_schema import create_raw_schema
 
 PERIOD_PATTERN = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
+# The previews' own saved dbt parse (atom/dbt_cli.py), beside the project's.
+PREVIEW_PARSE = DBT_PROJECT_DIR / "target" / "preview" / PARSE_FILE
 
 
 class PreviewError(ValueError):
@@ -63,12 +66,16 @@ def preview_invoices(price_book_path: Path, usage_paths: Sequence[Path], period:
             write_price_book_tables(conn, book, source_uri=price_book_path.resolve().as_uri())
             # A preview rates any period it is asked for: no received-time window.
             batches = load_files(conn, list(usage_paths), check_tenants=False, check_received=False)
+        # dbt's check rejects the build's parse for a preview (its vars, its database name), so previews keep
+        # one of their own: every preview after the first parses only what changed (3.3 s less).
+        seed_partial_parse(scratch / "target", source=PREVIEW_PARSE)
         run_dbt(
             ["run", "--select", "+fct_invoice_lines", "--vars", "{atom_preview: true}", "--quiet"],
             warehouse=warehouse,
             target_path=scratch / "target",
             log_path=scratch / "logs",
         )
+        keep_partial_parse(scratch / "target", PREVIEW_PARSE)
         with duckdb.connect(str(warehouse), read_only=True) as conn:
             rows = conn.execute(
                 """

@@ -14,15 +14,17 @@ from pathlib import Path
 
 import pytest
 
-from atom.dbt_cli import run_dbt
+from atom.dbt_cli import PARSE_FILE, keep_partial_parse, run_dbt, seed_partial_parse
 from atom.settings import DBT_PROJECT_DIR
 
 FULL_PARSE = "Unable to do partial parsing"
 
 
-def parse(home: Path, warehouse_name: str = "warehouse.duckdb") -> str:
+def parse(home: Path, warehouse_name: str = "warehouse.duckdb", *extra: str) -> str:
     result = run_dbt(
-        ["parse", "--log-level", "debug"], warehouse=home / warehouse_name, target_path=home / "target"
+        ["parse", "--log-level", "debug", *extra],
+        warehouse=home / warehouse_name,
+        target_path=home / "target",
     )
     return result.stdout
 
@@ -68,6 +70,22 @@ def test_a_warehouse_file_of_another_name_is_another_database_and_parses_in_full
 
     assert f"{FULL_PARSE} because profile has changed" in output
     assert {database for database, _ in nodes(second).values()} == {"analytics"}
+
+
+def test_a_preview_starts_from_the_parse_the_last_preview_kept(tmp_path: Path) -> None:
+    # As ingest/preview.py runs dbt: its vars and its scratch file's name are not the build's, so the project's
+    # parse is rejected; the parse a preview keeps serves the next one, in another scratch folder.
+    preview = ("--vars", "{atom_preview: true}")
+    seed = tmp_path / "seed" / PARSE_FILE
+    first, second = tmp_path / "first-preview", tmp_path / "second-preview"
+    assert FULL_PARSE in parse(first, "preview.duckdb", *preview)
+    keep_partial_parse(first / "target", seed)
+    seed_partial_parse(second / "target", source=seed)
+
+    output = parse(second, "preview.duckdb", *preview)
+
+    assert FULL_PARSE not in output, output[-3000:]
+    assert nodes(second) == nodes(first)
 
 
 def test_no_model_or_macro_reads_where_the_warehouse_is() -> None:
