@@ -16,12 +16,12 @@ import shutil
 import tempfile
 from pathlib import Path
 
-from atom.dbt_cli import run_dbt
+from atom.dbt_cli import PARSE_FILE, run_dbt
 from atom.settings import DBT_PROJECT_DIR
 from atom.storage import exclusive_lock
 
 # The manifest goes last: its mtime says the parse is current (manifest_is_stale).
-PARSE_FILES = ("partial_parse.msgpack", "semantic_manifest.json", "manifest.json")
+PARSE_FILES = (PARSE_FILE, "semantic_manifest.json", "manifest.json")
 
 WATCHED_SUFFIXES = {".sql", ".yml", ".yaml", ".csv", ".sqlfluff"}
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import re
-import shutil
 from pathlib import Path
 
 import pytest
@@ -35,8 +34,7 @@ def nodes(home: Path) -> dict[str, tuple[str, str]]:
 
 
 def given_the_parse_of(source: Path, home: Path) -> None:
-    (home / "target").mkdir(parents=True)
-    shutil.copyfile(source / "target" / "partial_parse.msgpack", home / "target" / "partial_parse.msgpack")
+    seed_partial_parse(home / "target", source=source / "target" / PARSE_FILE)
 
 
 @pytest.fixture(scope="module")
@@ -92,14 +90,15 @@ def test_no_model_or_macro_reads_where_the_warehouse_is() -> None:
     # What the check leaves out must not change what the project parses to.
     readers = [
         str(path.relative_to(DBT_PROJECT_DIR))
-        for folder in ("models", "macros", "tests", "snapshots", "analyses")
-        for path in (DBT_PROJECT_DIR / folder).rglob("*")
-        if path.suffix in {".sql", ".yml", ".yaml"}
-        and re.search(r"target\s*\.\s*path|target\[['\"]path", path.read_text())
+        for path in [
+            DBT_PROJECT_DIR / "dbt_project.yml",
+            *(
+                path
+                for folder in ("models", "macros", "tests", "snapshots", "analyses")
+                for path in (DBT_PROJECT_DIR / folder).rglob("*")
+                if path.suffix in {".sql", ".yml", ".yaml"}
+            ),
+        ]
+        if re.search(r"target\s*\.\s*path|target\[['\"]path", path.read_text())
     ]
-    readers += (
-        ["dbt_project.yml"]
-        if re.search(r"target\s*\.\s*path", (DBT_PROJECT_DIR / "dbt_project.yml").read_text())
-        else []
-    )
     assert readers == []
